@@ -1,0 +1,4 @@
+/**
+ * Runnable examples that the README and the demo use.
+ */
+package io.tributary.examples;

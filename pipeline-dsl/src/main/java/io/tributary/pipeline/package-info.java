@@ -1,0 +1,4 @@
+/**
+ * Placeholder until this module's issue lands; see the README's roadmap.
+ */
+package io.tributary.pipeline;
