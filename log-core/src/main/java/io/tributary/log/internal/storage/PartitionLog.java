@@ -1,0 +1,439 @@
+package io.tributary.log.internal.storage;
+
+import io.tributary.log.internal.record.RecordBatchReader;
+import io.tributary.log.internal.record.RecordBatches;
+import org.agrona.DirectBuffer;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * The stored log of one partition: a directory of {@link Segment}s, Kafka style.
+ * <p>
+ * On disk: the directory holds, per segment, {@code NNNNNNNNNNNNNNNNNNNN.log} (RecordBatches back to back, named by
+ * the 20-digit offset of its first batch), {@code .index} ({@link OffsetIndex}) and {@code .timeindex}
+ * ({@link TimeIndex}). Offsets are dense: each batch's baseOffset is the previous batch's last offset + 1, across
+ * segments too. Only the last segment is appended to; it is preallocated to {@link LogConfig#segmentBytes()} and a
+ * new one is rolled when a batch does not fit. Nothing here is fsync'd except by {@link #flush()}: the replicated log
+ * the cluster rebuilds a node from is what makes an append durable.
+ * <p>
+ * Recovery on {@link #open(Path, LogConfig)}: the last segment is scanned from its start, every batch fully
+ * validated (length, CRC, offset continuity), and the file is cut at the first batch that is not whole and valid;
+ * its indexes are rebuilt. Rolled segments' indexes are checked and rebuilt when missing or implausible.
+ * <p>
+ * Threading: one writer thread calls {@link #append}, {@link #truncateTo}, {@link #flush}, {@link #close} and
+ * {@link #delete}. Any thread may call {@link #read}, {@link #offsetForTimestamp}, {@link #startOffset()} and
+ * {@link #endOffset()} concurrently: the writer publishes each append with volatile writes after its bytes and index
+ * entries are in place, so readers see only whole batches. Segments are never unmapped explicitly, so a reader
+ * racing a roll, close or delete still reads valid memory.
+ */
+public final class PartitionLog implements AutoCloseable
+{
+    static final System.Logger LOGGER = System.getLogger(PartitionLog.class.getName());
+
+    /**
+     * {@link #read} status: the slice holds batches from the one containing the fetch offset, or nothing when the
+     * fetch offset is the end offset.
+     */
+    public static final int OK = 0;
+
+    /**
+     * {@link #read} status: the fetch offset is below the start offset or above the end offset.
+     */
+    public static final int OFFSET_OUT_OF_RANGE = 1;
+
+    private static final Segment[] NO_SEGMENTS = new Segment[0];
+
+    private final Path dir;
+    private final LogConfig config;
+    private volatile Segment[] segments;
+    private volatile long startOffset;
+    private volatile long endOffset;
+    private Segment activeSegment;
+    private long nextOffset;
+    private boolean closed;
+
+    private PartitionLog(final Path dir, final LogConfig config)
+    {
+        this.dir = dir;
+        this.config = config;
+    }
+
+    /**
+     * Open the log in {@code dir}, creating the directory and an empty log if needed, and recover it as described
+     * above.
+     *
+     * @throws UncheckedIOException  if the files cannot be read or mapped.
+     * @throws IllegalStateException if offsets do not continue from one segment to the next.
+     */
+    public static PartitionLog open(final Path dir, final LogConfig config)
+    {
+        final PartitionLog log = new PartitionLog(dir, config);
+        log.load();
+        return log;
+    }
+
+    private void load()
+    {
+        final long[] baseOffsets;
+        try
+        {
+            Files.createDirectories(dir);
+            baseOffsets = listBaseOffsets(dir);
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException("cannot list " + dir, ex);
+        }
+
+        final List<Segment> loaded = new ArrayList<>(baseOffsets.length + 1);
+        for (int i = 0; i < baseOffsets.length - 1; i++)
+        {
+            final Segment segment = Segment.openRolled(
+                dir, baseOffsets[i], baseOffsets[i + 1], config.indexIntervalBytes());
+            final long end = segment.endOffsetByWalking();
+            if (end != baseOffsets[i + 1])
+            {
+                throw new IllegalStateException(dir + ": segment " + baseOffsets[i] + " ends at offset " + end +
+                    " but the next segment starts at " + baseOffsets[i + 1]);
+            }
+            loaded.add(segment);
+        }
+
+        final long lastBase = baseOffsets.length > 0 ? baseOffsets[baseOffsets.length - 1] : 0;
+        final Segment last = Segment.openActive(dir, lastBase, config.segmentBytes(), config.indexIntervalBytes());
+        nextOffset = last.recover();
+        loaded.add(last);
+
+        activeSegment = last;
+        segments = loaded.toArray(NO_SEGMENTS);
+        startOffset = loaded.get(0).baseOffset();
+        endOffset = nextOffset;
+    }
+
+    private static long[] listBaseOffsets(final Path dir) throws IOException
+    {
+        try (Stream<Path> files = Files.list(dir))
+        {
+            return files
+                .map(path -> path.getFileName().toString())
+                .filter(name -> name.length() == 20 + Segment.LOG_SUFFIX.length() &&
+                    name.endsWith(Segment.LOG_SUFFIX) && name.chars().limit(20).allMatch(Character::isDigit))
+                .mapToLong(name -> Long.parseLong(name.substring(0, 20)))
+                .sorted()
+                .toArray();
+        }
+    }
+
+    public Path directory()
+    {
+        return dir;
+    }
+
+    /**
+     * @return the first offset held. Any thread.
+     */
+    public long startOffset()
+    {
+        return startOffset;
+    }
+
+    /**
+     * @return the offset the next appended record will get: one past the last published record. Any thread.
+     */
+    public long endOffset()
+    {
+        return endOffset;
+    }
+
+    public long activeSegmentBaseOffset()
+    {
+        final Segment[] segments = this.segments;
+        return segments[segments.length - 1].baseOffset();
+    }
+
+    /**
+     * @return bytes of published data in the active segment.
+     */
+    public long activeSegmentLength()
+    {
+        final Segment[] segments = this.segments;
+        return segments[segments.length - 1].length();
+    }
+
+    /**
+     * Append one batch, giving it the next offsets. Writer thread only. No allocation unless a segment is rolled.
+     * <p>
+     * The caller must have validated the batch with {@link RecordBatches#validate}: it is stored as is. The stored
+     * copy gets baseOffset = {@link #endOffset()} and {@code appendTime}; the caller's buffer is not changed.
+     *
+     * @param appendTime cluster time of the append, epoch ms.
+     * @return the base offset given to the batch.
+     */
+    public long append(final DirectBuffer batch, final int offset, final int length, final long appendTime)
+    {
+        if (closed)
+        {
+            // The active file has been trimmed: writing into its mapping past the end would crash the JVM.
+            throw new IllegalStateException("log is closed: " + dir);
+        }
+        final long baseOffset = nextOffset;
+        Segment segment = activeSegment;
+        if (length > segment.capacity() - segment.length())
+        {
+            segment = roll(length);
+        }
+
+        segment.append(batch, offset, length, baseOffset, appendTime);
+        nextOffset = baseOffset + RecordBatches.lastOffsetDelta(batch, offset) + 1L;
+        endOffset = nextOffset;
+
+        return baseOffset;
+    }
+
+    private Segment roll(final int batchLength)
+    {
+        final Segment old = activeSegment;
+        final int capacity = Math.max(config.segmentBytes(), batchLength);
+        final Segment next;
+        final Segment[] newSegments;
+        if (0 == old.length())
+        {
+            // Nothing in it yet but too small for this batch: replace it by a bigger one with the same base offset.
+            old.deleteFiles();
+            next = Segment.openActive(dir, old.baseOffset(), capacity, config.indexIntervalBytes());
+            next.rebuildIndexes(0);
+            newSegments = segments.clone();
+            newSegments[newSegments.length - 1] = next;
+        }
+        else
+        {
+            old.seal();
+            next = Segment.openActive(dir, nextOffset, capacity, config.indexIntervalBytes());
+            next.rebuildIndexes(0);
+            newSegments = Arrays.copyOf(segments, segments.length + 1);
+            newSegments[newSegments.length - 1] = next;
+        }
+
+        // Published before the endOffset that makes its data readable.
+        segments = newSegments;
+        activeSegment = next;
+
+        return next;
+    }
+
+    /**
+     * Point {@code out} at whole batches starting with the one that contains {@code fetchOffset}, up to
+     * {@code maxBytes} but at least one batch when one is available, and never across a segment boundary (fetch
+     * again from the next offset). Zero-copy: the slice points into the mapped segment. Any thread.
+     *
+     * @return {@link #OK}, with an empty slice when {@code fetchOffset == endOffset()}, or
+     * {@link #OFFSET_OUT_OF_RANGE}.
+     */
+    public int read(final long fetchOffset, final int maxBytes, final FetchSlice out)
+    {
+        final long end = endOffset;
+        final Segment[] segments = this.segments;
+        if (fetchOffset < startOffset || fetchOffset > end)
+        {
+            out.set(null, 0, 0);
+            return OFFSET_OUT_OF_RANGE;
+        }
+
+        final Segment segment = segments[floorSegment(segments, fetchOffset)];
+        final int limit = segment.length();
+        final int first = fetchOffset == end ? -1 : segment.findBatch(fetchOffset, limit);
+        if (first < 0)
+        {
+            out.set(segment.buffer(), 0, 0);
+            return OK;
+        }
+
+        final DirectBuffer buffer = segment.buffer();
+        int position = first + RecordBatches.batchLength(buffer, first);
+        while (position < limit)
+        {
+            final int batchLength = RecordBatches.batchLength(buffer, position);
+            if (position + batchLength - first > maxBytes)
+            {
+                break;
+            }
+            position += batchLength;
+        }
+        out.set(buffer, first, position - first);
+
+        return OK;
+    }
+
+    /**
+     * @return the first offset whose record's timestamp is at or after {@code timestamp}, or -1 if there is none.
+     * Any thread; allocates a reader.
+     */
+    public long offsetForTimestamp(final long timestamp)
+    {
+        final Segment[] segments = this.segments;
+        final RecordBatchReader reader = new RecordBatchReader();
+        for (final Segment segment : segments)
+        {
+            final DirectBuffer buffer = segment.buffer();
+            final int limit = segment.length();
+            int position = segment.timestampScanStart(timestamp);
+            while (position < limit)
+            {
+                final int batchLength = RecordBatches.batchLength(buffer, position);
+                if (RecordBatches.maxTimestamp(buffer, position) >= timestamp)
+                {
+                    reader.wrap(buffer, position, batchLength);
+                    while (reader.next())
+                    {
+                        if (reader.timestamp() >= timestamp)
+                        {
+                            return reader.offset();
+                        }
+                    }
+                }
+                position += batchLength;
+            }
+        }
+
+        return -1;
+    }
+
+    /**
+     * Cut the log back so that {@code newEndOffset} is the end offset, deleting later segments. Writer thread; for
+     * loading a snapshot taken before this node appended more. Readers racing it may see the removed batches.
+     *
+     * @throws IllegalArgumentException if {@code newEndOffset} is beyond the end, before the start or not the first
+     *                                  offset of a batch.
+     */
+    public void truncateTo(final long newEndOffset)
+    {
+        if (closed)
+        {
+            throw new IllegalStateException("log is closed: " + dir);
+        }
+        if (newEndOffset > nextOffset || newEndOffset < startOffset)
+        {
+            throw new IllegalArgumentException("cannot truncate to " + newEndOffset + ": the log holds [" +
+                startOffset + ", " + nextOffset + ")");
+        }
+        if (newEndOffset == nextOffset)
+        {
+            return;
+        }
+
+        final Segment[] segments = this.segments;
+        final int index = floorSegment(segments, newEndOffset);
+        final Segment segment = segments[index];
+        final int position = segment.findBatch(newEndOffset, segment.length());
+        if (position < 0 || RecordBatches.baseOffset(segment.buffer(), position) != newEndOffset)
+        {
+            throw new IllegalArgumentException("cannot truncate to " + newEndOffset + ": not the first offset of a batch");
+        }
+
+        LOGGER.log(System.Logger.Level.INFO, dir + ": truncating from offset " + nextOffset + " to " + newEndOffset);
+        nextOffset = newEndOffset;
+        endOffset = newEndOffset;
+
+        final Segment newActive;
+        if (segment.isActive())
+        {
+            newActive = segment;
+        }
+        else
+        {
+            newActive = Segment.openActive(dir, segment.baseOffset(), config.segmentBytes(), config.indexIntervalBytes());
+        }
+        final int previousLength = segment.length();
+        final Segment[] newSegments = Arrays.copyOf(segments, index + 1);
+        newSegments[index] = newActive;
+        this.segments = newSegments;
+        activeSegment = newActive;
+        newActive.truncate(position, previousLength);
+
+        for (int i = index + 1; i < segments.length; i++)
+        {
+            segments[i].deleteFiles();
+        }
+    }
+
+    private static int floorSegment(final Segment[] segments, final long offset)
+    {
+        int low = 0;
+        int high = segments.length - 1;
+        while (low < high)
+        {
+            final int mid = (low + high + 1) >>> 1;
+            if (segments[mid].baseOffset() <= offset)
+            {
+                low = mid;
+            }
+            else
+            {
+                high = mid - 1;
+            }
+        }
+
+        return low;
+    }
+
+    /**
+     * Force every segment's mapped pages to disk. Writer thread.
+     */
+    public void flush()
+    {
+        for (final Segment segment : segments)
+        {
+            segment.force();
+        }
+    }
+
+    /**
+     * Trim the active segment to its data and release the files. Readers may still read what they hold; the
+     * mappings go when no longer referenced. Writer thread; idempotent.
+     */
+    public void close()
+    {
+        if (!closed)
+        {
+            closed = true;
+            activeSegment.seal();
+        }
+    }
+
+    /**
+     * Close and remove the directory with all its files. Writer thread.
+     */
+    public void delete()
+    {
+        close();
+        for (final Segment segment : segments)
+        {
+            segment.deleteFiles();
+        }
+        try (Stream<Path> files = Files.list(dir))
+        {
+            for (final Path file : (Iterable<Path>)files::iterator)
+            {
+                Files.deleteIfExists(file);
+            }
+            Files.deleteIfExists(dir);
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException("cannot delete " + dir, ex);
+        }
+    }
+
+    public String toString()
+    {
+        return "PartitionLog{dir=" + dir + ", startOffset=" + startOffset + ", endOffset=" + endOffset +
+            ", segments=" + segments.length + "}";
+    }
+}
