@@ -1,5 +1,9 @@
 package io.tributary.log.internal.record;
 
+import io.tributary.log.Header;
+
+import java.util.List;
+
 import io.tributary.log.internal.codecs.MessageHeaderDecoder;
 import io.tributary.log.internal.codecs.RecordBatchDecoder;
 import io.tributary.log.internal.codecs.RecordBatchDecoder.RecordsDecoder;
@@ -74,6 +78,25 @@ public final class RecordBatches
     /** Bytes of a record with no headers and empty key and value. */
     static final int RECORD_OVERHEAD =
         RECORD_BLOCK_LENGTH + HEADERS_GROUP_HEADER_SIZE + VAR_DATA_LENGTH_SIZE + VAR_DATA_LENGTH_SIZE;
+
+    /**
+     * @return the bytes one record takes in a batch: what a producer counts against its buffer and request size.
+     */
+    public static int encodedRecordSize(final byte[] key, final byte[] value, final List<Header> headers)
+    {
+        int size = RECORD_OVERHEAD + (key == null ? 0 : key.length) + (value == null ? 0 : value.length);
+        if (headers != null)
+        {
+            for (int i = 0, n = headers.size(); i < n; i++)
+            {
+                final Header header = headers.get(i);
+                size += HEADERS_BLOCK_LENGTH + HEADER_KEY_LENGTH_SIZE + VAR_DATA_LENGTH_SIZE +
+                    header.key().getBytes(java.nio.charset.StandardCharsets.UTF_8).length +
+                    (header.value() == null ? 0 : header.value().length);
+            }
+        }
+        return size;
+    }
 
     public static final int FLAG_KEY_NULL = 1;
     public static final int FLAG_VALUE_NULL = 2;

@@ -1,0 +1,160 @@
+package io.tributary.log;
+
+import io.tributary.log.internal.client.ClientRuntime;
+import io.tributary.log.internal.client.ClusterRequests;
+import io.tributary.log.internal.cluster.ClusterMembers;
+import io.tributary.log.internal.codecs.OffsetSpec;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Manage topics and read the cluster's state. Every call waits for the cluster's answer and throws a
+ * {@link TributaryException} saying why when it is refused.
+ * <p>
+ * Thread-safe. Close it when done.
+ */
+public final class Admin implements AutoCloseable
+{
+    private final ClientRuntime runtime;
+    private final ClusterRequests requests;
+    private boolean closed;
+
+    private Admin(final String cluster, final Duration requestTimeout)
+    {
+        this.runtime = ClientRuntime.acquire(cluster);
+        this.requests = new ClusterRequests(runtime, requestTimeout);
+    }
+
+    /**
+     * @param cluster members list, e.g. {@code "0=127.0.0.1:9100,1=127.0.0.1:9200,2=127.0.0.1:9300"}.
+     * @return an admin client with a 30 s request timeout.
+     */
+    public static Admin create(final String cluster)
+    {
+        return new Admin(cluster, Duration.ofSeconds(30));
+    }
+
+    public static Admin create(final String cluster, final Duration requestTimeout)
+    {
+        return new Admin(cluster, requestTimeout);
+    }
+
+    public void createTopic(final NewTopic topic)
+    {
+        requests.await(requests.createTopic(topic.name(), topic.partitions(), topic.configs()));
+    }
+
+    public void deleteTopic(final String name)
+    {
+        requests.await(requests.deleteTopic(name));
+    }
+
+    /**
+     * @return every topic name, sorted.
+     */
+    public Set<String> listTopics()
+    {
+        return requests.await(requests.metadata(List.of())).keySet();
+    }
+
+    /**
+     * @return the topic's partitions with their start and end offsets, and its configs.
+     * @throws TributaryException with UNKNOWN_TOPIC when it does not exist.
+     */
+    public TopicDescription describeTopic(final String name)
+    {
+        return requests.await(requests.metadata(List.of(name))).get(name);
+    }
+
+    /**
+     * @return descriptions of the named topics, or of every topic when none is named.
+     */
+    public Map<String, TopicDescription> describeTopics(final Collection<String> names)
+    {
+        return requests.await(requests.metadata(names));
+    }
+
+    /**
+     * @return the first offset each partition still holds.
+     */
+    public Map<TopicPartition, Long> startOffsets(final Collection<TopicPartition> partitions)
+    {
+        return offsets(partitions, OffsetSpec.EARLIEST, 0);
+    }
+
+    /**
+     * @return the offset the next record of each partition will get.
+     */
+    public Map<TopicPartition, Long> endOffsets(final Collection<TopicPartition> partitions)
+    {
+        return offsets(partitions, OffsetSpec.LATEST, 0);
+    }
+
+    /**
+     * @return per partition, the first offset whose record timestamp is at or after {@code timestampMs}, or -1
+     *         when there is none.
+     */
+    public Map<TopicPartition, Long> offsetsForTimes(
+        final Collection<TopicPartition> partitions, final long timestampMs)
+    {
+        return offsets(partitions, OffsetSpec.TIMESTAMP, timestampMs);
+    }
+
+    /**
+     * @return the committed offsets of a consumer group, by partition.
+     */
+    public Map<TopicPartition, Long> committedOffsets(final String groupId)
+    {
+        return requests.await(requests.committedOffsets(groupId, List.of()));
+    }
+
+    /**
+     * @return one status per member, in members-list order; a node that does not answer within 1 s is DOWN.
+     */
+    public List<NodeStatus> clusterStatus()
+    {
+        final List<CompletableFuture<NodeStatus>> futures = new ArrayList<>();
+        for (final ClusterMembers.Member member : runtime.members().members())
+        {
+            futures.add(requests.nodeStatus(member.id(), Duration.ofSeconds(1)));
+        }
+        final List<NodeStatus> result = new ArrayList<>();
+        for (final CompletableFuture<NodeStatus> future : futures)
+        {
+            result.add(requests.await(future));
+        }
+        return result;
+    }
+
+    public synchronized void close()
+    {
+        if (!closed)
+        {
+            closed = true;
+            runtime.release();
+        }
+    }
+
+    private Map<TopicPartition, Long> offsets(
+        final Collection<TopicPartition> partitions, final OffsetSpec spec, final long timestamp)
+    {
+        final Map<TopicPartition, CompletableFuture<Long>> futures = new TreeMap<>();
+        for (final TopicPartition tp : partitions)
+        {
+            futures.put(tp, requests.listOffset(tp, spec, timestamp));
+        }
+        final Map<TopicPartition, Long> result = new TreeMap<>();
+        for (final Map.Entry<TopicPartition, CompletableFuture<Long>> e : futures.entrySet())
+        {
+            result.put(e.getKey(), requests.await(e.getValue()));
+        }
+        return result;
+    }
+}

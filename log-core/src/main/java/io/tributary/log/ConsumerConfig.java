@@ -1,0 +1,109 @@
+package io.tributary.log;
+
+import io.tributary.log.internal.cluster.ClusterMembers;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * Consumer settings, named after Kafka's where they mean the same. Immutable; build with {@link #builder()}.
+ *
+ * @param cluster              members list, e.g. {@code "0=127.0.0.1:9100"}.
+ * @param groupId              the group whose committed offsets this consumer reads and commits; null for none.
+ * @param autoOffsetReset      where to start a partition with no committed offset, and where to go when the
+ *                             position falls out of the partition's range ({@code auto.offset.reset}).
+ * @param fetchMaxBytes        bytes one partition's fetch may return ({@code max.partition.fetch.bytes}); one
+ *                             whole batch is returned even if larger.
+ * @param fetchMaxWait         how long the server may hold a fetch that has nothing yet ({@code fetch.max.wait.ms}).
+ * @param requestTimeout       how long to wait for the cluster's answer ({@code request.timeout.ms}).
+ */
+public record ConsumerConfig(
+    String cluster,
+    String groupId,
+    OffsetReset autoOffsetReset,
+    int fetchMaxBytes,
+    Duration fetchMaxWait,
+    Duration requestTimeout)
+{
+    /** Where to start reading a partition that has no valid position. */
+    public enum OffsetReset
+    {
+        /** The first offset the partition still holds. */
+        EARLIEST,
+        /** The end: only records written from now on. */
+        LATEST,
+        /** Fail the poll with {@link ErrorCode#OFFSET_OUT_OF_RANGE}. */
+        NONE
+    }
+
+    public ConsumerConfig
+    {
+        Objects.requireNonNull(cluster, "cluster");
+        ClusterMembers.parse(cluster);
+        Objects.requireNonNull(autoOffsetReset, "autoOffsetReset");
+        if (fetchMaxBytes < 1024 || fetchMaxBytes > 1024 * 1024)
+        {
+            throw new IllegalArgumentException("fetchMaxBytes must be between 1 KiB and 1 MiB: " + fetchMaxBytes);
+        }
+    }
+
+    public static Builder builder()
+    {
+        return new Builder();
+    }
+
+    /**
+     * Defaults: single-node cluster, no group, reset to latest, 1 MiB per partition fetch, 500 ms max wait, 30 s
+     * request timeout.
+     */
+    public static final class Builder
+    {
+        private String cluster = ClusterMembers.DEFAULT;
+        private String groupId;
+        private OffsetReset autoOffsetReset = OffsetReset.LATEST;
+        private int fetchMaxBytes = 1024 * 1024;
+        private Duration fetchMaxWait = Duration.ofMillis(500);
+        private Duration requestTimeout = Duration.ofSeconds(30);
+
+        public Builder cluster(final String cluster)
+        {
+            this.cluster = cluster;
+            return this;
+        }
+
+        public Builder groupId(final String groupId)
+        {
+            this.groupId = groupId;
+            return this;
+        }
+
+        public Builder autoOffsetReset(final OffsetReset autoOffsetReset)
+        {
+            this.autoOffsetReset = autoOffsetReset;
+            return this;
+        }
+
+        public Builder fetchMaxBytes(final int fetchMaxBytes)
+        {
+            this.fetchMaxBytes = fetchMaxBytes;
+            return this;
+        }
+
+        public Builder fetchMaxWait(final Duration fetchMaxWait)
+        {
+            this.fetchMaxWait = fetchMaxWait;
+            return this;
+        }
+
+        public Builder requestTimeout(final Duration requestTimeout)
+        {
+            this.requestTimeout = requestTimeout;
+            return this;
+        }
+
+        public ConsumerConfig build()
+        {
+            return new ConsumerConfig(cluster, groupId, autoOffsetReset, fetchMaxBytes, fetchMaxWait, requestTimeout);
+        }
+    }
+}

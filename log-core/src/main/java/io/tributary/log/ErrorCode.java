@@ -1,0 +1,40 @@
+package io.tributary.log;
+
+/**
+ * Why the cluster or the client refused or failed a request.
+ */
+public enum ErrorCode
+{
+    UNKNOWN_TOPIC(false),
+    PARTITION_OUT_OF_RANGE(false),
+    INVALID_TOPIC(false),
+    TOPIC_ALREADY_EXISTS(false),
+    RECORD_TOO_LARGE(false),
+    CORRUPT_BATCH(false),
+    INVALID_REQUEST(false),
+    OFFSET_OUT_OF_RANGE(false),
+    INVALID_CONFIG(false),
+    INVALID_PARTITIONS(false),
+    /** The cluster could not be reached, or did not answer in time; the request may or may not have been applied. */
+    TIMEOUT(true),
+    /** The connection to the cluster was lost with the request in flight; it may or may not have been applied. */
+    DISCONNECTED(true),
+    /** The client was closed before the request completed. */
+    CLOSED(false),
+    UNKNOWN_ERROR(false);
+
+    private final boolean retriable;
+
+    ErrorCode(final boolean retriable)
+    {
+        this.retriable = retriable;
+    }
+
+    /**
+     * @return true when sending the same request again may succeed.
+     */
+    public boolean isRetriable()
+    {
+        return retriable;
+    }
+}

@@ -1,0 +1,343 @@
+package io.tributary.log.internal.client;
+
+import io.tributary.log.ErrorCode;
+import io.tributary.log.NodeStatus;
+import io.tributary.log.PartitionInfo;
+import io.tributary.log.TopicDescription;
+import io.tributary.log.TopicPartition;
+import io.tributary.log.TributaryException;
+import io.tributary.log.internal.codecs.AdminResponseDecoder;
+import io.tributary.log.internal.codecs.CreateTopicRequestEncoder;
+import io.tributary.log.internal.codecs.DeleteTopicRequestEncoder;
+import io.tributary.log.internal.codecs.ListOffsetsResponseDecoder;
+import io.tributary.log.internal.codecs.MessageHeaderDecoder;
+import io.tributary.log.internal.codecs.MessageHeaderEncoder;
+import io.tributary.log.internal.codecs.MetadataRequestEncoder;
+import io.tributary.log.internal.codecs.MetadataResponseDecoder;
+import io.tributary.log.internal.codecs.NodeStatusResponseDecoder;
+import io.tributary.log.internal.codecs.OffsetCommitRequestEncoder;
+import io.tributary.log.internal.codecs.OffsetFetchRequestEncoder;
+import io.tributary.log.internal.codecs.OffsetFetchResponseDecoder;
+import io.tributary.log.internal.codecs.OffsetSpec;
+import org.agrona.DirectBuffer;
+import org.agrona.ExpandableArrayBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
+
+/**
+ * The control requests of the client API, encoded, sent through a {@link ClientRuntime} and decoded into API types.
+ * Each returns a future completed on the conductor thread; {@link #await} turns one into a value or a
+ * {@link TributaryException}.
+ * <p>
+ * Threading: thread-safe; each call encodes into its own buffer.
+ */
+public final class ClusterRequests
+{
+    private final ClientRuntime runtime;
+    private final long timeoutNs;
+
+    public ClusterRequests(final ClientRuntime runtime, final Duration timeout)
+    {
+        this.runtime = runtime;
+        this.timeoutNs = timeout.toNanos();
+    }
+
+    public CompletableFuture<Void> createTopic(final String name, final int partitions, final Map<String, String> configs)
+    {
+        final long correlationId = runtime.nextCorrelationId();
+        final ExpandableArrayBuffer buffer = new ExpandableArrayBuffer(256);
+        final CreateTopicRequestEncoder encoder = new CreateTopicRequestEncoder()
+            .wrapAndApplyHeader(buffer, 0, new MessageHeaderEncoder())
+            .correlationId(correlationId)
+            .partitionCount(partitions);
+        final CreateTopicRequestEncoder.ConfigsEncoder configsOut = encoder.configsCount(configs.size());
+        for (final Map.Entry<String, String> e : new TreeMap<>(configs).entrySet())
+        {
+            configsOut.next().key(e.getKey()).value(e.getValue());
+        }
+        encoder.topic(name);
+        return sendAdmin(correlationId, buffer, MessageHeaderEncoder.ENCODED_LENGTH + encoder.encodedLength());
+    }
+
+    public CompletableFuture<Void> deleteTopic(final String name)
+    {
+        final long correlationId = runtime.nextCorrelationId();
+        final ExpandableArrayBuffer buffer = new ExpandableArrayBuffer(256);
+        final DeleteTopicRequestEncoder encoder = new DeleteTopicRequestEncoder()
+            .wrapAndApplyHeader(buffer, 0, new MessageHeaderEncoder())
+            .correlationId(correlationId)
+            .topic(name);
+        return sendAdmin(correlationId, buffer, MessageHeaderEncoder.ENCODED_LENGTH + encoder.encodedLength());
+    }
+
+    /**
+     * @param topics names to describe; empty for every topic.
+     * @return descriptions by name, in name order; fails with UNKNOWN_TOPIC when a named topic does not exist.
+     */
+    public CompletableFuture<Map<String, TopicDescription>> metadata(final Collection<String> topics)
+    {
+        final long correlationId = runtime.nextCorrelationId();
+        final ExpandableArrayBuffer buffer = new ExpandableArrayBuffer(256);
+        final MetadataRequestEncoder encoder = new MetadataRequestEncoder()
+            .wrapAndApplyHeader(buffer, 0, new MessageHeaderEncoder())
+            .correlationId(correlationId);
+        final MetadataRequestEncoder.TopicsEncoder topicsOut = encoder.topicsCount(topics.size());
+        for (final String topic : topics)
+        {
+            topicsOut.next().topic(topic);
+        }
+        return send(correlationId, buffer, MessageHeaderEncoder.ENCODED_LENGTH + encoder.encodedLength(),
+            (message) ->
+            {
+                final MetadataResponseDecoder decoder = new MetadataResponseDecoder();
+                decoder.wrapAndApplyHeader(message, 0, new MessageHeaderDecoder());
+                final var errorCode = decoder.errorCode();
+                final Map<String, TopicDescription> result = new LinkedHashMap<>();
+                for (final MetadataResponseDecoder.TopicsDecoder topic : decoder.topics())
+                {
+                    final long topicId = topic.topicId();
+                    final List<PartitionInfo> partitions = new ArrayList<>();
+                    for (final MetadataResponseDecoder.TopicsDecoder.PartitionsDecoder p : topic.partitions())
+                    {
+                        partitions.add(new PartitionInfo(p.partition(), p.startOffset(), p.endOffset()));
+                    }
+                    final Map<String, String> configs = new TreeMap<>();
+                    for (final MetadataResponseDecoder.TopicsDecoder.ConfigsDecoder c : topic.configs())
+                    {
+                        final String key = c.key();
+                        configs.put(key, c.value());
+                    }
+                    final String name = topic.name();
+                    result.put(name, new TopicDescription(name, topicId, List.copyOf(partitions), configs));
+                }
+                final String errorMessage = decoder.errorMessage();
+                throwIfError(errorCode, errorMessage);
+                return result;
+            });
+    }
+
+    public CompletableFuture<Void> commitOffsets(final String groupId, final Map<TopicPartition, Long> offsets)
+    {
+        final long correlationId = runtime.nextCorrelationId();
+        final ExpandableArrayBuffer buffer = new ExpandableArrayBuffer(256);
+        final OffsetCommitRequestEncoder encoder = new OffsetCommitRequestEncoder()
+            .wrapAndApplyHeader(buffer, 0, new MessageHeaderEncoder())
+            .correlationId(correlationId);
+        final OffsetCommitRequestEncoder.OffsetsEncoder out = encoder.offsetsCount(offsets.size());
+        for (final Map.Entry<TopicPartition, Long> e : offsets.entrySet())
+        {
+            out.next().partition(e.getKey().partition()).offset(e.getValue()).topic(e.getKey().topic());
+        }
+        encoder.groupId(groupId);
+        return sendAdmin(correlationId, buffer, MessageHeaderEncoder.ENCODED_LENGTH + encoder.encodedLength());
+    }
+
+    /**
+     * @param partitions partitions to ask for; empty for all the group has committed.
+     * @return committed offsets; partitions without one are absent.
+     */
+    public CompletableFuture<Map<TopicPartition, Long>> committedOffsets(
+        final String groupId, final Collection<TopicPartition> partitions)
+    {
+        final long correlationId = runtime.nextCorrelationId();
+        final ExpandableArrayBuffer buffer = new ExpandableArrayBuffer(256);
+        final OffsetFetchRequestEncoder encoder = new OffsetFetchRequestEncoder()
+            .wrapAndApplyHeader(buffer, 0, new MessageHeaderEncoder())
+            .correlationId(correlationId);
+        final OffsetFetchRequestEncoder.PartitionsEncoder out = encoder.partitionsCount(partitions.size());
+        for (final TopicPartition tp : partitions)
+        {
+            out.next().partition(tp.partition()).topic(tp.topic());
+        }
+        encoder.groupId(groupId);
+        return send(correlationId, buffer, MessageHeaderEncoder.ENCODED_LENGTH + encoder.encodedLength(),
+            (message) ->
+            {
+                final OffsetFetchResponseDecoder decoder = new OffsetFetchResponseDecoder();
+                decoder.wrapAndApplyHeader(message, 0, new MessageHeaderDecoder());
+                final var errorCode = decoder.errorCode();
+                final Map<TopicPartition, Long> result = new TreeMap<>();
+                for (final OffsetFetchResponseDecoder.OffsetsDecoder o : decoder.offsets())
+                {
+                    final int partition = o.partition();
+                    final long offset = o.offset();
+                    result.put(new TopicPartition(o.topic(), partition), offset);
+                }
+                throwIfError(errorCode, decoder.errorMessage());
+                return result;
+            });
+    }
+
+    /**
+     * @return the offset for the spec: earliest, latest (the end offset), or the first record at or after the
+     *         timestamp (-1 when there is none).
+     */
+    public CompletableFuture<Long> listOffset(final TopicPartition tp, final OffsetSpec spec, final long timestamp)
+    {
+        final CompletableFuture<Long> future = new CompletableFuture<>();
+        runtime.fetchClient().listOffsets(tp.topic(), tp.partition(), spec, timestamp, timeoutNs,
+            handler(future, (message) ->
+            {
+                final ListOffsetsResponseDecoder decoder = new ListOffsetsResponseDecoder();
+                decoder.wrapAndApplyHeader(message, 0, new MessageHeaderDecoder());
+                final var errorCode = decoder.errorCode();
+                final long offset = decoder.resultOffset();
+                decoder.timestamp();
+                throwIfError(errorCode, decoder.errorMessage());
+                return offset;
+            }));
+        return future;
+    }
+
+    /**
+     * @return what the node says of itself; a node that does not answer in time is reported DOWN.
+     */
+    public CompletableFuture<NodeStatus> nodeStatus(final int nodeId, final Duration timeout)
+    {
+        final CompletableFuture<NodeStatus> future = new CompletableFuture<>();
+        runtime.fetchClient().nodeStatus(nodeId, timeout.toNanos(), new ResponseHandler()
+        {
+            public void onResponse(final DirectBuffer buffer, final int offset, final int length)
+            {
+                final NodeStatusResponseDecoder decoder = new NodeStatusResponseDecoder();
+                decoder.wrapAndApplyHeader(buffer, offset, new MessageHeaderDecoder());
+                final NodeStatus.Role role = switch (decoder.role())
+                {
+                    case LEADER -> NodeStatus.Role.LEADER;
+                    case CANDIDATE -> NodeStatus.Role.CANDIDATE;
+                    default -> NodeStatus.Role.FOLLOWER;
+                };
+                future.complete(new NodeStatus(decoder.nodeId(), role, decoder.commitPosition()));
+            }
+
+            public void onFailure(final ErrorCode code, final String message)
+            {
+                future.complete(new NodeStatus(nodeId, NodeStatus.Role.DOWN, -1));
+            }
+        });
+        return future;
+    }
+
+    /**
+     * Wait for a request's outcome.
+     *
+     * @return its value.
+     * @throws TributaryException with the cluster's error, or TIMEOUT.
+     */
+    public <T> T await(final CompletableFuture<T> future)
+    {
+        try
+        {
+            return future.get(timeoutNs + TimeUnit.SECONDS.toNanos(1), TimeUnit.NANOSECONDS);
+        }
+        catch (final ExecutionException ex)
+        {
+            if (ex.getCause() instanceof TributaryException te)
+            {
+                throw new TributaryException(te.errorCode(), te.getMessage(), te);
+            }
+            throw new TributaryException(ErrorCode.UNKNOWN_ERROR, String.valueOf(ex.getCause()), ex.getCause());
+        }
+        catch (final TimeoutException ex)
+        {
+            throw new TributaryException(ErrorCode.TIMEOUT, "no answer from cluster " + runtime.members() + " in time");
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+            throw new TributaryException(ErrorCode.CLOSED, "interrupted", ex);
+        }
+    }
+
+    static void throwIfError(final io.tributary.log.internal.codecs.ErrorCode code, final String message)
+    {
+        if (code != io.tributary.log.internal.codecs.ErrorCode.NONE)
+        {
+            throw new TributaryException(errorCode(code), message);
+        }
+    }
+
+    /**
+     * @return the public error code for a wire one.
+     */
+    public static ErrorCode errorCode(final io.tributary.log.internal.codecs.ErrorCode code)
+    {
+        return switch (code)
+        {
+            case UNKNOWN_TOPIC -> ErrorCode.UNKNOWN_TOPIC;
+            case PARTITION_OUT_OF_RANGE -> ErrorCode.PARTITION_OUT_OF_RANGE;
+            case INVALID_TOPIC -> ErrorCode.INVALID_TOPIC;
+            case TOPIC_ALREADY_EXISTS -> ErrorCode.TOPIC_ALREADY_EXISTS;
+            case RECORD_TOO_LARGE -> ErrorCode.RECORD_TOO_LARGE;
+            case CORRUPT_BATCH -> ErrorCode.CORRUPT_BATCH;
+            case INVALID_REQUEST -> ErrorCode.INVALID_REQUEST;
+            case OFFSET_OUT_OF_RANGE -> ErrorCode.OFFSET_OUT_OF_RANGE;
+            case INVALID_CONFIG -> ErrorCode.INVALID_CONFIG;
+            case INVALID_PARTITIONS -> ErrorCode.INVALID_PARTITIONS;
+            default -> ErrorCode.UNKNOWN_ERROR;
+        };
+    }
+
+    private CompletableFuture<Void> sendAdmin(final long correlationId, final DirectBuffer buffer, final int length)
+    {
+        return send(correlationId, buffer, length, (message) ->
+        {
+            final AdminResponseDecoder decoder = new AdminResponseDecoder();
+            decoder.wrapAndApplyHeader(message, 0, new MessageHeaderDecoder());
+            throwIfError(decoder.errorCode(), decoder.errorMessage());
+            return null;
+        });
+    }
+
+    private <T> CompletableFuture<T> send(
+        final long correlationId, final DirectBuffer buffer, final int length, final Function<DirectBuffer, T> decode)
+    {
+        final CompletableFuture<T> future = new CompletableFuture<>();
+        runtime.sendToCluster(correlationId, buffer, length, timeoutNs, handler(future, decode));
+        return future;
+    }
+
+    private static <T> ResponseHandler handler(final CompletableFuture<T> future, final Function<DirectBuffer, T> decode)
+    {
+        return new ResponseHandler()
+        {
+            public void onResponse(final DirectBuffer buffer, final int offset, final int length)
+            {
+                try
+                {
+                    final UnsafeBuffer message = new UnsafeBuffer(buffer, offset, length);
+                    final MessageHeaderDecoder header = new MessageHeaderDecoder().wrap(message, 0);
+                    if (header.templateId() == AdminResponseDecoder.TEMPLATE_ID)
+                    {
+                        // Any request may be refused with an AdminResponse, e.g. one the cluster could not decode.
+                        final AdminResponseDecoder decoder = new AdminResponseDecoder().wrapAndApplyHeader(
+                            message, 0, header);
+                        throwIfError(decoder.errorCode(), decoder.errorMessage());
+                    }
+                    future.complete(decode.apply(message));
+                }
+                catch (final RuntimeException ex)
+                {
+                    future.completeExceptionally(ex);
+                }
+            }
+
+            public void onFailure(final ErrorCode code, final String message)
+            {
+                future.completeExceptionally(new TributaryException(code, message));
+            }
+        };
+    }
+}

@@ -1,0 +1,367 @@
+package io.tributary.log.internal.client;
+
+import io.aeron.Aeron;
+import io.aeron.FragmentAssembler;
+import io.aeron.Publication;
+import io.aeron.Subscription;
+import io.aeron.logbuffer.Header;
+import io.tributary.log.ErrorCode;
+import io.tributary.log.internal.cluster.ClusterMembers;
+import io.tributary.log.internal.codecs.FetchRequestEncoder;
+import io.tributary.log.internal.codecs.ListOffsetsRequestEncoder;
+import io.tributary.log.internal.codecs.MessageHeaderEncoder;
+import io.tributary.log.internal.codecs.NodeStatusRequestEncoder;
+import io.tributary.log.internal.codecs.OffsetSpec;
+import io.tributary.log.internal.fetch.FetchServer;
+import org.agrona.CloseHelper;
+import org.agrona.DirectBuffer;
+import org.agrona.ExpandableArrayBuffer;
+import org.agrona.collections.Long2ObjectHashMap;
+import org.agrona.concurrent.ManyToOneConcurrentLinkedQueue;
+
+import java.nio.ByteOrder;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Talks to the nodes' fetch servers: fetch, list offsets, node status. One response subscription serves every
+ * request of the runtime; responses are matched by correlation id.
+ * <p>
+ * Reads go to one node at a time (any node serves committed data); a node that does not connect or answer in time
+ * is skipped for the next request.
+ * <p>
+ * Threading: {@code fetch}, {@code listOffsets} and {@code nodeStatus} from any thread; the rest on the runtime's
+ * conductor thread.
+ */
+public final class FetchClient
+{
+    static final int RESPONSE_STREAM_ID = 1102;
+    private static final long NODE_CONNECT_TIMEOUT_NS = 2_000_000_000L;
+    private static final long RESPONSE_GRACE_NS = 3_000_000_000L;
+
+    private final Aeron aeron;
+    private final ClusterMembers members;
+    private final Subscription responses;
+    private final Publication[] publications;
+    private final long[] publicationCreatedNs;
+    private final FragmentAssembler assembler = new FragmentAssembler(this::onResponse);
+    private final ManyToOneConcurrentLinkedQueue<Request> submitted = new ManyToOneConcurrentLinkedQueue<>();
+    private final ArrayDeque<Request> waiting = new ArrayDeque<>();
+    private final Long2ObjectHashMap<Request> inflight = new Long2ObjectHashMap<>();
+    private final MessageHeaderEncoder headerEncoder = new MessageHeaderEncoder();
+    private final FetchRequestEncoder fetchEncoder = new FetchRequestEncoder();
+    private final ListOffsetsRequestEncoder listOffsetsEncoder = new ListOffsetsRequestEncoder();
+    private final NodeStatusRequestEncoder statusEncoder = new NodeStatusRequestEncoder();
+    private final ExpandableArrayBuffer requestBuffer = new ExpandableArrayBuffer(512);
+    private final AtomicLong requestIds = new AtomicLong(System.nanoTime() & 0xFFFF_FFFFL);
+    private String responseChannel;
+    private int preferredNode;
+    private long lastSweepNs;
+
+    FetchClient(final Aeron aeron, final ClusterMembers members, final String localHost)
+    {
+        this.aeron = aeron;
+        this.members = members;
+        this.responses = aeron.addSubscription("aeron:udp?endpoint=" + localHost + ":0", RESPONSE_STREAM_ID);
+        this.publications = new Publication[members.size()];
+        this.publicationCreatedNs = new long[members.size()];
+    }
+
+    /**
+     * Fetch whole batches from the one holding {@code fetchOffset}.
+     *
+     * @param maxWaitMs how long the server may hold the request when there is nothing to return yet.
+     * @param handler   told the {@code FetchResponse}.
+     */
+    public void fetch(
+        final String topic,
+        final int partition,
+        final long fetchOffset,
+        final int maxBytes,
+        final int maxWaitMs,
+        final ResponseHandler handler)
+    {
+        final Request request = new Request(RequestType.FETCH, -1, topic, partition, handler,
+            maxWaitMs * 1_000_000L + RESPONSE_GRACE_NS);
+        request.offset = fetchOffset;
+        request.maxBytes = maxBytes;
+        request.maxWaitMs = maxWaitMs;
+        submitted.offer(request);
+    }
+
+    /**
+     * @param spec      earliest, latest, or by timestamp.
+     * @param timestamp epoch ms, for {@link OffsetSpec#TIMESTAMP}.
+     * @param handler   told the {@code ListOffsetsResponse}.
+     */
+    public void listOffsets(
+        final String topic,
+        final int partition,
+        final OffsetSpec spec,
+        final long timestamp,
+        final long timeoutNs,
+        final ResponseHandler handler)
+    {
+        final Request request = new Request(RequestType.LIST_OFFSETS, -1, topic, partition, handler, timeoutNs);
+        request.spec = spec;
+        request.offset = timestamp;
+        submitted.offer(request);
+    }
+
+    /**
+     * @param nodeId  the node to ask.
+     * @param handler told the {@code NodeStatusResponse}, or a timeout when the node is down.
+     */
+    public void nodeStatus(final int nodeId, final long timeoutNs, final ResponseHandler handler)
+    {
+        int index = -1;
+        final List<ClusterMembers.Member> list = members.members();
+        for (int i = 0; i < list.size(); i++)
+        {
+            if (list.get(i).id() == nodeId)
+            {
+                index = i;
+            }
+        }
+        if (index < 0)
+        {
+            throw new IllegalArgumentException("no node " + nodeId + " in " + members);
+        }
+        submitted.offer(new Request(RequestType.NODE_STATUS, index, null, 0, handler, timeoutNs));
+    }
+
+    int doWork(final long nowNs)
+    {
+        int work = 0;
+        Request request;
+        while ((request = submitted.poll()) != null)
+        {
+            request.deadlineNs = nowNs + request.timeoutNs;
+            waiting.add(request);
+            work++;
+        }
+
+        work += responses.poll(assembler, 64);
+
+        if (responseChannel == null)
+        {
+            responseChannel = responses.tryResolveChannelEndpointPort();
+        }
+        if (responseChannel != null)
+        {
+            work += sendWaiting(nowNs);
+        }
+
+        if (nowNs - lastSweepNs > 10_000_000L)
+        {
+            lastSweepNs = nowNs;
+            work += expire(nowNs);
+        }
+        return work;
+    }
+
+    void close()
+    {
+        for (final Request request : waiting)
+        {
+            request.handler.onFailure(ErrorCode.CLOSED, "client closed");
+        }
+        waiting.clear();
+        for (final Request request : new ArrayList<>(inflight.values()))
+        {
+            request.handler.onFailure(ErrorCode.CLOSED, "client closed");
+        }
+        inflight.clear();
+        for (final Publication publication : publications)
+        {
+            CloseHelper.quietClose(publication);
+        }
+        CloseHelper.quietClose(responses);
+    }
+
+    private int sendWaiting(final long nowNs)
+    {
+        int sent = 0;
+        final int count = waiting.size();
+        for (int i = 0; i < count; i++)
+        {
+            final Request request = waiting.poll();
+            final int node = request.node >= 0 ? request.node : preferredNode;
+            final Publication publication = publication(node, nowNs);
+            if (!publication.isConnected())
+            {
+                if (request.node < 0 && nowNs - publicationCreatedNs[node] > NODE_CONNECT_TIMEOUT_NS)
+                {
+                    preferredNode = (preferredNode + 1) % publications.length;
+                }
+                waiting.add(request);
+                continue;
+            }
+
+            final long correlationId = request.correlationId;
+            final int length = encode(request, correlationId);
+            final long result = publication.offer(requestBuffer, 0, length);
+            if (result > 0)
+            {
+                request.sentToNode = node;
+                inflight.put(correlationId, request);
+                sent++;
+            }
+            else
+            {
+                waiting.add(request);
+            }
+        }
+        return sent;
+    }
+
+    private int encode(final Request request, final long correlationId)
+    {
+        switch (request.type)
+        {
+            case FETCH ->
+            {
+                fetchEncoder.wrapAndApplyHeader(requestBuffer, 0, headerEncoder)
+                    .correlationId(correlationId)
+                    .partition(request.partition)
+                    .fetchOffset(request.offset)
+                    .maxBytes(request.maxBytes)
+                    .maxWaitMs(request.maxWaitMs)
+                    .responseStreamId(RESPONSE_STREAM_ID)
+                    .topic(request.topic)
+                    .responseChannel(responseChannel);
+                return MessageHeaderEncoder.ENCODED_LENGTH + fetchEncoder.encodedLength();
+            }
+            case LIST_OFFSETS ->
+            {
+                listOffsetsEncoder.wrapAndApplyHeader(requestBuffer, 0, headerEncoder)
+                    .correlationId(correlationId)
+                    .partition(request.partition)
+                    .spec(request.spec)
+                    .timestamp(request.offset)
+                    .responseStreamId(RESPONSE_STREAM_ID)
+                    .topic(request.topic)
+                    .responseChannel(responseChannel);
+                return MessageHeaderEncoder.ENCODED_LENGTH + listOffsetsEncoder.encodedLength();
+            }
+            default ->
+            {
+                statusEncoder.wrapAndApplyHeader(requestBuffer, 0, headerEncoder)
+                    .correlationId(correlationId)
+                    .responseStreamId(RESPONSE_STREAM_ID)
+                    .responseChannel(responseChannel);
+                return MessageHeaderEncoder.ENCODED_LENGTH + statusEncoder.encodedLength();
+            }
+        }
+    }
+
+    private Publication publication(final int node, final long nowNs)
+    {
+        Publication publication = publications[node];
+        if (publication == null || publication.isClosed())
+        {
+            final String endpoint = members.members().get(node).endpoint(ClusterMembers.FETCH_PORT_OFFSET);
+            publication = aeron.addExclusivePublication(
+                "aeron:udp?endpoint=" + endpoint + "|term-length=64k", FetchServer.REQUEST_STREAM_ID);
+            publications[node] = publication;
+            publicationCreatedNs[node] = nowNs;
+        }
+        return publication;
+    }
+
+    private void onResponse(final DirectBuffer buffer, final int offset, final int length, final Header header)
+    {
+        if (length < 16)
+        {
+            return;
+        }
+        final long correlationId = buffer.getLong(offset + 8, ByteOrder.LITTLE_ENDIAN);
+        final Request request = inflight.remove(correlationId);
+        if (request != null)
+        {
+            request.handler.onResponse(buffer, offset, length);
+        }
+    }
+
+    private int expire(final long nowNs)
+    {
+        int expired = 0;
+        final int count = waiting.size();
+        for (int i = 0; i < count; i++)
+        {
+            final Request request = waiting.poll();
+            if (nowNs - request.deadlineNs > 0)
+            {
+                final String node = request.node >= 0 ? "node " + members.members().get(request.node).id() :
+                    "any node of " + members;
+                request.handler.onFailure(ErrorCode.TIMEOUT, "could not reach the fetch server of " + node);
+                expired++;
+            }
+            else
+            {
+                waiting.add(request);
+            }
+        }
+
+        final Long2ObjectHashMap<Request>.EntryIterator entries = inflight.entrySet().iterator();
+        while (entries.hasNext())
+        {
+            entries.next();
+            final Request request = entries.getValue();
+            if (nowNs - request.deadlineNs > 0)
+            {
+                entries.remove();
+                if (request.node < 0 && request.sentToNode == preferredNode)
+                {
+                    preferredNode = (preferredNode + 1) % publications.length;
+                }
+                request.handler.onFailure(ErrorCode.TIMEOUT, "no answer from the fetch server of node " +
+                    members.members().get(request.sentToNode).id());
+                expired++;
+            }
+        }
+        return expired;
+    }
+
+    private enum RequestType
+    {
+        FETCH, LIST_OFFSETS, NODE_STATUS
+    }
+
+    private final class Request
+    {
+        final RequestType type;
+        final int node;
+        final String topic;
+        final int partition;
+        final ResponseHandler handler;
+        final long timeoutNs;
+        final long correlationId;
+        long deadlineNs;
+        long offset;
+        int maxBytes;
+        int maxWaitMs;
+        OffsetSpec spec;
+        int sentToNode;
+
+        Request(
+            final RequestType type,
+            final int node,
+            final String topic,
+            final int partition,
+            final ResponseHandler handler,
+            final long timeoutNs)
+        {
+            this.type = type;
+            this.node = node;
+            this.topic = topic;
+            this.partition = partition;
+            this.handler = handler;
+            this.timeoutNs = timeoutNs;
+            this.correlationId = requestIds.incrementAndGet();
+        }
+    }
+
+}

@@ -1,0 +1,486 @@
+package io.tributary.log.internal.client;
+
+import io.tributary.log.Callback;
+import io.tributary.log.ErrorCode;
+import io.tributary.log.Header;
+import io.tributary.log.RecordMetadata;
+import io.tributary.log.TopicPartition;
+import io.tributary.log.TributaryException;
+import io.tributary.log.internal.codecs.BooleanType;
+import io.tributary.log.internal.codecs.MessageHeaderDecoder;
+import io.tributary.log.internal.codecs.MessageHeaderEncoder;
+import io.tributary.log.internal.codecs.ProduceRequestEncoder;
+import io.tributary.log.internal.codecs.ProduceResponseDecoder;
+import io.tributary.log.internal.record.RecordBatchBuilder;
+import io.tributary.log.internal.record.RecordBatches;
+import org.agrona.DirectBuffer;
+import org.agrona.ExpandableArrayBuffer;
+
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * The producer's record accumulator and sender. User threads append records to per-partition batches; the conductor
+ * thread closes batches that are full or have lingered, packs ready batches of many partitions into one
+ * {@code ProduceRequest} up to the request size, offers it to the cluster, and completes each record from the
+ * response with baseOffset + its index in the batch.
+ * <p>
+ * Memory is bounded by {@code bufferMemory}: a send blocks up to {@code maxBlock} while more than that is waiting
+ * to be acknowledged. Batches of a partition are sent in the order they were closed, and a session's requests are
+ * applied in order, so records of a partition keep the order in which they were sent.
+ * <p>
+ * Threading: {@link #append}, {@link #flush} and {@link #close} from any thread; {@link #doWork} on the conductor.
+ */
+public final class ProduceSender implements ClientRuntime.Duty
+{
+    private static final int MAX_BATCHES_PER_REQUEST = 1024;
+    private static final int MAX_INFLIGHT_REQUESTS = 64;
+
+    private final ClientRuntime runtime;
+    private final int batchSize;
+    private final int maxRequestSize;
+    private final long bufferMemory;
+    private final long lingerNs;
+    private final long requestTimeoutNs;
+    private final long maxBlockNs;
+    private final ConcurrentHashMap<TopicPartition, PartitionQueue> queues = new ConcurrentHashMap<>();
+    private final ArrayDeque<RecordBatchBuilder> builderPool = new ArrayDeque<>();
+    private final Object memoryLock = new Object();
+    private long bufferedBytes;
+    private long unacknowledgedRecords;
+    private volatile boolean flushRequested;
+
+    // Conductor state.
+    private final ExpandableArrayBuffer requestBuffer = new ExpandableArrayBuffer(1024 * 1024 + 64 * 1024);
+    private final MessageHeaderEncoder headerEncoder = new MessageHeaderEncoder();
+    private final ProduceRequestEncoder requestEncoder = new ProduceRequestEncoder();
+    private final MessageHeaderDecoder headerDecoder = new MessageHeaderDecoder();
+    private final ProduceResponseDecoder responseDecoder = new ProduceResponseDecoder();
+    private final ArrayList<Batch> drained = new ArrayList<>();
+    private PendingRequest pendingRequest;
+    private int inflightRequests;
+
+    public ProduceSender(
+        final ClientRuntime runtime,
+        final int batchSize,
+        final int maxRequestSize,
+        final long bufferMemory,
+        final Duration linger,
+        final Duration requestTimeout,
+        final Duration maxBlock)
+    {
+        this.runtime = runtime;
+        this.batchSize = batchSize;
+        this.maxRequestSize = maxRequestSize;
+        this.bufferMemory = bufferMemory;
+        this.lingerNs = linger.toNanos();
+        this.requestTimeoutNs = requestTimeout.toNanos();
+        this.maxBlockNs = maxBlock.toNanos();
+    }
+
+    /**
+     * Add a record to its partition's open batch, blocking while the buffer is full.
+     *
+     * @return true when the record's batch is now closed for sending: a producer without a key should move on to
+     *         another partition.
+     */
+    public boolean append(
+        final String topic,
+        final int partition,
+        final long timestamp,
+        final byte[] key,
+        final byte[] value,
+        final List<Header> headers,
+        final CompletableFuture<RecordMetadata> future,
+        final Callback callback)
+    {
+        final int size = RecordBatches.encodedRecordSize(key, value, headers);
+        if (size + RecordBatches.FIRST_RECORD_OFFSET > maxRequestSize)
+        {
+            throw new TributaryException(ErrorCode.RECORD_TOO_LARGE, "record of about " + size +
+                " bytes is larger than the producer's maxRequestSize of " + maxRequestSize + " bytes");
+        }
+        reserve(size);
+
+        final TopicPartition tp = new TopicPartition(topic, partition);
+        final PartitionQueue queue = queues.computeIfAbsent(tp, PartitionQueue::new);
+        final Completion completion = new Completion(future, callback, timestamp, size);
+        synchronized (queue)
+        {
+            if (queue.open == null)
+            {
+                queue.open = new Batch(tp, takeBuilder());
+            }
+            if (!queue.open.builder.tryAppend(timestamp, key, value, headers))
+            {
+                queue.closeOpen();
+                queue.open = new Batch(tp, takeBuilder());
+                queue.open.builder.tryAppend(timestamp, key, value, headers);
+            }
+            queue.open.completions.add(completion);
+            if (queue.open.builder.sizeInBytes() >= batchSize)
+            {
+                queue.closeOpen();
+                return true;
+            }
+            return false;
+        }
+    }
+
+    /**
+     * Send everything buffered now and wait until every record sent so far has completed.
+     */
+    public void flush()
+    {
+        flushRequested = true;
+        synchronized (memoryLock)
+        {
+            while (unacknowledgedRecords > 0)
+            {
+                flushRequested = true;
+                try
+                {
+                    memoryLock.wait(10);
+                }
+                catch (final InterruptedException ex)
+                {
+                    Thread.currentThread().interrupt();
+                    throw new TributaryException(ErrorCode.CLOSED, "interrupted while flushing", ex);
+                }
+            }
+        }
+        flushRequested = false;
+    }
+
+    /**
+     * Fail what is still buffered; called once the producer is closing.
+     */
+    public void close()
+    {
+        final List<Batch> left = new ArrayList<>();
+        for (final PartitionQueue queue : queues.values())
+        {
+            synchronized (queue)
+            {
+                queue.closeOpen();
+                left.addAll(queue.ready);
+                queue.ready.clear();
+            }
+        }
+        for (final Batch batch : left)
+        {
+            fail(batch, ErrorCode.CLOSED, "producer closed before the record was sent");
+        }
+    }
+
+    public int doWork(final long nowNs)
+    {
+        int work = 0;
+        if (pendingRequest != null)
+        {
+            work += offerPending(nowNs);
+        }
+        while (pendingRequest == null && inflightRequests < MAX_INFLIGHT_REQUESTS)
+        {
+            if (!buildRequest(nowNs))
+            {
+                break;
+            }
+            work += offerPending(nowNs) + 1;
+        }
+        return work;
+    }
+
+    private boolean buildRequest(final long nowNs)
+    {
+        drained.clear();
+        int requestBytes = 64;
+        final boolean flushing = flushRequested;
+        for (final PartitionQueue queue : queues.values())
+        {
+            synchronized (queue)
+            {
+                if (queue.open != null && (flushing || nowNs - queue.open.createdNs >= lingerNs))
+                {
+                    queue.closeOpen();
+                }
+                while (!queue.ready.isEmpty() && drained.size() < MAX_BATCHES_PER_REQUEST)
+                {
+                    final Batch next = queue.ready.peek();
+                    final int size = next.length + next.tp.topic().length() + 16;
+                    if (!drained.isEmpty() && requestBytes + size > maxRequestSize)
+                    {
+                        break;
+                    }
+                    queue.ready.poll();
+                    drained.add(next);
+                    requestBytes += size;
+                }
+            }
+            if (requestBytes >= maxRequestSize || drained.size() >= MAX_BATCHES_PER_REQUEST)
+            {
+                break;
+            }
+        }
+        if (drained.isEmpty())
+        {
+            return false;
+        }
+
+        final long correlationId = runtime.nextCorrelationId();
+        requestEncoder.wrapAndApplyHeader(requestBuffer, 0, headerEncoder)
+            .correlationId(correlationId)
+            .atomic(BooleanType.FALSE);
+        final ProduceRequestEncoder.PartitionsEncoder partitions = requestEncoder.partitionsCount(drained.size());
+        final Batch[] batches = drained.toArray(new Batch[0]);
+        for (final Batch batch : batches)
+        {
+            partitions.next()
+                .partition(batch.tp.partition())
+                .topic(batch.tp.topic())
+                .putBatch(batch.builder.buffer(), 0, batch.length);
+            returnBuilder(batch.builder);
+            batch.builder = null;
+        }
+        final int length = MessageHeaderEncoder.ENCODED_LENGTH + requestEncoder.encodedLength();
+        pendingRequest = new PendingRequest(correlationId, length, batches, nowNs + requestTimeoutNs);
+        return true;
+    }
+
+    private int offerPending(final long nowNs)
+    {
+        final PendingRequest request = pendingRequest;
+        if (runtime.tryOfferToCluster(
+            request.correlationId, requestBuffer, request.length, request.deadlineNs, new ResponseHandler()
+            {
+                public void onResponse(final DirectBuffer buffer, final int offset, final int length)
+                {
+                    inflightRequests--;
+                    onProduceResponse(request, buffer, offset);
+                }
+
+                public void onFailure(final ErrorCode code, final String message)
+                {
+                    inflightRequests--;
+                    for (final Batch batch : request.batches)
+                    {
+                        fail(batch, code, message);
+                    }
+                }
+            }))
+        {
+            pendingRequest = null;
+            inflightRequests++;
+            return 1;
+        }
+        if (nowNs - request.deadlineNs > 0)
+        {
+            pendingRequest = null;
+            for (final Batch batch : request.batches)
+            {
+                fail(batch, ErrorCode.TIMEOUT, "records not sent in time: " + runtime.connectionProblem());
+            }
+            return 1;
+        }
+        return 0;
+    }
+
+    private void onProduceResponse(final PendingRequest request, final DirectBuffer buffer, final int offset)
+    {
+        headerDecoder.wrap(buffer, offset);
+        if (headerDecoder.templateId() != ProduceResponseDecoder.TEMPLATE_ID)
+        {
+            for (final Batch batch : request.batches)
+            {
+                fail(batch, ErrorCode.INVALID_REQUEST, "the cluster refused the produce request as malformed");
+            }
+            return;
+        }
+        responseDecoder.wrapAndApplyHeader(buffer, offset, headerDecoder);
+        final ProduceResponseDecoder.PartitionsDecoder partitions = responseDecoder.partitions();
+        int i = 0;
+        for (final ProduceResponseDecoder.PartitionsDecoder p : partitions)
+        {
+            final Batch batch = request.batches[i++];
+            final io.tributary.log.internal.codecs.ErrorCode code = p.errorCode();
+            final long baseOffset = p.baseOffset();
+            final long appendTime = p.appendTime();
+            p.topic();
+            final String message = p.errorMessage();
+            if (code == io.tributary.log.internal.codecs.ErrorCode.NONE)
+            {
+                succeed(batch, baseOffset, appendTime);
+            }
+            else
+            {
+                fail(batch, ClusterRequests.errorCode(code), message);
+            }
+        }
+    }
+
+    private void succeed(final Batch batch, final long baseOffset, final long appendTime)
+    {
+        final List<Completion> completions = batch.completions;
+        for (int i = 0; i < completions.size(); i++)
+        {
+            final Completion c = completions.get(i);
+            final RecordMetadata metadata = new RecordMetadata(
+                batch.tp.topic(), batch.tp.partition(), baseOffset + i, c.timestamp, appendTime);
+            try
+            {
+                if (c.future != null)
+                {
+                    c.future.complete(metadata);
+                }
+                if (c.callback != null)
+                {
+                    c.callback.onCompletion(metadata, null);
+                }
+            }
+            catch (final RuntimeException ignore)
+            {
+                // A user callback's failure must not lose the other records' completions.
+            }
+        }
+        released(batch);
+    }
+
+    private void fail(final Batch batch, final ErrorCode code, final String message)
+    {
+        final TributaryException ex = new TributaryException(code, message);
+        for (final Completion c : batch.completions)
+        {
+            try
+            {
+                if (c.future != null)
+                {
+                    c.future.completeExceptionally(ex);
+                }
+                if (c.callback != null)
+                {
+                    c.callback.onCompletion(null, ex);
+                }
+            }
+            catch (final RuntimeException ignore)
+            {
+                // A user callback's failure must not lose the other records' completions.
+            }
+        }
+        released(batch);
+    }
+
+    private void released(final Batch batch)
+    {
+        long bytes = 0;
+        for (final Completion c : batch.completions)
+        {
+            bytes += c.size;
+        }
+        synchronized (memoryLock)
+        {
+            bufferedBytes -= bytes;
+            unacknowledgedRecords -= batch.completions.size();
+            memoryLock.notifyAll();
+        }
+    }
+
+    private void reserve(final int size)
+    {
+        final long deadline = System.nanoTime() + maxBlockNs;
+        synchronized (memoryLock)
+        {
+            while (bufferedBytes + size > bufferMemory && bufferedBytes > 0)
+            {
+                final long remaining = deadline - System.nanoTime();
+                if (remaining <= 0)
+                {
+                    throw new TributaryException(ErrorCode.TIMEOUT, "producer buffer of " + bufferMemory +
+                        " bytes stayed full for the max block time: " + runtime.members() + " is not keeping up");
+                }
+                try
+                {
+                    memoryLock.wait(Math.max(1, TimeUnit.NANOSECONDS.toMillis(remaining)));
+                }
+                catch (final InterruptedException ex)
+                {
+                    Thread.currentThread().interrupt();
+                    throw new TributaryException(ErrorCode.CLOSED, "interrupted while waiting for buffer space", ex);
+                }
+            }
+            bufferedBytes += size;
+            unacknowledgedRecords++;
+        }
+    }
+
+    private RecordBatchBuilder takeBuilder()
+    {
+        synchronized (builderPool)
+        {
+            final RecordBatchBuilder builder = builderPool.poll();
+            return (builder != null ? builder : new RecordBatchBuilder(batchSize)).reset(-1, 0);
+        }
+    }
+
+    private void returnBuilder(final RecordBatchBuilder builder)
+    {
+        synchronized (builderPool)
+        {
+            if (builderPool.size() < 64)
+            {
+                builderPool.add(builder);
+            }
+        }
+    }
+
+    private final class PartitionQueue
+    {
+        final TopicPartition tp;
+        final ArrayDeque<Batch> ready = new ArrayDeque<>();
+        Batch open;
+
+        PartitionQueue(final TopicPartition tp)
+        {
+            this.tp = tp;
+        }
+
+        /** Caller holds this queue's lock. */
+        void closeOpen()
+        {
+            if (open != null && open.builder.recordCount() > 0)
+            {
+                open.length = open.builder.finish();
+                ready.add(open);
+            }
+            open = null;
+        }
+    }
+
+    private static final class Batch
+    {
+        final TopicPartition tp;
+        final ArrayList<Completion> completions = new ArrayList<>();
+        final long createdNs = System.nanoTime();
+        RecordBatchBuilder builder;
+        int length;
+
+        Batch(final TopicPartition tp, final RecordBatchBuilder builder)
+        {
+            this.tp = tp;
+            this.builder = builder;
+        }
+    }
+
+    private record Completion(CompletableFuture<RecordMetadata> future, Callback callback, long timestamp, int size)
+    {
+    }
+
+    private record PendingRequest(long correlationId, int length, Batch[] batches, long deadlineNs)
+    {
+    }
+}

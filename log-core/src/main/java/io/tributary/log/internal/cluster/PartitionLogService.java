@@ -1,0 +1,666 @@
+package io.tributary.log.internal.cluster;
+
+import io.aeron.ExclusivePublication;
+import io.aeron.Image;
+import io.aeron.cluster.codecs.CloseReason;
+import io.aeron.cluster.service.ClientSession;
+import io.aeron.cluster.service.Cluster;
+import io.aeron.cluster.service.ClusteredService;
+import io.aeron.logbuffer.Header;
+import io.tributary.log.TopicPartition;
+import io.tributary.log.internal.codecs.AdminResponseEncoder;
+import io.tributary.log.internal.codecs.BooleanType;
+import io.tributary.log.internal.codecs.CreateTopicRequestDecoder;
+import io.tributary.log.internal.codecs.DeleteTopicRequestDecoder;
+import io.tributary.log.internal.codecs.ErrorCode;
+import io.tributary.log.internal.codecs.MessageHeaderDecoder;
+import io.tributary.log.internal.codecs.MessageHeaderEncoder;
+import io.tributary.log.internal.codecs.MetadataRequestDecoder;
+import io.tributary.log.internal.codecs.MetadataResponseEncoder;
+import io.tributary.log.internal.codecs.OffsetCommitRequestDecoder;
+import io.tributary.log.internal.codecs.OffsetFetchRequestDecoder;
+import io.tributary.log.internal.codecs.OffsetFetchResponseEncoder;
+import io.tributary.log.internal.codecs.ProduceRequestDecoder;
+import io.tributary.log.internal.codecs.ProduceResponseEncoder;
+import io.tributary.log.internal.record.RecordBatches;
+import io.tributary.log.internal.storage.PartitionLog;
+import org.agrona.DirectBuffer;
+import org.agrona.ExpandableArrayBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.regex.Pattern;
+
+/**
+ * The clustered service: turns the committed cluster log into topics and partitions, and keeps the control state
+ * (topics, their configs, committed consumer offsets).
+ * <p>
+ * Every node applies the same entries in the same order, so everything here is deterministic: time is the cluster
+ * time of the entry, iteration is over sorted maps, validation depends only on the entry and the state. Requests
+ * are answered on the session's egress (only the leader's answer reaches the client). A request that cannot be
+ * decoded is answered with {@code INVALID_REQUEST} when its correlation id can be read, dropped otherwise; it never
+ * stops the node.
+ * <p>
+ * Threading: every callback runs on the service container's thread. The partition logs are shared with the fetch
+ * server through {@link PartitionRegistry}; this class is their single writer.
+ */
+public final class PartitionLogService implements ClusteredService
+{
+    private static final System.Logger LOG = System.getLogger(PartitionLogService.class.getName());
+    private static final Pattern TOPIC_NAME = Pattern.compile("[a-zA-Z0-9._-]{1,249}");
+    static final int MAX_PARTITIONS = 10_000;
+    private static final int EGRESS_OFFER_ATTEMPTS = 3;
+
+    private final Path logDir;
+    private final PartitionRegistry registry;
+    private final TopicStore store;
+
+    private final MessageHeaderDecoder headerDecoder = new MessageHeaderDecoder();
+    private final MessageHeaderEncoder headerEncoder = new MessageHeaderEncoder();
+    private final ProduceRequestDecoder produceDecoder = new ProduceRequestDecoder();
+    private final ProduceResponseEncoder produceEncoder = new ProduceResponseEncoder();
+    private final CreateTopicRequestDecoder createTopicDecoder = new CreateTopicRequestDecoder();
+    private final DeleteTopicRequestDecoder deleteTopicDecoder = new DeleteTopicRequestDecoder();
+    private final MetadataRequestDecoder metadataDecoder = new MetadataRequestDecoder();
+    private final MetadataResponseEncoder metadataEncoder = new MetadataResponseEncoder();
+    private final AdminResponseEncoder adminEncoder = new AdminResponseEncoder();
+    private final OffsetCommitRequestDecoder offsetCommitDecoder = new OffsetCommitRequestDecoder();
+    private final OffsetFetchRequestDecoder offsetFetchDecoder = new OffsetFetchRequestDecoder();
+    private final OffsetFetchResponseEncoder offsetFetchEncoder = new OffsetFetchResponseEncoder();
+    private final ExpandableArrayBuffer responseBuffer = new ExpandableArrayBuffer(4096);
+
+    private final ProduceEntries entries = new ProduceEntries();
+    private Cluster cluster;
+    private long malformedRequests;
+
+    /**
+     * @param logDir   directory holding one sub-directory per partition.
+     * @param registry where the partition logs are published to the fetch server.
+     */
+    public PartitionLogService(final Path logDir, final PartitionRegistry registry)
+    {
+        this.logDir = logDir;
+        this.registry = registry;
+        this.store = new TopicStore(logDir, registry);
+    }
+
+    public void onStart(final Cluster cluster, final Image snapshotImage)
+    {
+        this.cluster = cluster;
+        store.load(snapshotImage, cluster.idleStrategy());
+        registry.role(cluster.role().ordinal());
+        LOG.log(System.Logger.Level.INFO, "node {0} started with {1} topics in {2}",
+            cluster.memberId(), store.topicCount(), logDir);
+    }
+
+    public void onSessionOpen(final ClientSession session, final long timestamp)
+    {
+    }
+
+    public void onSessionClose(final ClientSession session, final long timestamp, final CloseReason closeReason)
+    {
+    }
+
+    public void onSessionMessage(
+        final ClientSession session,
+        final long timestamp,
+        final DirectBuffer buffer,
+        final int offset,
+        final int length,
+        final Header header)
+    {
+        try
+        {
+            dispatch(session, timestamp, buffer, offset, length);
+        }
+        catch (final PartitionLogFailure ex)
+        {
+            throw ex;
+        }
+        catch (final RuntimeException ex)
+        {
+            // Malformed input decoded identically everywhere, so every node drops it the same way.
+            malformedRequests++;
+            final long correlationId = correlationIdOrMinusOne(buffer, offset, length);
+            if (correlationId != -1)
+            {
+                sendAdminResponse(session, correlationId, ErrorCode.INVALID_REQUEST,
+                    "malformed request: " + ex.getClass().getSimpleName() +
+                    (ex.getMessage() != null ? ": " + ex.getMessage() : ""));
+            }
+        }
+        finally
+        {
+            registry.appliedLogPosition(cluster.logPosition());
+        }
+    }
+
+    public void onTimerEvent(final long correlationId, final long timestamp)
+    {
+    }
+
+    public void onTakeSnapshot(final ExclusivePublication snapshotPublication)
+    {
+        store.writeSnapshot(snapshotPublication, cluster.idleStrategy());
+    }
+
+    public void onRoleChange(final Cluster.Role newRole)
+    {
+        registry.role(newRole.ordinal());
+    }
+
+    public void onTerminate(final Cluster cluster)
+    {
+        store.close();
+    }
+
+    /**
+     * @return requests dropped or refused because they could not be decoded.
+     */
+    public long malformedRequests()
+    {
+        return malformedRequests;
+    }
+
+    private void dispatch(
+        final ClientSession session, final long timestamp, final DirectBuffer buffer, final int offset, final int length)
+    {
+        if (length < MessageHeaderDecoder.ENCODED_LENGTH)
+        {
+            throw new IllegalArgumentException("message shorter than its header");
+        }
+        headerDecoder.wrap(buffer, offset);
+        if (headerDecoder.schemaId() != MessageHeaderDecoder.SCHEMA_ID)
+        {
+            throw new IllegalArgumentException("unknown schema id " + headerDecoder.schemaId());
+        }
+
+        final int templateId = headerDecoder.templateId();
+        switch (templateId)
+        {
+            case ProduceRequestDecoder.TEMPLATE_ID -> onProduce(session, timestamp, buffer, offset, length);
+            case CreateTopicRequestDecoder.TEMPLATE_ID -> onCreateTopic(session, buffer, offset);
+            case DeleteTopicRequestDecoder.TEMPLATE_ID -> onDeleteTopic(session, buffer, offset);
+            case MetadataRequestDecoder.TEMPLATE_ID -> onMetadata(session, buffer, offset);
+            case OffsetCommitRequestDecoder.TEMPLATE_ID -> onOffsetCommit(session, buffer, offset);
+            case OffsetFetchRequestDecoder.TEMPLATE_ID -> onOffsetFetch(session, buffer, offset);
+            default -> throw new IllegalArgumentException("unknown request template id " + templateId);
+        }
+    }
+
+    private void onProduce(
+        final ClientSession session, final long timestamp, final DirectBuffer buffer, final int offset, final int length)
+    {
+        produceDecoder.wrapAndApplyHeader(buffer, offset, headerDecoder);
+        final long correlationId = produceDecoder.correlationId();
+        final boolean atomic = produceDecoder.atomic() == BooleanType.TRUE;
+        final ProduceRequestDecoder.PartitionsDecoder partitions = produceDecoder.partitions();
+        final int count = partitions.count();
+        if (produceDecoder.limit() > offset + length)
+        {
+            throw new IllegalArgumentException("request runs past its message");
+        }
+
+        entries.reset(count);
+        int failures = 0;
+        for (int i = 0; i < count; i++)
+        {
+            partitions.next();
+            final int partition = partitions.partition();
+            final String topic = partitions.topic();
+            final UnsafeBuffer batch = entries.batch(i);
+            partitions.wrapBatch(batch);
+            if (produceDecoder.limit() > offset + length)
+            {
+                throw new IllegalArgumentException("request runs past its message");
+            }
+            entries.set(i, topic, partition);
+            if (!validateBatch(i, topic, partition, batch))
+            {
+                failures++;
+            }
+        }
+
+        if (atomic && failures > 0)
+        {
+            entries.failAllForAtomicity();
+        }
+        else
+        {
+            for (int i = 0; i < count; i++)
+            {
+                if (entries.errorCode[i] == ErrorCode.NONE)
+                {
+                    final UnsafeBuffer batch = entries.batch(i);
+                    try
+                    {
+                        entries.baseOffset[i] = entries.log[i].append(batch, 0, batch.capacity(), timestamp);
+                    }
+                    catch (final RuntimeException ex)
+                    {
+                        throw new PartitionLogFailure(
+                            "append to " + entries.topic[i] + "-" + entries.partition[i] + " failed", ex);
+                    }
+                }
+            }
+        }
+
+        produceEncoder.wrapAndApplyHeader(responseBuffer, 0, headerEncoder)
+            .correlationId(correlationId)
+            .errorCode(atomic && failures > 0 ? entries.firstError() : ErrorCode.NONE);
+        final ProduceResponseEncoder.PartitionsEncoder out = produceEncoder.partitionsCount(count);
+        for (int i = 0; i < count; i++)
+        {
+            out.next()
+                .partition(entries.partition[i])
+                .errorCode(entries.errorCode[i])
+                .baseOffset(entries.baseOffset[i])
+                .appendTime(entries.errorCode[i] == ErrorCode.NONE ? timestamp : -1)
+                .topic(entries.topic[i])
+                .errorMessage(entries.errorMessage[i]);
+        }
+        produceEncoder.errorMessage(atomic && failures > 0 ? entries.firstErrorMessage() : "");
+        offer(session, MessageHeaderEncoder.ENCODED_LENGTH + produceEncoder.encodedLength());
+    }
+
+    private boolean validateBatch(final int i, final String topic, final int partition, final UnsafeBuffer batch)
+    {
+        final TopicStore.Topic state = store.topic(topic);
+        if (state == null)
+        {
+            return entries.fail(i, ErrorCode.UNKNOWN_TOPIC, "unknown topic '" + topic + "'");
+        }
+        if (partition < 0 || partition >= state.partitionCount())
+        {
+            return entries.fail(i, ErrorCode.PARTITION_OUT_OF_RANGE, "topic '" + topic + "' has " +
+                state.partitionCount() + " partitions; partition " + partition + " does not exist");
+        }
+        final int maxMessageBytes = state.config().maxMessageBytes();
+        if (batch.capacity() > maxMessageBytes)
+        {
+            return entries.fail(i, ErrorCode.RECORD_TOO_LARGE, "batch of " + batch.capacity() +
+                " bytes exceeds max.message.bytes=" + maxMessageBytes + " of topic '" + topic + "'");
+        }
+        final String problem = RecordBatches.validate(batch, 0, batch.capacity());
+        if (problem != null)
+        {
+            return entries.fail(i, ErrorCode.CORRUPT_BATCH, "corrupt batch for " + topic + "-" + partition + ": " + problem);
+        }
+        entries.log[i] = state.log(partition);
+        return true;
+    }
+
+    private void onCreateTopic(final ClientSession session, final DirectBuffer buffer, final int offset)
+    {
+        createTopicDecoder.wrapAndApplyHeader(buffer, offset, headerDecoder);
+        final long correlationId = createTopicDecoder.correlationId();
+        final int partitionCount = createTopicDecoder.partitionCount();
+        final Map<String, String> configs = new TreeMap<>();
+        for (final CreateTopicRequestDecoder.ConfigsDecoder config : createTopicDecoder.configs())
+        {
+            final String key = config.key();
+            configs.put(key, config.value());
+        }
+        final String name = createTopicDecoder.topic();
+
+        if (!isValidTopicName(name))
+        {
+            sendAdminResponse(session, correlationId, ErrorCode.INVALID_TOPIC, "invalid topic name '" + name +
+                "': use 1 to 249 of a-z A-Z 0-9 . _ - (and not '.' or '..')");
+            return;
+        }
+        if (store.topic(name) != null)
+        {
+            sendAdminResponse(session, correlationId, ErrorCode.TOPIC_ALREADY_EXISTS,
+                "topic '" + name + "' already exists");
+            return;
+        }
+        if (partitionCount < 1 || partitionCount > MAX_PARTITIONS)
+        {
+            sendAdminResponse(session, correlationId, ErrorCode.INVALID_PARTITIONS,
+                "invalid partition count " + partitionCount + ": must be between 1 and " + MAX_PARTITIONS);
+            return;
+        }
+        final TopicConfig config;
+        try
+        {
+            config = TopicConfig.parse(configs);
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            sendAdminResponse(session, correlationId, ErrorCode.INVALID_CONFIG, ex.getMessage());
+            return;
+        }
+
+        try
+        {
+            store.createTopic(name, partitionCount, config);
+        }
+        catch (final RuntimeException ex)
+        {
+            throw new PartitionLogFailure("creating topic " + name + " failed", ex);
+        }
+        sendAdminResponse(session, correlationId, ErrorCode.NONE, "");
+    }
+
+    private void onDeleteTopic(final ClientSession session, final DirectBuffer buffer, final int offset)
+    {
+        deleteTopicDecoder.wrapAndApplyHeader(buffer, offset, headerDecoder);
+        final long correlationId = deleteTopicDecoder.correlationId();
+        final String name = deleteTopicDecoder.topic();
+        if (store.topic(name) == null)
+        {
+            sendAdminResponse(session, correlationId, ErrorCode.UNKNOWN_TOPIC, "unknown topic '" + name + "'");
+            return;
+        }
+        store.deleteTopic(name);
+        sendAdminResponse(session, correlationId, ErrorCode.NONE, "");
+    }
+
+    private void onMetadata(final ClientSession session, final DirectBuffer buffer, final int offset)
+    {
+        metadataDecoder.wrapAndApplyHeader(buffer, offset, headerDecoder);
+        final long correlationId = metadataDecoder.correlationId();
+        final List<String> names = new ArrayList<>();
+        for (final MetadataRequestDecoder.TopicsDecoder topic : metadataDecoder.topics())
+        {
+            names.add(topic.topic());
+        }
+
+        final List<TopicStore.Topic> topics = new ArrayList<>();
+        final List<String> unknown = new ArrayList<>();
+        if (names.isEmpty())
+        {
+            topics.addAll(store.topics());
+        }
+        else
+        {
+            for (final String name : names)
+            {
+                final TopicStore.Topic topic = store.topic(name);
+                if (topic == null)
+                {
+                    unknown.add(name);
+                }
+                else
+                {
+                    topics.add(topic);
+                }
+            }
+        }
+
+        metadataEncoder.wrapAndApplyHeader(responseBuffer, 0, headerEncoder)
+            .correlationId(correlationId)
+            .errorCode(unknown.isEmpty() ? ErrorCode.NONE : ErrorCode.UNKNOWN_TOPIC);
+        final MetadataResponseEncoder.TopicsEncoder out = metadataEncoder.topicsCount(topics.size());
+        for (final TopicStore.Topic topic : topics)
+        {
+            out.next().topicId(topic.id());
+            final MetadataResponseEncoder.TopicsEncoder.PartitionsEncoder partitions =
+                out.partitionsCount(topic.partitionCount());
+            for (int p = 0; p < topic.partitionCount(); p++)
+            {
+                final PartitionLog log = topic.log(p);
+                partitions.next().partition(p).startOffset(log.startOffset()).endOffset(log.endOffset());
+            }
+            final Map<String, String> configs = topic.config().toMap();
+            final MetadataResponseEncoder.TopicsEncoder.ConfigsEncoder configsOut = out.configsCount(configs.size());
+            for (final Map.Entry<String, String> e : configs.entrySet())
+            {
+                configsOut.next().key(e.getKey()).value(e.getValue());
+            }
+            out.name(topic.name());
+        }
+        metadataEncoder.errorMessage(unknown.isEmpty() ? "" : "unknown topic(s): " + String.join(", ", unknown));
+        offer(session, MessageHeaderEncoder.ENCODED_LENGTH + metadataEncoder.encodedLength());
+    }
+
+    private void onOffsetCommit(final ClientSession session, final DirectBuffer buffer, final int offset)
+    {
+        offsetCommitDecoder.wrapAndApplyHeader(buffer, offset, headerDecoder);
+        final long correlationId = offsetCommitDecoder.correlationId();
+        final Map<TopicPartition, Long> offsets = new TreeMap<>();
+        for (final OffsetCommitRequestDecoder.OffsetsDecoder entry : offsetCommitDecoder.offsets())
+        {
+            final int partition = entry.partition();
+            final long committed = entry.offset();
+            offsets.put(new TopicPartition(entry.topic(), partition), committed);
+        }
+        final String groupId = offsetCommitDecoder.groupId();
+
+        if (groupId.isEmpty())
+        {
+            sendAdminResponse(session, correlationId, ErrorCode.INVALID_REQUEST, "a commit needs a group id");
+            return;
+        }
+        for (final Map.Entry<TopicPartition, Long> e : offsets.entrySet())
+        {
+            final TopicPartition tp = e.getKey();
+            final TopicStore.Topic topic = store.topic(tp.topic());
+            if (topic == null)
+            {
+                sendAdminResponse(session, correlationId, ErrorCode.UNKNOWN_TOPIC,
+                    "unknown topic '" + tp.topic() + "'");
+                return;
+            }
+            if (tp.partition() < 0 || tp.partition() >= topic.partitionCount())
+            {
+                sendAdminResponse(session, correlationId, ErrorCode.PARTITION_OUT_OF_RANGE,
+                    "topic '" + tp.topic() + "' has no partition " + tp.partition());
+                return;
+            }
+            if (e.getValue() < 0)
+            {
+                sendAdminResponse(session, correlationId, ErrorCode.OFFSET_OUT_OF_RANGE,
+                    "cannot commit negative offset " + e.getValue() + " for " + tp);
+                return;
+            }
+        }
+
+        store.commitOffsets(groupId, offsets);
+        sendAdminResponse(session, correlationId, ErrorCode.NONE, "");
+    }
+
+    private void onOffsetFetch(final ClientSession session, final DirectBuffer buffer, final int offset)
+    {
+        offsetFetchDecoder.wrapAndApplyHeader(buffer, offset, headerDecoder);
+        final long correlationId = offsetFetchDecoder.correlationId();
+        final List<TopicPartition> wanted = new ArrayList<>();
+        for (final OffsetFetchRequestDecoder.PartitionsDecoder entry : offsetFetchDecoder.partitions())
+        {
+            final int partition = entry.partition();
+            wanted.add(new TopicPartition(entry.topic(), partition));
+        }
+        final String groupId = offsetFetchDecoder.groupId();
+
+        final Map<TopicPartition, Long> committed = store.committedOffsets(groupId);
+        final Map<TopicPartition, Long> result = new TreeMap<>();
+        if (wanted.isEmpty())
+        {
+            result.putAll(committed);
+        }
+        else
+        {
+            for (final TopicPartition tp : wanted)
+            {
+                final Long value = committed.get(tp);
+                if (value != null)
+                {
+                    result.put(tp, value);
+                }
+            }
+        }
+
+        offsetFetchEncoder.wrapAndApplyHeader(responseBuffer, 0, headerEncoder)
+            .correlationId(correlationId)
+            .errorCode(ErrorCode.NONE);
+        final OffsetFetchResponseEncoder.OffsetsEncoder out = offsetFetchEncoder.offsetsCount(result.size());
+        for (final Map.Entry<TopicPartition, Long> e : result.entrySet())
+        {
+            out.next().partition(e.getKey().partition()).offset(e.getValue()).topic(e.getKey().topic());
+        }
+        offsetFetchEncoder.errorMessage("");
+        offer(session, MessageHeaderEncoder.ENCODED_LENGTH + offsetFetchEncoder.encodedLength());
+    }
+
+    private void sendAdminResponse(
+        final ClientSession session, final long correlationId, final ErrorCode errorCode, final String message)
+    {
+        adminEncoder.wrapAndApplyHeader(responseBuffer, 0, headerEncoder)
+            .correlationId(correlationId)
+            .errorCode(errorCode)
+            .errorMessage(message);
+        offer(session, MessageHeaderEncoder.ENCODED_LENGTH + adminEncoder.encodedLength());
+    }
+
+    /**
+     * A response that cannot be sent after a few attempts is dropped, and the client's request times out: retrying
+     * without bound here would stall the whole log.
+     */
+    private void offer(final ClientSession session, final int length)
+    {
+        if (session == null)
+        {
+            return;
+        }
+        for (int attempt = 0; attempt < EGRESS_OFFER_ATTEMPTS; attempt++)
+        {
+            final long result = session.offer(responseBuffer, 0, length);
+            if (result > 0 || result == ClientSession.MOCKED_OFFER)
+            {
+                return;
+            }
+            cluster.idleStrategy().idle();
+        }
+    }
+
+    static boolean isValidTopicName(final String name)
+    {
+        return TOPIC_NAME.matcher(name).matches() && !".".equals(name) && !"..".equals(name);
+    }
+
+    private static long correlationIdOrMinusOne(final DirectBuffer buffer, final int offset, final int length)
+    {
+        // Every request starts its root block with the correlation id.
+        if (length >= MessageHeaderDecoder.ENCODED_LENGTH + Long.BYTES)
+        {
+            return buffer.getLong(offset + MessageHeaderDecoder.ENCODED_LENGTH, java.nio.ByteOrder.LITTLE_ENDIAN);
+        }
+        return -1;
+    }
+
+    /**
+     * A failure to write the partition store after a request was accepted: this node's state can no longer follow
+     * the log, so it must stop rather than diverge.
+     */
+    static final class PartitionLogFailure extends RuntimeException
+    {
+        PartitionLogFailure(final String message, final Throwable cause)
+        {
+            super(message, cause);
+        }
+    }
+
+    /**
+     * Reusable per-request scratch for the entries of a produce request: validated first, appended after.
+     */
+    private static final class ProduceEntries
+    {
+        private UnsafeBuffer[] batches = new UnsafeBuffer[0];
+        String[] topic = new String[0];
+        int[] partition = new int[0];
+        PartitionLog[] log = new PartitionLog[0];
+        ErrorCode[] errorCode = new ErrorCode[0];
+        String[] errorMessage = new String[0];
+        long[] baseOffset = new long[0];
+        private int count;
+
+        void reset(final int count)
+        {
+            if (batches.length < count)
+            {
+                final int capacity = Math.max(count, batches.length * 2);
+                final UnsafeBuffer[] newBatches = java.util.Arrays.copyOf(batches, capacity);
+                for (int i = batches.length; i < capacity; i++)
+                {
+                    newBatches[i] = new UnsafeBuffer(0, 0);
+                }
+                batches = newBatches;
+                topic = new String[capacity];
+                partition = new int[capacity];
+                log = new PartitionLog[capacity];
+                errorCode = new ErrorCode[capacity];
+                errorMessage = new String[capacity];
+                baseOffset = new long[capacity];
+            }
+            this.count = count;
+            for (int i = 0; i < count; i++)
+            {
+                topic[i] = null;
+                log[i] = null;
+                errorCode[i] = ErrorCode.NONE;
+                errorMessage[i] = "";
+                baseOffset[i] = -1;
+            }
+        }
+
+        UnsafeBuffer batch(final int i)
+        {
+            return batches[i];
+        }
+
+        void set(final int i, final String topic, final int partition)
+        {
+            this.topic[i] = topic;
+            this.partition[i] = partition;
+        }
+
+        boolean fail(final int i, final ErrorCode code, final String message)
+        {
+            errorCode[i] = code;
+            errorMessage[i] = message;
+            return false;
+        }
+
+        void failAllForAtomicity()
+        {
+            final String cause = firstErrorMessage();
+            for (int i = 0; i < count; i++)
+            {
+                if (errorCode[i] == ErrorCode.NONE)
+                {
+                    errorCode[i] = firstError();
+                    errorMessage[i] = "not appended: the atomic request was rejected because " + cause;
+                }
+            }
+        }
+
+        ErrorCode firstError()
+        {
+            for (int i = 0; i < count; i++)
+            {
+                if (errorCode[i] != ErrorCode.NONE && !errorMessage[i].startsWith("not appended"))
+                {
+                    return errorCode[i];
+                }
+            }
+            return ErrorCode.NONE;
+        }
+
+        String firstErrorMessage()
+        {
+            for (int i = 0; i < count; i++)
+            {
+                if (errorCode[i] != ErrorCode.NONE && !errorMessage[i].startsWith("not appended"))
+                {
+                    return errorMessage[i];
+                }
+            }
+            return "";
+        }
+    }
+}

@@ -1,0 +1,66 @@
+package io.tributary.log.internal.cluster;
+
+import io.tributary.log.internal.storage.PartitionLog;
+
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The partition logs a node holds, shared between the clustered service, which is their only writer and the only
+ * one to add or remove topics, and the fetch server, which reads them. Thread-safe.
+ */
+public final class PartitionRegistry
+{
+    private final ConcurrentHashMap<String, PartitionLog[]> topics = new ConcurrentHashMap<>();
+    private volatile int role = -1;
+    private volatile long appliedLogPosition;
+
+    /**
+     * @param topic name.
+     * @return the topic's partition logs indexed by partition, or null when the topic does not exist.
+     */
+    public PartitionLog[] partitions(final String topic)
+    {
+        return topics.get(topic);
+    }
+
+    void put(final String topic, final PartitionLog[] partitions)
+    {
+        topics.put(topic, partitions);
+    }
+
+    void remove(final String topic)
+    {
+        topics.remove(topic);
+    }
+
+    void clear()
+    {
+        topics.clear();
+    }
+
+    /**
+     * @return the node's role as the ordinal of Aeron's {@code Cluster.Role}, or -1 before the service started.
+     */
+    public int role()
+    {
+        return role;
+    }
+
+    void role(final int role)
+    {
+        this.role = role;
+    }
+
+    /**
+     * @return the cluster log position of the last entry this node's service applied.
+     */
+    public long appliedLogPosition()
+    {
+        return appliedLogPosition;
+    }
+
+    void appliedLogPosition(final long position)
+    {
+        this.appliedLogPosition = position;
+    }
+}

@@ -1,0 +1,431 @@
+package io.tributary.log.internal.cluster;
+
+import io.aeron.Aeron;
+import io.aeron.archive.Archive;
+import io.aeron.archive.ArchiveThreadingMode;
+import io.aeron.archive.client.AeronArchive;
+import io.aeron.cluster.ClusterControl;
+import io.aeron.cluster.ClusteredMediaDriver;
+import io.aeron.cluster.ConsensusModule;
+import io.aeron.cluster.service.ClusteredServiceContainer;
+import io.aeron.driver.MediaDriver;
+import io.aeron.driver.ThreadingMode;
+import io.tributary.log.internal.fetch.FetchServer;
+import org.agrona.CloseHelper;
+import org.agrona.concurrent.AgentRunner;
+import org.agrona.concurrent.BackoffIdleStrategy;
+import org.agrona.concurrent.IdleStrategy;
+import org.agrona.concurrent.NoOpLock;
+import org.agrona.concurrent.ShutdownSignalBarrier;
+import org.agrona.concurrent.status.AtomicCounter;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One Tributary node: a media driver, archive and consensus module (Aeron Cluster), the {@link PartitionLogService},
+ * and a {@link FetchServer}, all in this process, on the ports of its member entry.
+ * <p>
+ * Data directory layout: {@code tributary.lock} (held while the node runs: a second node on the same directory is
+ * refused), {@code archive/} (the recorded cluster log), {@code cluster/} (recording log, snapshots' index, mark
+ * files) and {@code log/} (partition segments).
+ * <p>
+ * Everything idles with back-off rather than spinning, so three nodes and their clients fit on two cores.
+ */
+public final class TributaryNode implements AutoCloseable
+{
+    private static final System.Logger LOG = System.getLogger(TributaryNode.class.getName());
+
+    /**
+     * Settings of a node, set fluently, checked by {@link #conclude()}.
+     */
+    public static final class Context
+    {
+        private int nodeId = 0;
+        private ClusterMembers members = ClusterMembers.parse(ClusterMembers.DEFAULT);
+        private Path dataDir = Path.of("tributary-data");
+        private String aeronDirectoryName;
+        private int fileSyncLevel = 0;
+        private long leaderHeartbeatTimeoutNs = TimeUnit.SECONDS.toNanos(3);
+        private long leaderHeartbeatIntervalNs = TimeUnit.MILLISECONDS.toNanos(200);
+        private long electionTimeoutNs = TimeUnit.SECONDS.toNanos(1);
+        private long sessionTimeoutNs = TimeUnit.SECONDS.toNanos(10);
+
+        public Context nodeId(final int nodeId)
+        {
+            this.nodeId = nodeId;
+            return this;
+        }
+
+        public int nodeId()
+        {
+            return nodeId;
+        }
+
+        public Context members(final ClusterMembers members)
+        {
+            this.members = members;
+            return this;
+        }
+
+        public ClusterMembers members()
+        {
+            return members;
+        }
+
+        public Context dataDir(final Path dataDir)
+        {
+            this.dataDir = dataDir;
+            return this;
+        }
+
+        public Path dataDir()
+        {
+            return dataDir;
+        }
+
+        /**
+         * @param name Aeron directory of the node's media driver; by default one under /dev/shm derived from the
+         *             node id and data directory, so nodes never share one.
+         * @return this.
+         */
+        public Context aeronDirectoryName(final String name)
+        {
+            this.aeronDirectoryName = name;
+            return this;
+        }
+
+        public String aeronDirectoryName()
+        {
+            return aeronDirectoryName;
+        }
+
+        /**
+         * @param level 0: no fsync (durability comes from the replication quorum, as with Kafka's defaults);
+         *              1: fsync data; 2: fsync data and metadata.
+         * @return this.
+         */
+        public Context fileSyncLevel(final int level)
+        {
+            this.fileSyncLevel = level;
+            return this;
+        }
+
+        public Context leaderHeartbeatTimeoutNs(final long timeoutNs)
+        {
+            this.leaderHeartbeatTimeoutNs = timeoutNs;
+            return this;
+        }
+
+        public Context electionTimeoutNs(final long timeoutNs)
+        {
+            this.electionTimeoutNs = timeoutNs;
+            return this;
+        }
+
+        public Context conclude()
+        {
+            members.member(nodeId);
+            if (fileSyncLevel < 0 || fileSyncLevel > 2)
+            {
+                throw new IllegalArgumentException("fileSyncLevel must be 0, 1 or 2");
+            }
+            dataDir = dataDir.toAbsolutePath().normalize();
+            if (aeronDirectoryName == null)
+            {
+                final String base = Files.isDirectory(Path.of("/dev/shm")) ? "/dev/shm" :
+                    System.getProperty("java.io.tmpdir");
+                aeronDirectoryName = base + "/tributary-" + System.getProperty("user.name") + "-node" + nodeId + "-" +
+                    Integer.toHexString(dataDir.toString().hashCode());
+            }
+            return this;
+        }
+    }
+
+    private final Context ctx;
+    private final FileChannel lockChannel;
+    private final PartitionRegistry registry = new PartitionRegistry();
+    private final CountDownLatch terminated = new CountDownLatch(2);
+    private ClusteredMediaDriver clusteredMediaDriver;
+    private ClusteredServiceContainer container;
+    private Aeron aeron;
+    private AgentRunner fetchRunner;
+
+    private TributaryNode(final Context ctx)
+    {
+        this.ctx = ctx;
+        this.lockChannel = lockDataDir(ctx.dataDir);
+    }
+
+    /**
+     * Start a node and return once its parts are running (an election may still be under way).
+     *
+     * @param ctx settings.
+     * @return the running node.
+     * @throws IllegalStateException when the data directory is in use by another node.
+     */
+    public static TributaryNode launch(final Context ctx)
+    {
+        ctx.conclude();
+        final TributaryNode node = new TributaryNode(ctx);
+        try
+        {
+            node.start();
+            return node;
+        }
+        catch (final RuntimeException ex)
+        {
+            node.close();
+            throw ex;
+        }
+    }
+
+    private void start()
+    {
+        final ClusterMembers.Member self = ctx.members.member(ctx.nodeId);
+        final String host = self.host();
+        final String aeronDir = ctx.aeronDirectoryName;
+        final Path dataDir = ctx.dataDir;
+
+        final MediaDriver.Context driverCtx = new MediaDriver.Context()
+            .aeronDirectoryName(aeronDir)
+            .threadingMode(ThreadingMode.SHARED)
+            .sharedIdleStrategy(idle())
+            .termBufferSparseFile(true)
+            .dirDeleteOnStart(true)
+            .dirDeleteOnShutdown(true)
+            .socketRcvbufLength(4 * 1024 * 1024)
+            .socketSndbufLength(4 * 1024 * 1024)
+            .initialWindowLength(4 * 1024 * 1024)
+            .errorHandler(this::onError);
+
+        final Archive.Context archiveCtx = new Archive.Context()
+            .aeronDirectoryName(aeronDir)
+            .archiveDir(dataDir.resolve("archive").toFile())
+            .controlChannel("aeron:udp?endpoint=" + self.endpoint(ClusterMembers.ARCHIVE_CONTROL_PORT_OFFSET))
+            .archiveClientContext(new AeronArchive.Context().controlResponseChannel("aeron:udp?endpoint=" + host + ":0"))
+            .localControlChannel("aeron:ipc?term-length=64k")
+            .replicationChannel("aeron:udp?endpoint=" + host + ":0")
+            .recordingEventsEnabled(false)
+            .threadingMode(ArchiveThreadingMode.SHARED)
+            .idleStrategySupplier(TributaryNode::idle)
+            .fileSyncLevel(ctx.fileSyncLevel)
+            .catalogFileSyncLevel(ctx.fileSyncLevel)
+            .deleteArchiveOnStart(false)
+            .errorHandler(this::onError);
+
+        final AeronArchive.Context archiveClientCtx = new AeronArchive.Context()
+            .lock(NoOpLock.INSTANCE)
+            .controlRequestChannel(archiveCtx.localControlChannel())
+            .controlResponseChannel(archiveCtx.localControlChannel())
+            .aeronDirectoryName(aeronDir);
+
+        final File clusterDir = dataDir.resolve("cluster").toFile();
+        final ConsensusModule.Context consensusCtx = new ConsensusModule.Context()
+            .clusterMemberId(ctx.nodeId)
+            .clusterMembers(ctx.members.consensusMembers())
+            .clusterDir(clusterDir)
+            .ingressChannel("aeron:udp?term-length=16m|sparse=true")
+            .logChannel("aeron:udp?term-length=16m|sparse=true")
+            .replicationChannel("aeron:udp?endpoint=" + host + ":0")
+            .archiveContext(archiveClientCtx.clone())
+            .idleStrategySupplier(TributaryNode::idle)
+            .leaderHeartbeatTimeoutNs(ctx.leaderHeartbeatTimeoutNs)
+            .leaderHeartbeatIntervalNs(ctx.leaderHeartbeatIntervalNs)
+            .electionTimeoutNs(ctx.electionTimeoutNs)
+            .sessionTimeoutNs(ctx.sessionTimeoutNs)
+            .fileSyncLevel(ctx.fileSyncLevel)
+            .isIpcIngressAllowed(true)
+            .errorHandler(this::onError)
+            .terminationHook(terminated::countDown);
+
+        final ClusteredServiceContainer.Context serviceCtx = new ClusteredServiceContainer.Context()
+            .aeronDirectoryName(aeronDir)
+            .archiveContext(archiveClientCtx.clone())
+            .clusterDir(clusterDir)
+            .clusteredService(new PartitionLogService(dataDir.resolve("log"), registry))
+            .idleStrategySupplier(TributaryNode::idle)
+            .errorHandler(this::onError)
+            .terminationHook(terminated::countDown);
+
+        clusteredMediaDriver = ClusteredMediaDriver.launch(driverCtx, archiveCtx, consensusCtx);
+        container = ClusteredServiceContainer.launch(serviceCtx);
+
+        aeron = Aeron.connect(new Aeron.Context().aeronDirectoryName(aeronDir).errorHandler(this::onError));
+        final FetchServer fetchServer = new FetchServer(
+            aeron, self.endpoint(ClusterMembers.FETCH_PORT_OFFSET), ctx.nodeId, registry);
+        fetchRunner = new AgentRunner(idle(), this::onError, null, fetchServer);
+        AgentRunner.startOnThread(fetchRunner);
+        LOG.log(System.Logger.Level.INFO, "node {0} running: members {1}, data {2}",
+            ctx.nodeId, ctx.members, dataDir);
+    }
+
+    /**
+     * @return the node's settings.
+     */
+    public Context context()
+    {
+        return ctx;
+    }
+
+    /**
+     * @return the partition logs and role this node publishes.
+     */
+    public PartitionRegistry registry()
+    {
+        return registry;
+    }
+
+    /**
+     * Ask the consensus module to take a snapshot; the cluster takes it at one log position on every node.
+     *
+     * @return true when the request was accepted.
+     */
+    public boolean requestSnapshot()
+    {
+        return toggle(ClusterControl.ToggleState.SNAPSHOT);
+    }
+
+    /**
+     * Stop the node. A single-node cluster first takes a snapshot and shuts down in order, so a restart need not
+     * replay its log; a member of a larger cluster just leaves, and the others carry on.
+     */
+    public void close()
+    {
+        if (container != null && ctx.members.size() == 1 && toggle(ClusterControl.ToggleState.SHUTDOWN))
+        {
+            try
+            {
+                if (!terminated.await(20, TimeUnit.SECONDS))
+                {
+                    LOG.log(System.Logger.Level.WARNING, "orderly shutdown timed out; closing anyway");
+                }
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+            }
+        }
+        CloseHelper.closeAll(fetchRunner, aeron, container, clusteredMediaDriver);
+        fetchRunner = null;
+        aeron = null;
+        container = null;
+        clusteredMediaDriver = null;
+        CloseHelper.quietClose(lockChannel);
+    }
+
+    private boolean toggle(final ClusterControl.ToggleState state)
+    {
+        if (aeron == null)
+        {
+            return false;
+        }
+        final AtomicCounter toggle = ClusterControl.findControlToggle(aeron.countersReader(), 0);
+        if (toggle == null)
+        {
+            return false;
+        }
+        try
+        {
+            return state.toggle(toggle);
+        }
+        finally
+        {
+            toggle.disconnectCountersManager();
+            toggle.close();
+        }
+    }
+
+    private void onError(final Throwable ex)
+    {
+        if (ex instanceof PartitionLogService.PartitionLogFailure)
+        {
+            // The partition store can no longer follow the log: stop rather than serve diverged data.
+            LOG.log(System.Logger.Level.ERROR, "node " + ctx.nodeId + " stopping: " + ex.getMessage(), ex);
+            Runtime.getRuntime().halt(70);
+        }
+        LOG.log(System.Logger.Level.WARNING, "node " + ctx.nodeId + ": " + ex, ex);
+    }
+
+    private static FileChannel lockDataDir(final Path dataDir)
+    {
+        try
+        {
+            Files.createDirectories(dataDir);
+            final FileChannel channel = FileChannel.open(
+                dataDir.resolve("tributary.lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            FileLock lock = null;
+            try
+            {
+                lock = channel.tryLock();
+            }
+            catch (final OverlappingFileLockException ignore)
+            {
+                // held by this JVM
+            }
+            if (lock == null)
+            {
+                channel.close();
+                throw new IllegalStateException("data directory " + dataDir +
+                    " is in use by another running server (tributary.lock is held)");
+            }
+            return channel;
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException("cannot lock data directory " + dataDir, ex);
+        }
+    }
+
+    static IdleStrategy idle()
+    {
+        return new BackoffIdleStrategy(10, 20, 1_000, 1_000_000);
+    }
+
+    /**
+     * Run a node in the foreground until SIGTERM or SIGINT: {@code --node-id N --members LIST --data-dir DIR}.
+     *
+     * @param args command line.
+     */
+    public static void main(final String[] args)
+    {
+        final Context ctx = new Context();
+        for (int i = 0; i < args.length; i++)
+        {
+            switch (args[i])
+            {
+                case "--node-id" -> ctx.nodeId(Integer.parseInt(args[++i]));
+                case "--members" -> ctx.members(ClusterMembers.parse(args[++i]));
+                case "--data-dir" -> ctx.dataDir(Path.of(args[++i]));
+                default -> throw new IllegalArgumentException("unknown argument " + args[i]);
+            }
+        }
+        runUntilSignalled(ctx, () -> { });
+    }
+
+    /**
+     * Launch a node, wait for SIGTERM/SIGINT, and close it.
+     *
+     * @param ctx     settings.
+     * @param onReady run once the node is up.
+     */
+    public static void runUntilSignalled(final Context ctx, final Runnable onReady)
+    {
+        final ShutdownSignalBarrier barrier = new ShutdownSignalBarrier();
+        try (TributaryNode node = launch(ctx))
+        {
+            onReady.run();
+            barrier.await();
+            LOG.log(System.Logger.Level.INFO, "node {0} stopping", node.ctx.nodeId);
+        }
+    }
+}

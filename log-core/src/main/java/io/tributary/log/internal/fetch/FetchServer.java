@@ -1,0 +1,463 @@
+package io.tributary.log.internal.fetch;
+
+import io.aeron.Aeron;
+import io.aeron.ChannelUri;
+import io.aeron.ExclusivePublication;
+import io.aeron.FragmentAssembler;
+import io.aeron.Publication;
+import io.aeron.Subscription;
+import io.aeron.logbuffer.Header;
+import io.tributary.log.internal.cluster.PartitionRegistry;
+import io.tributary.log.internal.codecs.ErrorCode;
+import io.tributary.log.internal.codecs.FetchRequestDecoder;
+import io.tributary.log.internal.codecs.FetchResponseEncoder;
+import io.tributary.log.internal.codecs.ListOffsetsRequestDecoder;
+import io.tributary.log.internal.codecs.ListOffsetsResponseEncoder;
+import io.tributary.log.internal.codecs.MessageHeaderDecoder;
+import io.tributary.log.internal.codecs.MessageHeaderEncoder;
+import io.tributary.log.internal.codecs.NodeRole;
+import io.tributary.log.internal.codecs.NodeStatusRequestDecoder;
+import io.tributary.log.internal.codecs.NodeStatusResponseEncoder;
+import io.tributary.log.internal.codecs.OffsetSpec;
+import io.tributary.log.internal.storage.FetchSlice;
+import io.tributary.log.internal.storage.PartitionLog;
+import org.agrona.DirectBuffer;
+import org.agrona.ExpandableArrayBuffer;
+import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.UnsafeBuffer;
+
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.Map;
+
+/**
+ * Serves committed partition data by offset, outside consensus. Everything in a node's segment store is committed
+ * (the service only applies committed entries), so any node can answer.
+ * <p>
+ * Protocol: requests arrive on {@code aeron:udp?endpoint=<host>:<basePort+5>}, stream {@link #REQUEST_STREAM_ID};
+ * each names the UDP endpoint and stream to answer on. A fetch with no data at its offset waits up to its
+ * {@code maxWaitMs} for an append (long polling). A response carries whole record batches straight from the mapped
+ * segment: the header is encoded here and the records are offered from the segment's memory.
+ * <p>
+ * Malformed requests are counted and dropped: they cannot be answered, and must not stop the server.
+ * <p>
+ * Threading: an {@link Agent} on its own thread; reads the partition logs concurrently with their writer.
+ */
+public final class FetchServer implements Agent
+{
+    public static final int REQUEST_STREAM_ID = 1101;
+    /** Cap on the records of one response; one batch larger than this is still sent whole. */
+    public static final int MAX_FETCH_BYTES = 1024 * 1024;
+    public static final int MAX_WAIT_MS = 30_000;
+    /** Responses may hold a whole 1 MiB batch plus headers: a 16 MiB term allows messages up to 2 MiB. */
+    static final String RESPONSE_CHANNEL_PARAMS = "|term-length=16m|sparse=true";
+    private static final long IDLE_PUBLICATION_TIMEOUT_NS = 60_000_000_000L;
+    private static final long CONNECT_TIMEOUT_NS = 5_000_000_000L;
+    private static final int FRAGMENT_LIMIT = 64;
+
+    private final Aeron aeron;
+    private final String endpoint;
+    private final int nodeId;
+    private final PartitionRegistry registry;
+    private final FragmentAssembler assembler = new FragmentAssembler(this::onFragment);
+    private final MessageHeaderDecoder headerDecoder = new MessageHeaderDecoder();
+    private final MessageHeaderEncoder headerEncoder = new MessageHeaderEncoder();
+    private final FetchRequestDecoder fetchDecoder = new FetchRequestDecoder();
+    private final FetchResponseEncoder fetchEncoder = new FetchResponseEncoder();
+    private final ListOffsetsRequestDecoder listOffsetsDecoder = new ListOffsetsRequestDecoder();
+    private final ListOffsetsResponseEncoder listOffsetsEncoder = new ListOffsetsResponseEncoder();
+    private final NodeStatusRequestDecoder statusDecoder = new NodeStatusRequestDecoder();
+    private final NodeStatusResponseEncoder statusEncoder = new NodeStatusResponseEncoder();
+    private final ExpandableArrayBuffer headerBuffer = new ExpandableArrayBuffer(1024);
+    private final UnsafeBuffer emptyBuffer = new UnsafeBuffer(new byte[0]);
+    private final FetchSlice slice = new FetchSlice();
+
+    private final Map<String, ResponseChannel> channels = new HashMap<>();
+    private final ArrayList<PendingFetch> pending = new ArrayList<>();
+    private final ArrayList<PendingFetch> pool = new ArrayList<>();
+    private Subscription subscription;
+    private long nowNs;
+    private long lastChannelSweepNs;
+    private long malformedRequests;
+
+    /**
+     * @param aeron    client of the node's media driver.
+     * @param endpoint {@code host:port} to listen on.
+     * @param nodeId   this node's id, reported in status responses.
+     * @param registry the node's partition logs.
+     */
+    public FetchServer(final Aeron aeron, final String endpoint, final int nodeId, final PartitionRegistry registry)
+    {
+        this.aeron = aeron;
+        this.endpoint = endpoint;
+        this.nodeId = nodeId;
+        this.registry = registry;
+    }
+
+    public String roleName()
+    {
+        return "tributary-fetch-server-" + nodeId;
+    }
+
+    public void onStart()
+    {
+        subscription = aeron.addSubscription("aeron:udp?endpoint=" + endpoint, REQUEST_STREAM_ID);
+    }
+
+    public int doWork()
+    {
+        nowNs = System.nanoTime();
+        int work = subscription.poll(assembler, FRAGMENT_LIMIT);
+        work += servicePending();
+        if (nowNs - lastChannelSweepNs > 1_000_000_000L)
+        {
+            lastChannelSweepNs = nowNs;
+            work += closeIdleChannels();
+        }
+        return work;
+    }
+
+    public void onClose()
+    {
+        for (final ResponseChannel channel : channels.values())
+        {
+            channel.publication.close();
+        }
+        channels.clear();
+        if (subscription != null)
+        {
+            subscription.close();
+        }
+    }
+
+    /**
+     * @return requests dropped because they could not be decoded or answered.
+     */
+    public long malformedRequests()
+    {
+        return malformedRequests;
+    }
+
+    private void onFragment(final DirectBuffer buffer, final int offset, final int length, final Header header)
+    {
+        try
+        {
+            if (length < MessageHeaderDecoder.ENCODED_LENGTH)
+            {
+                throw new IllegalArgumentException("short message");
+            }
+            headerDecoder.wrap(buffer, offset);
+            if (headerDecoder.schemaId() != MessageHeaderDecoder.SCHEMA_ID)
+            {
+                throw new IllegalArgumentException("unknown schema");
+            }
+            switch (headerDecoder.templateId())
+            {
+                case FetchRequestDecoder.TEMPLATE_ID -> onFetch(buffer, offset, length);
+                case ListOffsetsRequestDecoder.TEMPLATE_ID -> onListOffsets(buffer, offset, length);
+                case NodeStatusRequestDecoder.TEMPLATE_ID -> onNodeStatus(buffer, offset, length);
+                default -> throw new IllegalArgumentException("unknown template");
+            }
+        }
+        catch (final RuntimeException ex)
+        {
+            malformedRequests++;
+        }
+    }
+
+    private void onFetch(final DirectBuffer buffer, final int offset, final int length)
+    {
+        fetchDecoder.wrapAndApplyHeader(buffer, offset, headerDecoder);
+        final PendingFetch fetch = pool.isEmpty() ? new PendingFetch() : pool.remove(pool.size() - 1);
+        fetch.correlationId = fetchDecoder.correlationId();
+        fetch.partition = fetchDecoder.partition();
+        fetch.fetchOffset = fetchDecoder.fetchOffset();
+        fetch.maxBytes = Math.max(1, Math.min(MAX_FETCH_BYTES, fetchDecoder.maxBytes()));
+        final int maxWaitMs = Math.max(0, Math.min(MAX_WAIT_MS, fetchDecoder.maxWaitMs()));
+        fetch.deadlineNs = nowNs + maxWaitMs * 1_000_000L;
+        final int streamId = fetchDecoder.responseStreamId();
+        fetch.topic = fetchDecoder.topic();
+        final String responseChannel = fetchDecoder.responseChannel();
+        checkWithin(fetchDecoder.limit(), offset, length);
+        fetch.channel = channel(responseChannel, streamId);
+        pending.add(fetch);
+    }
+
+    private void onListOffsets(final DirectBuffer buffer, final int offset, final int length)
+    {
+        listOffsetsDecoder.wrapAndApplyHeader(buffer, offset, headerDecoder);
+        final long correlationId = listOffsetsDecoder.correlationId();
+        final int partition = listOffsetsDecoder.partition();
+        final OffsetSpec spec = listOffsetsDecoder.spec();
+        final long timestamp = listOffsetsDecoder.timestamp();
+        final int streamId = listOffsetsDecoder.responseStreamId();
+        final String topic = listOffsetsDecoder.topic();
+        final String responseChannel = listOffsetsDecoder.responseChannel();
+        checkWithin(listOffsetsDecoder.limit(), offset, length);
+        final ResponseChannel channel = channel(responseChannel, streamId);
+
+        ErrorCode error = ErrorCode.NONE;
+        String message = "";
+        long result = -1;
+        final PartitionLog log = lookup(topic, partition);
+        if (log == null)
+        {
+            error = lookupError(topic);
+            message = lookupMessage(topic, partition);
+        }
+        else
+        {
+            switch (spec)
+            {
+                case EARLIEST -> result = log.startOffset();
+                case LATEST -> result = log.endOffset();
+                case TIMESTAMP -> result = log.offsetForTimestamp(timestamp);
+                default -> throw new IllegalArgumentException("unknown offset spec");
+            }
+        }
+
+        listOffsetsEncoder.wrapAndApplyHeader(headerBuffer, 0, headerEncoder)
+            .correlationId(correlationId)
+            .errorCode(error)
+            .resultOffset(result)
+            .timestamp(timestamp)
+            .errorMessage(message);
+        offerOnce(channel, MessageHeaderEncoder.ENCODED_LENGTH + listOffsetsEncoder.encodedLength());
+    }
+
+    private void onNodeStatus(final DirectBuffer buffer, final int offset, final int length)
+    {
+        statusDecoder.wrapAndApplyHeader(buffer, offset, headerDecoder);
+        final long correlationId = statusDecoder.correlationId();
+        final int streamId = statusDecoder.responseStreamId();
+        final String responseChannel = statusDecoder.responseChannel();
+        checkWithin(statusDecoder.limit(), offset, length);
+        final ResponseChannel channel = channel(responseChannel, streamId);
+
+        final int role = registry.role();
+        statusEncoder.wrapAndApplyHeader(headerBuffer, 0, headerEncoder)
+            .correlationId(correlationId)
+            .nodeId(nodeId)
+            .role(role == 2 ? NodeRole.LEADER : role == 1 ? NodeRole.CANDIDATE : NodeRole.FOLLOWER)
+            .commitPosition(registry.appliedLogPosition());
+        offerOnce(channel, MessageHeaderEncoder.ENCODED_LENGTH + statusEncoder.encodedLength());
+    }
+
+    /**
+     * Small answers are sent as soon as the response channel connects; a client that asks again gets a new answer.
+     */
+    private void offerOnce(final ResponseChannel channel, final int length)
+    {
+        channel.lastUsedNs = nowNs;
+        final long deadline = nowNs + 200_000_000L;
+        while (true)
+        {
+            final long result = channel.publication.offer(headerBuffer, 0, length);
+            if (result > 0 || result == Publication.CLOSED || System.nanoTime() > deadline)
+            {
+                return;
+            }
+            Thread.onSpinWait();
+        }
+    }
+
+    private int servicePending()
+    {
+        int work = 0;
+        for (int i = pending.size() - 1; i >= 0; i--)
+        {
+            final PendingFetch fetch = pending.get(i);
+            if (tryRespond(fetch))
+            {
+                final int last = pending.size() - 1;
+                pending.set(i, pending.get(last));
+                pending.remove(last);
+                fetch.clear();
+                pool.add(fetch);
+                work++;
+            }
+        }
+        return work;
+    }
+
+    /**
+     * @return true when the fetch was answered or abandoned, false when it must wait longer.
+     */
+    private boolean tryRespond(final PendingFetch fetch)
+    {
+        final ResponseChannel channel = fetch.channel;
+        if (!channel.publication.isConnected())
+        {
+            return nowNs - channel.createdNs > CONNECT_TIMEOUT_NS;
+        }
+
+        final PartitionLog log = lookup(fetch.topic, fetch.partition);
+        ErrorCode error = ErrorCode.NONE;
+        String message = "";
+        long startOffset = -1;
+        long endOffset = -1;
+        DirectBuffer records = emptyBuffer;
+        int recordsOffset = 0;
+        int recordsLength = 0;
+        if (log == null)
+        {
+            error = lookupError(fetch.topic);
+            message = lookupMessage(fetch.topic, fetch.partition);
+        }
+        else
+        {
+            endOffset = log.endOffset();
+            if (fetch.fetchOffset == endOffset && nowNs < fetch.deadlineNs)
+            {
+                return false;
+            }
+            startOffset = log.startOffset();
+            if (log.read(fetch.fetchOffset, fetch.maxBytes, slice) == PartitionLog.OFFSET_OUT_OF_RANGE)
+            {
+                error = ErrorCode.OFFSET_OUT_OF_RANGE;
+                message = "offset " + fetch.fetchOffset + " is out of range for " + fetch.topic + "-" +
+                    fetch.partition + ": it holds offsets " + startOffset + " to " + endOffset;
+            }
+            else
+            {
+                records = slice.buffer();
+                recordsOffset = slice.offset();
+                recordsLength = slice.length();
+            }
+        }
+
+        fetchEncoder.wrapAndApplyHeader(headerBuffer, 0, headerEncoder)
+            .correlationId(fetch.correlationId)
+            .errorCode(error)
+            .partition(fetch.partition)
+            .startOffset(startOffset)
+            .endOffset(endOffset)
+            .errorMessage(message);
+        final int recordsLengthAt = MessageHeaderEncoder.ENCODED_LENGTH + fetchEncoder.encodedLength();
+        headerBuffer.putInt(recordsLengthAt, recordsLength, ByteOrder.LITTLE_ENDIAN);
+        final int headerLength = recordsLengthAt + Integer.BYTES;
+
+        final long result = channel.publication.offer(
+            headerBuffer, 0, headerLength, records, recordsOffset, recordsLength);
+        channel.lastUsedNs = nowNs;
+        if (result > 0 || result == Publication.CLOSED || result == Publication.MAX_POSITION_EXCEEDED)
+        {
+            return true;
+        }
+        // Back pressure or a client gone quiet: retry on the next duty cycle, but not forever.
+        return nowNs - fetch.deadlineNs > CONNECT_TIMEOUT_NS;
+    }
+
+    private PartitionLog lookup(final String topic, final int partition)
+    {
+        final PartitionLog[] logs = registry.partitions(topic);
+        if (logs == null || partition < 0 || partition >= logs.length)
+        {
+            return null;
+        }
+        return logs[partition];
+    }
+
+    private ErrorCode lookupError(final String topic)
+    {
+        return registry.partitions(topic) == null ? ErrorCode.UNKNOWN_TOPIC : ErrorCode.PARTITION_OUT_OF_RANGE;
+    }
+
+    private String lookupMessage(final String topic, final int partition)
+    {
+        final PartitionLog[] logs = registry.partitions(topic);
+        return logs == null ? "unknown topic '" + topic + "'" :
+            "topic '" + topic + "' has " + logs.length + " partitions; partition " + partition + " does not exist";
+    }
+
+    private ResponseChannel channel(final String requested, final int streamId)
+    {
+        final String key = requested + "#" + streamId;
+        ResponseChannel channel = channels.get(key);
+        if (channel == null)
+        {
+            final ChannelUri uri = ChannelUri.parse(requested);
+            final String responseEndpoint = uri.get("endpoint");
+            if (!"udp".equals(uri.media()) || responseEndpoint == null || responseEndpoint.endsWith(":0"))
+            {
+                throw new IllegalArgumentException("response channel must be aeron:udp with an endpoint");
+            }
+            final ExclusivePublication publication = aeron.addExclusivePublication(
+                "aeron:udp?endpoint=" + responseEndpoint + RESPONSE_CHANNEL_PARAMS, streamId);
+            channel = new ResponseChannel(key, publication, nowNs);
+            channels.put(key, channel);
+        }
+        return channel;
+    }
+
+    private int closeIdleChannels()
+    {
+        int closed = 0;
+        for (final Iterator<ResponseChannel> it = channels.values().iterator(); it.hasNext(); )
+        {
+            final ResponseChannel channel = it.next();
+            if (nowNs - channel.lastUsedNs > IDLE_PUBLICATION_TIMEOUT_NS && !isInUse(channel))
+            {
+                channel.publication.close();
+                it.remove();
+                closed++;
+            }
+        }
+        return closed;
+    }
+
+    private boolean isInUse(final ResponseChannel channel)
+    {
+        for (final PendingFetch fetch : pending)
+        {
+            if (fetch.channel == channel)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static void checkWithin(final int limit, final int offset, final int length)
+    {
+        if (limit > offset + length)
+        {
+            throw new IllegalArgumentException("request runs past its message");
+        }
+    }
+
+    private static final class ResponseChannel
+    {
+        final String key;
+        final ExclusivePublication publication;
+        final long createdNs;
+        long lastUsedNs;
+
+        ResponseChannel(final String key, final ExclusivePublication publication, final long nowNs)
+        {
+            this.key = key;
+            this.publication = publication;
+            this.createdNs = nowNs;
+            this.lastUsedNs = nowNs;
+        }
+    }
+
+    private static final class PendingFetch
+    {
+        long correlationId;
+        String topic;
+        int partition;
+        long fetchOffset;
+        int maxBytes;
+        long deadlineNs;
+        ResponseChannel channel;
+
+        void clear()
+        {
+            topic = null;
+            channel = null;
+        }
+    }
+}
