@@ -55,6 +55,7 @@ public final class PartitionLogService implements ClusteredService
     static final int MAX_PARTITIONS = 10_000;
     private static final int EGRESS_OFFER_ATTEMPTS = 3;
 
+    private final int nodeId;
     private final Path logDir;
     private final PartitionRegistry registry;
     private final TopicStore store;
@@ -78,11 +79,13 @@ public final class PartitionLogService implements ClusteredService
     private long malformedRequests;
 
     /**
+     * @param nodeId   this node's id, for logs.
      * @param logDir   directory holding one sub-directory per partition.
      * @param registry where the partition logs are published to the fetch server.
      */
-    public PartitionLogService(final Path logDir, final PartitionRegistry registry)
+    public PartitionLogService(final int nodeId, final Path logDir, final PartitionRegistry registry)
     {
+        this.nodeId = nodeId;
         this.logDir = logDir;
         this.registry = registry;
         this.store = new TopicStore(logDir, registry);
@@ -94,7 +97,7 @@ public final class PartitionLogService implements ClusteredService
         store.load(snapshotImage, cluster.idleStrategy());
         registry.role(cluster.role().ordinal());
         LOG.log(System.Logger.Level.INFO, "node {0} started with {1} topics in {2}",
-            cluster.memberId(), store.topicCount(), logDir);
+            nodeId, store.topicCount(), logDir);
     }
 
     public void onSessionOpen(final ClientSession session, final long timestamp)

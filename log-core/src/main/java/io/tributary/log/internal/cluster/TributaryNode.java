@@ -252,7 +252,7 @@ public final class TributaryNode implements AutoCloseable
             .aeronDirectoryName(aeronDir)
             .archiveContext(archiveClientCtx.clone())
             .clusterDir(clusterDir)
-            .clusteredService(new PartitionLogService(dataDir.resolve("log"), registry))
+            .clusteredService(new PartitionLogService(ctx.nodeId, dataDir.resolve("log"), registry))
             .idleStrategySupplier(TributaryNode::idle)
             .errorHandler(this::onError)
             .terminationHook(terminated::countDown);
@@ -307,7 +307,7 @@ public final class TributaryNode implements AutoCloseable
             {
                 if (!terminated.await(20, TimeUnit.SECONDS))
                 {
-                    LOG.log(System.Logger.Level.WARNING, "orderly shutdown timed out; closing anyway");
+                    System.err.println("node " + ctx.nodeId + ": orderly shutdown timed out; closing anyway");
                 }
             }
             catch (final InterruptedException ex)
@@ -406,6 +406,7 @@ public final class TributaryNode implements AutoCloseable
                 case "--node-id" -> ctx.nodeId(Integer.parseInt(args[++i]));
                 case "--members" -> ctx.members(ClusterMembers.parse(args[++i]));
                 case "--data-dir" -> ctx.dataDir(Path.of(args[++i]));
+                case "--aeron-dir" -> ctx.aeronDirectoryName(args[++i]);
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]);
             }
         }
@@ -420,12 +421,13 @@ public final class TributaryNode implements AutoCloseable
      */
     public static void runUntilSignalled(final Context ctx, final Runnable onReady)
     {
-        final ShutdownSignalBarrier barrier = new ShutdownSignalBarrier();
-        try (TributaryNode node = launch(ctx))
+        try (ShutdownSignalBarrier barrier = new ShutdownSignalBarrier(); TributaryNode node = launch(ctx))
         {
             onReady.run();
             barrier.await();
-            LOG.log(System.Logger.Level.INFO, "node {0} stopping", node.ctx.nodeId);
+            // java.util.logging is already shut down by now: speak directly.
+            System.err.println("node " + node.ctx.nodeId + " stopping");
         }
+        System.err.println("node " + ctx.nodeId + " stopped");
     }
 }

@@ -1,0 +1,372 @@
+package io.tributary.testing;
+
+import io.tributary.log.Admin;
+import io.tributary.log.NodeStatus;
+import io.tributary.log.internal.cluster.ClusterMembers;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * Real Tributary nodes, each in its own JVM, on loopback ports that were free, with their own data and Aeron
+ * directories, so a test can kill one for real. Closing stops every node and deletes every directory, whatever the
+ * test's outcome; node logs are copied to stderr (the surefire report) first.
+ */
+public final class TestCluster implements AutoCloseable
+{
+    private static final String[] JVM_FLAGS = {
+        "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED",
+        "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED"
+    };
+
+    private final Path root;
+    private final String members;
+    private final int size;
+    private final Process[] processes;
+    private final List<String> extraArgs = new ArrayList<>();
+
+    private TestCluster(final int size) throws IOException
+    {
+        this.size = size;
+        this.root = Files.createTempDirectory("tributary-test-");
+        this.processes = new Process[size];
+        final StringBuilder sb = new StringBuilder();
+        final List<Integer> bases = freeBasePorts(size);
+        for (int i = 0; i < size; i++)
+        {
+            if (i > 0)
+            {
+                sb.append(',');
+            }
+            sb.append(i).append("=127.0.0.1:").append(bases.get(i));
+        }
+        this.members = sb.toString();
+    }
+
+    /**
+     * Start {@code size} nodes and wait until the cluster has a leader.
+     */
+    public static TestCluster start(final int size)
+    {
+        TestCluster cluster = null;
+        try
+        {
+            cluster = new TestCluster(size);
+            for (int i = 0; i < size; i++)
+            {
+                cluster.startNode(i);
+            }
+            cluster.awaitLeader(Duration.ofSeconds(60));
+            return cluster;
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException(ex);
+        }
+        catch (final RuntimeException | Error ex)
+        {
+            if (cluster != null)
+            {
+                cluster.close();
+            }
+            throw ex;
+        }
+    }
+
+    /**
+     * @return the members list, for clients' {@code cluster} setting.
+     */
+    public String members()
+    {
+        return members;
+    }
+
+    public int size()
+    {
+        return size;
+    }
+
+    public Path dataDir(final int node)
+    {
+        return root.resolve("node-" + node);
+    }
+
+    public Path root()
+    {
+        return root;
+    }
+
+    public String aeronDir(final int node)
+    {
+        return (Files.isDirectory(Path.of("/dev/shm")) ? "/dev/shm" : System.getProperty("java.io.tmpdir")) +
+            "/tributary-test-" + root.getFileName() + "-node" + node;
+    }
+
+    public void startNode(final int node)
+    {
+        try
+        {
+            final List<String> command = new ArrayList<>();
+            command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+            command.addAll(List.of(JVM_FLAGS));
+            command.add("-Xmx512m");
+            command.add("-XX:+UseSerialGC");
+            command.add("-cp");
+            command.add(System.getProperty("java.class.path"));
+            command.add("io.tributary.log.internal.cluster.TributaryNode");
+            command.addAll(List.of("--node-id", Integer.toString(node), "--members", members,
+                "--data-dir", dataDir(node).toString(), "--aeron-dir", aeronDir(node)));
+            command.addAll(extraArgs);
+            final File log = root.resolve("node-" + node + ".log").toFile();
+            processes[node] = new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log))
+                .start();
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException(ex);
+        }
+    }
+
+    /**
+     * SIGKILL a node: no shutdown of any kind.
+     */
+    public void kill(final int node)
+    {
+        final Process process = processes[node];
+        if (process != null)
+        {
+            process.destroyForcibly();
+            waitFor(process);
+            processes[node] = null;
+        }
+    }
+
+    /**
+     * SIGTERM a node and wait for it to exit.
+     */
+    public void stop(final int node)
+    {
+        final Process process = processes[node];
+        if (process != null)
+        {
+            process.destroy();
+            waitFor(process);
+            processes[node] = null;
+        }
+    }
+
+    /**
+     * Start a stopped or killed node again on its data directory, retrying while Aeron still sees the previous
+     * process's mark files as active.
+     */
+    public void restart(final int node)
+    {
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (true)
+        {
+            startNode(node);
+            try
+            {
+                Thread.sleep(3000);
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(ex);
+            }
+            if (processes[node].isAlive())
+            {
+                return;
+            }
+            processes[node] = null;
+            if (System.nanoTime() > deadline)
+            {
+                throw new IllegalStateException("node " + node + " did not restart:\n" + log(node));
+            }
+        }
+    }
+
+    public boolean isRunning(final int node)
+    {
+        return processes[node] != null && processes[node].isAlive();
+    }
+
+    public int exitCode(final int node)
+    {
+        final Process process = processes[node];
+        waitFor(process);
+        return process.exitValue();
+    }
+
+    /**
+     * @return the id of the node that reports itself leader.
+     */
+    public int awaitLeader(final Duration timeout)
+    {
+        final long deadline = System.nanoTime() + timeout.toNanos();
+        try (Admin admin = Admin.create(members, Duration.ofSeconds(5)))
+        {
+            while (System.nanoTime() < deadline)
+            {
+                for (final NodeStatus status : admin.clusterStatus())
+                {
+                    if (status.role() == NodeStatus.Role.LEADER)
+                    {
+                        return status.nodeId();
+                    }
+                }
+                sleep(200);
+            }
+        }
+        throw new IllegalStateException("no leader within " + timeout + "\n" + logs());
+    }
+
+    public String log(final int node)
+    {
+        try
+        {
+            final Path log = root.resolve("node-" + node + ".log");
+            return Files.exists(log) ? Files.readString(log) : "";
+        }
+        catch (final IOException ex)
+        {
+            return "(cannot read log: " + ex + ")";
+        }
+    }
+
+    public String logs()
+    {
+        final StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < size; i++)
+        {
+            sb.append("---- node ").append(i).append(" log ----\n").append(tail(log(i), 80));
+        }
+        return sb.toString();
+    }
+
+    public void close()
+    {
+        for (int i = 0; i < size; i++)
+        {
+            stop(i);
+        }
+        System.err.println(logs());
+        for (int i = 0; i < size; i++)
+        {
+            deleteRecursively(Path.of(aeronDir(i)));
+        }
+        deleteRecursively(root);
+    }
+
+    private static String tail(final String text, final int lines)
+    {
+        final String[] all = text.split("\n");
+        final StringBuilder sb = new StringBuilder();
+        for (int i = Math.max(0, all.length - lines); i < all.length; i++)
+        {
+            sb.append(all[i]).append('\n');
+        }
+        return sb.toString();
+    }
+
+    private static void waitFor(final Process process)
+    {
+        try
+        {
+            if (!process.waitFor(30, TimeUnit.SECONDS))
+            {
+                process.destroyForcibly();
+                process.waitFor(10, TimeUnit.SECONDS);
+            }
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+            process.destroyForcibly();
+        }
+    }
+
+    /**
+     * @return base ports with {@link ClusterMembers#PORTS_PER_NODE} free UDP and TCP ports each.
+     */
+    public static List<Integer> freeBasePorts(final int count)
+    {
+        final List<Integer> bases = new ArrayList<>();
+        int attempts = 0;
+        while (bases.size() < count)
+        {
+            if (++attempts > 1000)
+            {
+                throw new IllegalStateException("no free port range found");
+            }
+            final int base = 20_000 + ThreadLocalRandom.current().nextInt(2000) * ClusterMembers.PORTS_PER_NODE;
+            if (!bases.contains(base) && isFree(base))
+            {
+                bases.add(base);
+            }
+        }
+        return bases;
+    }
+
+    private static boolean isFree(final int base)
+    {
+        for (int port = base; port < base + ClusterMembers.PORTS_PER_NODE; port++)
+        {
+            try (DatagramSocket udp = new DatagramSocket(port, InetAddress.getLoopbackAddress());
+                ServerSocket tcp = new ServerSocket(port, 1, InetAddress.getLoopbackAddress()))
+            {
+                udp.getLocalPort();
+                tcp.getLocalPort();
+            }
+            catch (final IOException ex)
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    public static void sleep(final long millis)
+    {
+        try
+        {
+            Thread.sleep(millis);
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(ex);
+        }
+    }
+
+    public static void deleteRecursively(final Path path)
+    {
+        if (!Files.exists(path))
+        {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(path))
+        {
+            walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException(ex);
+        }
+    }
+}
