@@ -201,6 +201,16 @@ public final class TestCluster implements AutoCloseable
         }
     }
 
+    /**
+     * Have the cluster take a snapshot now, through the node's control toggle, and wait for it.
+     *
+     * @return true when the snapshot was taken.
+     */
+    public boolean snapshot(final int node)
+    {
+        return io.aeron.cluster.ClusterTool.snapshot(dataDir(node).resolve("cluster").toFile(), System.err);
+    }
+
     public boolean isRunning(final int node)
     {
         return processes[node] != null && processes[node].isAlive();
