@@ -7,6 +7,7 @@ import io.aeron.archive.client.AeronArchive;
 import io.aeron.cluster.ClusterControl;
 import io.aeron.cluster.ClusteredMediaDriver;
 import io.aeron.cluster.ConsensusModule;
+import io.aeron.cluster.service.ClusterTerminationException;
 import io.aeron.cluster.service.ClusteredServiceContainer;
 import io.aeron.driver.MediaDriver;
 import io.aeron.driver.ThreadingMode;
@@ -347,6 +348,10 @@ public final class TributaryNode implements AutoCloseable
 
     private void onError(final Throwable ex)
     {
+        if (ex instanceof ClusterTerminationException termination && termination.isExpected())
+        {
+            return;
+        }
         if (ex instanceof PartitionLogService.PartitionLogFailure)
         {
             // The partition store can no longer follow the log: stop rather than serve diverged data.

@@ -1,4 +1,0 @@
-/**
- * Runnable examples that the README and the demo use.
- */
-package io.tributary.examples;
