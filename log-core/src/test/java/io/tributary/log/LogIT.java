@@ -40,6 +40,63 @@ class LogIT
     }
 
     @Test
+    void headersTimestampsTombstonesAndSeeksRoundTrip()
+    {
+        try (Admin admin = Admin.create(cluster.members()))
+        {
+            admin.createTopic(new NewTopic("details", 2));
+        }
+        final TopicPartition tp = new TopicPartition("details", 1);
+        final long base = 1_700_000_000_000L;
+        try (Producer<String, String> producer = Producer.create(
+            ProducerConfig.builder().cluster(cluster.members()).build()))
+        {
+            for (int i = 0; i < 100; i++)
+            {
+                final List<Header> headers = List.of(
+                    new Header("trace-id", ("t" + i).getBytes(java.nio.charset.StandardCharsets.UTF_8)),
+                    new Header("empty", new byte[0]));
+                final RecordMetadata metadata = producer.send(
+                    new ProducerRecord<>("details", 1, i % 10 == 0 ? null : "k" + i, i % 7 == 0 ? null : "v" + i,
+                    base + i * 1000L, headers)).join();
+                assertEquals(i, metadata.offset());
+                assertEquals(base + i * 1000L, metadata.timestamp());
+                assertTrue(metadata.appendTime() > base, "append time is the cluster's clock");
+            }
+        }
+
+        try (Consumer<String, String> consumer = Consumer.create(
+            ConsumerConfig.builder().cluster(cluster.members()).build()))
+        {
+            consumer.assign(List.of(tp));
+            consumer.seekToTimestamp(List.of(tp), base + 41_500L);
+            assertEquals(42, consumer.position(tp));
+            final ConsumerRecord<String, String> at42 = consumer.poll(Duration.ofSeconds(5)).iterator().next();
+            assertEquals(42, at42.offset());
+            assertEquals("k42", at42.key());
+            assertEquals(null, at42.value(), "tombstone stays null");
+            assertEquals(base + 42_000L, at42.timestamp());
+            assertEquals("trace-id", at42.headers().get(0).key());
+            assertEquals("t42", new String(at42.headers().get(0).value(), java.nio.charset.StandardCharsets.UTF_8));
+            assertEquals(0, at42.headers().get(1).value().length);
+
+            consumer.seek(tp, 70);
+            final ConsumerRecord<String, String> at70 = consumer.poll(Duration.ofSeconds(5)).iterator().next();
+            assertEquals(70, at70.offset());
+            assertEquals(null, at70.key(), "null key stays null");
+            assertEquals(null, at70.value());
+
+            consumer.seekToEnd(List.of(tp));
+            assertEquals(100, consumer.position(tp));
+            assertTrue(consumer.poll(Duration.ofMillis(300)).isEmpty());
+            consumer.seekToBeginning(List.of(tp));
+            assertEquals(0, consumer.poll(Duration.ofSeconds(5)).iterator().next().offset());
+            consumer.seekToTimestamp(List.of(tp), base + 1_000_000L);
+            assertEquals(100, consumer.position(tp), "past the last timestamp: the end");
+        }
+    }
+
+    @Test
     void keyedRecordsAreReadBackCompleteAndInPartitionOrder()
     {
         final int records = 100_000;
