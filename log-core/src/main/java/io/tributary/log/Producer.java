@@ -26,6 +26,9 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class Producer<K, V> implements AutoCloseable
 {
+    /** No topic has more partitions than the cluster allows; a larger explicit partition cannot exist. */
+    private static final int MAX_PARTITIONS = 10_000;
+
     private final ProducerConfig config;
     private final Serializer<K> keySerializer;
     private final Serializer<V> valueSerializer;
@@ -143,6 +146,11 @@ public final class Producer<K, V> implements AutoCloseable
             final long timestamp = record.timestamp() != null ? record.timestamp() : System.currentTimeMillis();
             if (record.partition() != null)
             {
+                if (record.partition() < 0 || record.partition() >= MAX_PARTITIONS)
+                {
+                    throw new TributaryException(ErrorCode.PARTITION_OUT_OF_RANGE,
+                        "partition " + record.partition() + " does not exist in topic '" + record.topic() + "'");
+                }
                 sender.append(record.topic(), record.partition(), timestamp, key, value, record.headers(), future,
                     callback);
             }

@@ -49,7 +49,10 @@ public final class ProduceSender implements ClientRuntime.Duty
     private final long lingerNs;
     private final long requestTimeoutNs;
     private final long maxBlockNs;
-    private final ConcurrentHashMap<TopicPartition, PartitionQueue> queues = new ConcurrentHashMap<>();
+    /** Per topic, queues indexed by partition: found without allocating on the send path. */
+    private final ConcurrentHashMap<String, PartitionQueue[]> queuesByTopic = new ConcurrentHashMap<>();
+    /** Every queue, for the sender to visit; replaced whole when a queue is added. */
+    private volatile PartitionQueue[] allQueues = new PartitionQueue[0];
     private final ArrayDeque<RecordBatchBuilder> builderPool = new ArrayDeque<>();
     private final Object memoryLock = new Object();
     private long bufferedBytes;
@@ -64,6 +67,7 @@ public final class ProduceSender implements ClientRuntime.Duty
     private final ProduceResponseDecoder responseDecoder = new ProduceResponseDecoder();
     private final ArrayList<Batch> drained = new ArrayList<>();
     private PendingRequest pendingRequest;
+    private int nextQueue;
     private int inflightRequests;
 
     public ProduceSender(
@@ -108,19 +112,18 @@ public final class ProduceSender implements ClientRuntime.Duty
         }
         reserve(size);
 
-        final TopicPartition tp = new TopicPartition(topic, partition);
-        final PartitionQueue queue = queues.computeIfAbsent(tp, PartitionQueue::new);
+        final PartitionQueue queue = queue(topic, partition);
         final Completion completion = new Completion(future, callback, timestamp, size);
         synchronized (queue)
         {
             if (queue.open == null)
             {
-                queue.open = new Batch(tp, takeBuilder());
+                queue.open = new Batch(queue.tp, takeBuilder());
             }
             if (!queue.open.builder.tryAppend(timestamp, key, value, headers))
             {
                 queue.closeOpen();
-                queue.open = new Batch(tp, takeBuilder());
+                queue.open = new Batch(queue.tp, takeBuilder());
                 queue.open.builder.tryAppend(timestamp, key, value, headers);
             }
             queue.open.completions.add(completion);
@@ -164,7 +167,7 @@ public final class ProduceSender implements ClientRuntime.Duty
     public void close()
     {
         final List<Batch> left = new ArrayList<>();
-        for (final PartitionQueue queue : queues.values())
+        for (final PartitionQueue queue : allQueues)
         {
             synchronized (queue)
             {
@@ -202,8 +205,14 @@ public final class ProduceSender implements ClientRuntime.Duty
         drained.clear();
         int requestBytes = 64;
         final boolean flushing = flushRequested;
-        for (final PartitionQueue queue : queues.values())
+        final PartitionQueue[] queues = allQueues;
+        // Start where the last request stopped, so a busy partition cannot starve the others of request space.
+        final int start = queues.length == 0 ? 0 : nextQueue % queues.length;
+        for (int q = 0; q < queues.length; q++)
         {
+            final int index = (start + q) % queues.length;
+            nextQueue = index + 1;
+            final PartitionQueue queue = queues[index];
             synchronized (queue)
             {
                 if (queue.open != null && (flushing || nowNs - queue.open.createdNs >= lingerNs))
@@ -415,6 +424,30 @@ public final class ProduceSender implements ClientRuntime.Duty
             }
             bufferedBytes += size;
             unacknowledgedRecords++;
+        }
+    }
+
+    private PartitionQueue queue(final String topic, final int partition)
+    {
+        final PartitionQueue[] queues = queuesByTopic.get(topic);
+        if (queues != null && partition < queues.length && queues[partition] != null)
+        {
+            return queues[partition];
+        }
+        synchronized (queuesByTopic)
+        {
+            final PartitionQueue[] current = queuesByTopic.get(topic);
+            final PartitionQueue[] grown = current == null ? new PartitionQueue[partition + 1] :
+                java.util.Arrays.copyOf(current, Math.max(current.length, partition + 1));
+            if (grown[partition] == null)
+            {
+                grown[partition] = new PartitionQueue(new TopicPartition(topic, partition));
+                final PartitionQueue[] all = java.util.Arrays.copyOf(allQueues, allQueues.length + 1);
+                all[all.length - 1] = grown[partition];
+                allQueues = all;
+            }
+            queuesByTopic.put(topic, grown);
+            return grown[partition];
         }
     }
 
