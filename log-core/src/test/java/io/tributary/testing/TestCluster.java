@@ -2,6 +2,7 @@ package io.tributary.testing;
 
 import io.tributary.log.Admin;
 import io.tributary.log.NodeStatus;
+import io.tributary.log.internal.AeronSettings;
 import io.tributary.log.internal.cluster.ClusterMembers;
 
 import java.io.File;
@@ -111,8 +112,7 @@ public final class TestCluster implements AutoCloseable
 
     public String aeronDir(final int node)
     {
-        return (Files.isDirectory(Path.of("/dev/shm")) ? "/dev/shm" : System.getProperty("java.io.tmpdir")) +
-            "/tributary-test-" + root.getFileName() + "-node" + node;
+        return AeronSettings.aeronDirectoryBase() + "/tributary-test-" + root.getFileName() + "-node" + node;
     }
 
     public void startNode(final int node)

@@ -5,21 +5,18 @@ import io.aeron.Publication;
 import io.aeron.cluster.client.AeronCluster;
 import io.aeron.cluster.client.EgressListener;
 import io.aeron.driver.MediaDriver;
-import io.aeron.driver.ThreadingMode;
 import io.aeron.logbuffer.Header;
 import io.tributary.log.ErrorCode;
+import io.tributary.log.internal.AeronSettings;
 import io.tributary.log.internal.cluster.ClusterMembers;
 import org.agrona.CloseHelper;
 import org.agrona.DirectBuffer;
 import org.agrona.collections.Long2ObjectHashMap;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.AgentRunner;
-import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.ManyToOneConcurrentLinkedQueue;
 
 import java.nio.ByteOrder;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -76,19 +73,9 @@ public final class ClientRuntime
     {
         this.key = key;
         this.members = members;
-        final String base = Files.isDirectory(Path.of("/dev/shm")) ? "/dev/shm" : System.getProperty("java.io.tmpdir");
-        final String aeronDir = base + "/tributary-client-" + ProcessHandle.current().pid() + "-" +
-            INSTANCE_IDS.incrementAndGet();
-        driver = MediaDriver.launchEmbedded(new MediaDriver.Context()
-            .aeronDirectoryName(aeronDir)
-            .threadingMode(ThreadingMode.SHARED)
-            .sharedIdleStrategy(new BackoffIdleStrategy(10, 20, 1_000, 1_000_000))
-            .termBufferSparseFile(true)
-            .dirDeleteOnStart(true)
-            .dirDeleteOnShutdown(true)
-            .socketRcvbufLength(4 * 1024 * 1024)
-            .socketSndbufLength(4 * 1024 * 1024)
-            .initialWindowLength(4 * 1024 * 1024)
+        final String aeronDir = AeronSettings.aeronDirectoryBase() + "/tributary-client-" +
+            ProcessHandle.current().pid() + "-" + INSTANCE_IDS.incrementAndGet();
+        driver = MediaDriver.launchEmbedded(AeronSettings.mediaDriverContext(aeronDir)
             .errorHandler(ex -> LOG.log(System.Logger.Level.DEBUG, "client media driver", ex)));
         Aeron connected = null;
         try
@@ -99,7 +86,7 @@ public final class ClientRuntime
             aeron = connected;
             fetchClient = new FetchClient(aeron, members, localHost(members));
             runner = new AgentRunner(
-                new BackoffIdleStrategy(10, 20, 1_000, 500_000),
+                AeronSettings.idle(),
                 ex -> LOG.log(System.Logger.Level.WARNING, "client conductor: " + ex, ex),
                 null,
                 new Conductor());

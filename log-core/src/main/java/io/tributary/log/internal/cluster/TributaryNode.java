@@ -10,12 +10,10 @@ import io.aeron.cluster.ConsensusModule;
 import io.aeron.cluster.service.ClusterTerminationException;
 import io.aeron.cluster.service.ClusteredServiceContainer;
 import io.aeron.driver.MediaDriver;
-import io.aeron.driver.ThreadingMode;
+import io.tributary.log.internal.AeronSettings;
 import io.tributary.log.internal.fetch.FetchServer;
 import org.agrona.CloseHelper;
 import org.agrona.concurrent.AgentRunner;
-import org.agrona.concurrent.BackoffIdleStrategy;
-import org.agrona.concurrent.IdleStrategy;
 import org.agrona.concurrent.NoOpLock;
 import org.agrona.concurrent.ShutdownSignalBarrier;
 import org.agrona.concurrent.status.AtomicCounter;
@@ -143,9 +141,7 @@ public final class TributaryNode implements AutoCloseable
             dataDir = dataDir.toAbsolutePath().normalize();
             if (aeronDirectoryName == null)
             {
-                final String base = Files.isDirectory(Path.of("/dev/shm")) ? "/dev/shm" :
-                    System.getProperty("java.io.tmpdir");
-                aeronDirectoryName = base + "/tributary-" + System.getProperty("user.name") + "-node" + nodeId + "-" +
+                aeronDirectoryName = AeronSettings.aeronDirectoryBase() + "/tributary-" + System.getProperty("user.name") + "-node" + nodeId + "-" +
                     Integer.toHexString(dataDir.toString().hashCode());
             }
             return this;
@@ -197,16 +193,7 @@ public final class TributaryNode implements AutoCloseable
         final String aeronDir = ctx.aeronDirectoryName;
         final Path dataDir = ctx.dataDir;
 
-        final MediaDriver.Context driverCtx = new MediaDriver.Context()
-            .aeronDirectoryName(aeronDir)
-            .threadingMode(ThreadingMode.SHARED)
-            .sharedIdleStrategy(idle())
-            .termBufferSparseFile(true)
-            .dirDeleteOnStart(true)
-            .dirDeleteOnShutdown(true)
-            .socketRcvbufLength(4 * 1024 * 1024)
-            .socketSndbufLength(4 * 1024 * 1024)
-            .initialWindowLength(4 * 1024 * 1024)
+        final MediaDriver.Context driverCtx = AeronSettings.mediaDriverContext(aeronDir)
             .errorHandler(this::onError);
 
         final Archive.Context archiveCtx = new Archive.Context()
@@ -218,7 +205,7 @@ public final class TributaryNode implements AutoCloseable
             .replicationChannel("aeron:udp?endpoint=" + host + ":0")
             .recordingEventsEnabled(false)
             .threadingMode(ArchiveThreadingMode.SHARED)
-            .idleStrategySupplier(TributaryNode::idle)
+            .idleStrategySupplier(AeronSettings::idle)
             .fileSyncLevel(ctx.fileSyncLevel)
             .catalogFileSyncLevel(ctx.fileSyncLevel)
             .deleteArchiveOnStart(false)
@@ -239,7 +226,7 @@ public final class TributaryNode implements AutoCloseable
             .logChannel("aeron:udp?term-length=16m|sparse=true")
             .replicationChannel("aeron:udp?endpoint=" + host + ":0")
             .archiveContext(archiveClientCtx.clone())
-            .idleStrategySupplier(TributaryNode::idle)
+            .idleStrategySupplier(AeronSettings::idle)
             .leaderHeartbeatTimeoutNs(ctx.leaderHeartbeatTimeoutNs)
             .leaderHeartbeatIntervalNs(ctx.leaderHeartbeatIntervalNs)
             .electionTimeoutNs(ctx.electionTimeoutNs)
@@ -254,7 +241,7 @@ public final class TributaryNode implements AutoCloseable
             .archiveContext(archiveClientCtx.clone())
             .clusterDir(clusterDir)
             .clusteredService(new PartitionLogService(ctx.nodeId, dataDir.resolve("log"), registry))
-            .idleStrategySupplier(TributaryNode::idle)
+            .idleStrategySupplier(AeronSettings::idle)
             .errorHandler(this::onError)
             .terminationHook(terminated::countDown);
 
@@ -264,7 +251,7 @@ public final class TributaryNode implements AutoCloseable
         aeron = Aeron.connect(new Aeron.Context().aeronDirectoryName(aeronDir).errorHandler(this::onError));
         final FetchServer fetchServer = new FetchServer(
             aeron, self.endpoint(ClusterMembers.FETCH_PORT_OFFSET), ctx.nodeId, registry);
-        fetchRunner = new AgentRunner(idle(), this::onError, null, fetchServer);
+        fetchRunner = new AgentRunner(AeronSettings.idle(), this::onError, null, fetchServer);
         AgentRunner.startOnThread(fetchRunner);
         LOG.log(System.Logger.Level.INFO, "node {0} running: members {1}, data {2}",
             ctx.nodeId, ctx.members, dataDir);
@@ -389,11 +376,6 @@ public final class TributaryNode implements AutoCloseable
         {
             throw new UncheckedIOException("cannot lock data directory " + dataDir, ex);
         }
-    }
-
-    static IdleStrategy idle()
-    {
-        return new BackoffIdleStrategy(10, 20, 1_000, 1_000_000);
     }
 
     /**
