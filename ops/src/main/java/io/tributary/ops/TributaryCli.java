@@ -27,7 +27,8 @@ import java.nio.charset.StandardCharsets;
         ClusterCommand.class,
         TopicCommand.class,
         ProduceCommand.class,
-        ConsumeCommand.class
+        ConsumeCommand.class,
+        BenchCommand.class
     })
 public final class TributaryCli extends CommandGroup
 {

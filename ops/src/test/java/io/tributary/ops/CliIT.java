@@ -176,6 +176,24 @@ class CliIT
     }
 
     @Test
+    void benchesRunAndCleanUp()
+    {
+        final Result produce = run("", "bench", "produce", "--records", "2000", "--record-size", "10",
+            "--partitions", "2", "--linger", "1ms");
+        assertEquals(0, produce.exitCode, produce.err);
+        assertTrue(produce.out.startsWith("machine: "), produce.out);
+        assertTrue(produce.out.contains("records/s"), produce.out);
+        assertTrue(produce.out.contains("ack latency ms: p50="), produce.out);
+
+        final Result e2e = run("", "bench", "e2e", "--rate", "500", "--seconds", "1");
+        assertEquals(0, e2e.exitCode, e2e.err);
+        assertTrue(e2e.out.contains("received 500"), e2e.out);
+        assertTrue(e2e.out.contains("end-to-end latency ms: p50="), e2e.out);
+
+        assertTrue(run("", "topic", "list").out.lines().noneMatch(t -> t.startsWith("bench-")), "bench topics deleted");
+    }
+
+    @Test
     void launcherScriptRunsTheCli() throws IOException, InterruptedException
     {
         assertOk(run("", "topic", "create", "launched", "--partitions", "1"), "created topic launched with 1 partition\n");
