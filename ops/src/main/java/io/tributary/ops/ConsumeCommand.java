@@ -119,79 +119,80 @@ final class ConsumeCommand implements Callable<Integer>
             .groupId(group)
             .autoOffsetReset(ConsumerConfig.OffsetReset.EARLIEST)
             .build();
+        // Covers closing the clients too: a signal must not end the JVM before their resources are released.
+        final Stopper stopper = new Stopper(ctx.handleSignals());
         try (Admin admin = Admin.create(cluster.cluster()); Consumer<String, String> consumer = Consumer.create(config))
         {
             final TopicDescription description = admin.describeTopic(topic);
             final List<TopicPartition> partitions = partitions(description);
             consumer.assign(partitions);
             final Map<TopicPartition, Long> next = position(consumer, description, partitions, fromTimeMs);
-            return consume(consumer, recordFormat, next);
-        }
-    }
-
-    private int consume(
-        final Consumer<String, String> consumer, final RecordFormat recordFormat, final Map<TopicPartition, Long> next)
-    {
-        final Stopper stopper = new Stopper(ctx.handleSignals());
-        try
-        {
-            final StringBuilder text = new StringBuilder();
-            long printed = 0;
-            long lastRecordNs = System.nanoTime();
-            long nextCommitNs = lastRecordNs + TimeUnit.MILLISECONDS.toNanos(COMMIT_INTERVAL_MS);
-            boolean uncommitted = group != null;
-            while (!stopper.stopRequested() && (maxRecords == null || printed < maxRecords))
-            {
-                Duration pollFor = MAX_POLL;
-                if (timeout != null)
-                {
-                    final long remainingNs = lastRecordNs + timeout.toNanos() - System.nanoTime();
-                    if (remainingNs <= 0)
-                    {
-                        break;
-                    }
-                    pollFor = Duration.ofNanos(Math.min(remainingNs, MAX_POLL.toNanos()));
-                }
-                final ConsumerRecords<String, String> records = consumer.poll(pollFor);
-                if (!records.isEmpty())
-                {
-                    lastRecordNs = System.nanoTime();
-                    text.setLength(0);
-                    for (final ConsumerRecord<String, String> record : records)
-                    {
-                        if (maxRecords != null && printed >= maxRecords)
-                        {
-                            break;
-                        }
-                        recordFormat.render(record, text);
-                        next.put(record.topicPartition(), record.offset() + 1);
-                        printed++;
-                    }
-                    ctx.out().print(text);
-                    ctx.out().flush();
-                    uncommitted = group != null;
-                    if (ctx.out().checkError())
-                    {
-                        break; // stdout is gone, e.g. piped into head
-                    }
-                }
-                if (uncommitted && System.nanoTime() - nextCommitNs >= 0)
-                {
-                    consumer.commitSync(next);
-                    uncommitted = false;
-                    nextCommitNs = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(COMMIT_INTERVAL_MS);
-                }
-            }
-            if (group != null)
-            {
-                consumer.commitSync(next);
-            }
-            return TributaryCli.OK;
+            return consume(consumer, recordFormat, next, stopper);
         }
         finally
         {
             stopper.done();
         }
+    }
+
+    private int consume(
+        final Consumer<String, String> consumer,
+        final RecordFormat recordFormat,
+        final Map<TopicPartition, Long> next,
+        final Stopper stopper)
+    {
+        final StringBuilder text = new StringBuilder();
+        long printed = 0;
+        long lastRecordNs = System.nanoTime();
+        long nextCommitNs = lastRecordNs + TimeUnit.MILLISECONDS.toNanos(COMMIT_INTERVAL_MS);
+        boolean uncommitted = group != null;
+        while (!stopper.stopRequested() && (maxRecords == null || printed < maxRecords))
+        {
+            Duration pollFor = MAX_POLL;
+            if (timeout != null)
+            {
+                final long remainingNs = lastRecordNs + timeout.toNanos() - System.nanoTime();
+                if (remainingNs <= 0)
+                {
+                    break;
+                }
+                pollFor = Duration.ofNanos(Math.min(remainingNs, MAX_POLL.toNanos()));
+            }
+            final ConsumerRecords<String, String> records = consumer.poll(pollFor);
+            if (!records.isEmpty())
+            {
+                lastRecordNs = System.nanoTime();
+                text.setLength(0);
+                for (final ConsumerRecord<String, String> record : records)
+                {
+                    if (maxRecords != null && printed >= maxRecords)
+                    {
+                        break;
+                    }
+                    recordFormat.render(record, text);
+                    next.put(record.topicPartition(), record.offset() + 1);
+                    printed++;
+                }
+                ctx.out().print(text);
+                ctx.out().flush();
+                uncommitted = group != null;
+                if (ctx.out().checkError())
+                {
+                    break; // stdout is gone, e.g. piped into head
+                }
+            }
+            if (uncommitted && System.nanoTime() - nextCommitNs >= 0)
+            {
+                consumer.commitSync(next);
+                uncommitted = false;
+                nextCommitNs = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(COMMIT_INTERVAL_MS);
+            }
+        }
+        if (group != null)
+        {
+            consumer.commitSync(next);
+        }
+        return TributaryCli.OK;
     }
 
     private List<TopicPartition> partitions(final TopicDescription description)
