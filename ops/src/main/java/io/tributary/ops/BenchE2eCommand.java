@@ -1,0 +1,252 @@
+package io.tributary.ops;
+
+import io.tributary.log.Admin;
+import io.tributary.log.Consumer;
+import io.tributary.log.ConsumerConfig;
+import io.tributary.log.ConsumerRecord;
+import io.tributary.log.Deserializer;
+import io.tributary.log.ErrorCode;
+import io.tributary.log.Producer;
+import io.tributary.log.ProducerConfig;
+import io.tributary.log.ProducerRecord;
+import io.tributary.log.Serializer;
+import io.tributary.log.TributaryException;
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.SynchronizedHistogram;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * {@code tributary bench e2e}: produce at a fixed rate while a consumer in the same JVM reads concurrently.
+ * <p>
+ * Each record's value starts with its intended send time ({@code System.nanoTime}, 8 bytes) and its timestamp is
+ * that same instant in epoch ms. Both latencies are measured from the intended send time, not from when the send
+ * happened, so a stall of the producer counts against every record it delayed (no coordinated omission):
+ * end-to-end is intended send to consumer receive, ack is intended send to acknowledgement.
+ */
+@Command(name = "e2e", description = {
+    "Produce --rate records/s for --seconds while a consumer reads concurrently; report end-to-end latency",
+    "(record's intended send time -> consumer receive) and ack latency, both from the intended send time",
+    "so a stalled producer is not hidden (no coordinated omission). Uses a fresh topic bench-<millis>, deleted after." })
+final class BenchE2eCommand implements Callable<Integer>
+{
+    private static final int TIME_BYTES = Long.BYTES;
+    private static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(30);
+
+    private final CliContext ctx;
+
+    @Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Mixin
+    ClusterOption cluster;
+
+    @Option(names = "--rate", paramLabel = "R", required = true, description = "records per second")
+    int rate;
+
+    @Option(names = "--seconds", paramLabel = "S", required = true, description = "how long to produce")
+    int seconds;
+
+    @Option(names = "--record-size", paramLabel = "B", defaultValue = "100",
+        description = "bytes of each value, at least " + TIME_BYTES + " (default: ${DEFAULT-VALUE})")
+    int recordSize;
+
+    @Option(names = "--partitions", paramLabel = "P", defaultValue = "1",
+        description = "partitions of the topic (default: ${DEFAULT-VALUE})")
+    int partitions;
+
+    BenchE2eCommand(final CliContext ctx)
+    {
+        this.ctx = ctx;
+    }
+
+    public Integer call() throws InterruptedException
+    {
+        if (rate < 1 || seconds < 1 || partitions < 1 || recordSize < TIME_BYTES)
+        {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--rate, --seconds and --partitions must be " +
+                ">= 1 and --record-size >= " + TIME_BYTES);
+        }
+        final long total = (long)rate * seconds;
+        BenchCommand.println(ctx.out(), BenchCommand.machine());
+
+        try (Admin admin = Admin.create(cluster.cluster());
+            BenchCommand.BenchTopic topic = new BenchCommand.BenchTopic(admin, null, partitions);
+            Producer<byte[], byte[]> producer = Producer.create(ProducerConfig.builder()
+                .cluster(cluster.cluster()).linger(Duration.ZERO).build(), Serializer.bytes(), Serializer.bytes()))
+        {
+            BenchCommand.println(ctx.out(), String.format(Locale.ROOT,
+                "bench e2e: %d records/s for %d s, %d B records, %s", rate, seconds, recordSize, topic.describe()));
+
+            final Histogram e2eMicros = new SynchronizedHistogram(3);
+            final Histogram ackMicros = new SynchronizedHistogram(3);
+            final Reader reader = new Reader(topic.name(), e2eMicros);
+            final Thread readerThread = new Thread(reader, "bench-e2e-consumer");
+            readerThread.start();
+            try
+            {
+                reader.awaitReady();
+                final BenchProduceCommand.Outcomes outcomes = new BenchProduceCommand.Outcomes();
+                final byte[] filler = new byte[recordSize];
+                ThreadLocalRandom.current().nextBytes(filler);
+
+                final long intervalNs = TimeUnit.SECONDS.toNanos(1) / rate;
+                final long startNs = System.nanoTime();
+                final long startMs = System.currentTimeMillis();
+                for (long i = 0; i < total && !outcomes.failed(); i++)
+                {
+                    final long intendedNs = startNs + i * intervalNs;
+                    waitUntil(intendedNs);
+                    final byte[] value = filler.clone();
+                    ByteBuffer.wrap(value).putLong(0, intendedNs);
+                    final long timestampMs = startMs + TimeUnit.NANOSECONDS.toMillis(intendedNs - startNs);
+                    outcomes.sent();
+                    producer.send(ProducerRecord.<byte[], byte[]>of(topic.name(), null, value).withTimestamp(timestampMs),
+                        (metadata, exception) ->
+                        {
+                            if (exception == null)
+                            {
+                                ackMicros.recordValue(Math.max(0, (System.nanoTime() - intendedNs) / 1000));
+                            }
+                            outcomes.completed(exception);
+                        });
+                }
+                final double sendSeconds = (System.nanoTime() - startNs) / 1e9;
+                producer.flush();
+                final long sent = outcomes.awaitAll();
+                reader.awaitReceived(outcomes.acknowledged(), DRAIN_TIMEOUT);
+
+                BenchCommand.println(ctx.out(), String.format(Locale.ROOT,
+                    "sent %d (%.1f records/s achieved), acked %d, failed %d, received %d",
+                    sent, sent / sendSeconds, outcomes.acknowledged(), outcomes.failures(), reader.received()));
+                BenchCommand.println(ctx.out(), "end-to-end latency ms: " + BenchCommand.percentilesMs(e2eMicros));
+                BenchCommand.println(ctx.out(), "ack latency ms: " + BenchCommand.percentilesMs(ackMicros));
+                if (outcomes.failed())
+                {
+                    throw new TributaryException(ErrorCode.UNKNOWN_ERROR,
+                        outcomes.failures() + " sends failed; first: " + outcomes.firstFailure().getMessage());
+                }
+            }
+            finally
+            {
+                reader.stop();
+                readerThread.join(TimeUnit.SECONDS.toMillis(30));
+            }
+            reader.rethrow();
+        }
+        return TributaryCli.OK;
+    }
+
+    private static void waitUntil(final long deadlineNs)
+    {
+        long remainingNs;
+        while ((remainingNs = deadlineNs - System.nanoTime()) > 0)
+        {
+            if (remainingNs > 100_000)
+            {
+                LockSupport.parkNanos(remainingNs - 50_000);
+            }
+            else
+            {
+                Thread.onSpinWait();
+            }
+        }
+    }
+
+    /** Reads the topic from its beginning on its own thread, recording each record's latency as it arrives. */
+    private final class Reader implements Runnable
+    {
+        private final String topic;
+        private final Histogram e2eMicros;
+        private final CountDownLatch ready = new CountDownLatch(1);
+        private final AtomicLong received = new AtomicLong();
+        private final AtomicReference<RuntimeException> failure = new AtomicReference<>();
+        private volatile boolean running = true;
+
+        Reader(final String topic, final Histogram e2eMicros)
+        {
+            this.topic = topic;
+            this.e2eMicros = e2eMicros;
+        }
+
+        public void run()
+        {
+            try (Consumer<byte[], byte[]> consumer = Consumer.create(ConsumerConfig.builder()
+                .cluster(cluster.cluster())
+                .autoOffsetReset(ConsumerConfig.OffsetReset.EARLIEST)
+                .fetchMaxWait(Duration.ofMillis(100))
+                .build(), Deserializer.bytes(), Deserializer.bytes()))
+            {
+                consumer.assignAll(topic);
+                consumer.seekToBeginning(consumer.assignment());
+                ready.countDown();
+                while (running)
+                {
+                    for (final ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(100)))
+                    {
+                        final long nowNs = System.nanoTime();
+                        final long intendedNs = ByteBuffer.wrap(record.value()).getLong(0);
+                        e2eMicros.recordValue(Math.max(0, (nowNs - intendedNs) / 1000));
+                        received.incrementAndGet();
+                    }
+                }
+            }
+            catch (final RuntimeException ex)
+            {
+                failure.set(ex);
+            }
+            finally
+            {
+                ready.countDown();
+            }
+        }
+
+        void awaitReady() throws InterruptedException
+        {
+            ready.await();
+            rethrow();
+        }
+
+        void awaitReceived(final long count, final Duration timeout) throws InterruptedException
+        {
+            final long deadline = System.nanoTime() + timeout.toNanos();
+            while (received.get() < count && System.nanoTime() < deadline && failure.get() == null)
+            {
+                Thread.sleep(10);
+            }
+        }
+
+        long received()
+        {
+            return received.get();
+        }
+
+        void stop()
+        {
+            running = false;
+        }
+
+        void rethrow()
+        {
+            final RuntimeException ex = failure.get();
+            if (ex != null)
+            {
+                throw ex;
+            }
+        }
+    }
+}

@@ -1,0 +1,65 @@
+package io.tributary.ops;
+
+import io.tributary.log.internal.cluster.ClusterMembers;
+import io.tributary.log.internal.cluster.TributaryNode;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code tributary server}: one node in the foreground until SIGTERM or SIGINT, then a clean shutdown.
+ */
+@Command(name = "server", description = {
+    "Run one node in the foreground until SIGTERM or SIGINT (Ctrl-C), then shut it down cleanly.",
+    "Prints one line to stderr when the node is up." })
+final class ServerCommand implements Callable<Integer>
+{
+    private final CliContext ctx;
+
+    @Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--node-id", paramLabel = "N", defaultValue = "0",
+        description = "this node's id in the members list (default: ${DEFAULT-VALUE})")
+    int nodeId;
+
+    @Option(names = "--members", paramLabel = "LIST", defaultValue = ClusterMembers.DEFAULT,
+        converter = ClusterOption.MembersConverter.class,
+        description = "every node of the cluster, id=host:basePort,...; each node uses " +
+            ClusterMembers.PORTS_PER_NODE + " ports from its base port (default: ${DEFAULT-VALUE})")
+    String members;
+
+    @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = "tributary-data",
+        description = "where the node keeps its log and state (default: ./${DEFAULT-VALUE})")
+    Path dataDir;
+
+    ServerCommand(final CliContext ctx)
+    {
+        this.ctx = ctx;
+    }
+
+    public Integer call()
+    {
+        final ClusterMembers parsed = ClusterMembers.parse(members);
+        if (parsed.members().stream().noneMatch(m -> m.id() == nodeId))
+        {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                "--node-id " + nodeId + " is not in --members " + parsed);
+        }
+        final TributaryNode.Context node = new TributaryNode.Context()
+            .nodeId(nodeId)
+            .members(parsed)
+            .dataDir(dataDir);
+        TributaryNode.runUntilSignalled(node, () ->
+        {
+            ctx.err().println("tributary node " + nodeId + " is up: members " + parsed + ", data dir " +
+                dataDir.toAbsolutePath().normalize() + "; stop with Ctrl-C or SIGTERM");
+            ctx.err().flush();
+        });
+        return TributaryCli.OK;
+    }
+}
