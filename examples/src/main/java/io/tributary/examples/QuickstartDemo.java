@@ -15,7 +15,7 @@ import io.tributary.log.internal.cluster.ClusterMembers;
 import io.tributary.log.internal.cluster.TributaryNode;
 
 import java.io.IOException;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -45,10 +45,10 @@ public final class QuickstartDemo
      * @param out     where to narrate.
      * @param members the single node to run, e.g. {@link ClusterMembers#DEFAULT}.
      */
-    public static void run(final PrintStream out, final String members) throws IOException
+    public static void run(final PrintWriter out, final String members) throws IOException
     {
         final Path dataDir = Files.createTempDirectory("tributary-demo-");
-        out.println("starting an embedded node " + members + " with data in " + dataDir);
+        say(out, "starting an embedded node " + members + " with data in " + dataDir);
         try (TributaryNode node = TributaryNode.launch(new TributaryNode.Context()
             .members(ClusterMembers.parse(members))
             .dataDir(dataDir)))
@@ -56,7 +56,7 @@ public final class QuickstartDemo
             try (Admin admin = Admin.create(members))
             {
                 admin.createTopic(new NewTopic(TOPIC, 4, Map.of("retention.ms", "86400000")));
-                out.println("created topic '" + TOPIC + "' with 4 partitions, retention 24 h");
+                say(out, "created topic '" + TOPIC + "' with 4 partitions, retention 24 h");
             }
 
             final long start = System.nanoTime();
@@ -71,7 +71,7 @@ public final class QuickstartDemo
                 }
                 producer.flush();
                 final RecordMetadata last = acks.get(acks.size() - 1).join();
-                out.printf("produced %,d records in %d ms; the last went to partition %d at offset %d%n",
+                sayf(out, "produced %,d records in %d ms; the last went to partition %d at offset %d%n",
                     RECORDS, Duration.ofNanos(System.nanoTime() - start).toMillis(), last.partition(), last.offset());
             }
 
@@ -97,11 +97,11 @@ public final class QuickstartDemo
                     }
                 }
                 consumer.commitSync();
-                out.printf("consumed %,d records as group 'demo-readers' and committed their offsets%n", read);
+                sayf(out, "consumed %,d records as group 'demo-readers' and committed their offsets%n", read);
                 firstOfEach.sort(Comparator.comparingInt(ConsumerRecord::partition));
                 for (final ConsumerRecord<String, String> record : firstOfEach)
                 {
-                    out.printf("  partition %d offset %d key %s value %s%n",
+                    sayf(out, "  partition %d offset %d key %s value %s%n",
                         record.partition(), record.offset(), record.key(), record.value());
                 }
             }
@@ -111,24 +111,36 @@ public final class QuickstartDemo
                 final TopicDescription description = admin.describeTopic(TOPIC);
                 for (final PartitionInfo partition : description.partitions())
                 {
-                    out.printf("partition %d holds offsets %d..%d, group demo-readers committed %d%n",
+                    sayf(out, "partition %d holds offsets %d..%d, group demo-readers committed %d%n",
                         partition.partition(), partition.startOffset(), partition.endOffset() - 1,
                         admin.committedOffsets("demo-readers").get(
                             new io.tributary.log.TopicPartition(TOPIC, partition.partition())));
                 }
             }
-            out.println("stopping the node");
+            say(out, "stopping the node");
         }
         finally
         {
             deleteRecursively(dataDir);
         }
-        out.println("done");
+        say(out, "done");
+    }
+
+    private static void say(final PrintWriter out, final String line)
+    {
+        out.println(line);
+        out.flush();
+    }
+
+    private static void sayf(final PrintWriter out, final String format, final Object... args)
+    {
+        out.printf(format, args);
+        out.flush();
     }
 
     public static void main(final String[] args) throws IOException
     {
-        run(System.out, args.length > 0 ? args[0] : ClusterMembers.DEFAULT);
+        run(new PrintWriter(System.out, true), args.length > 0 ? args[0] : ClusterMembers.DEFAULT);
     }
 
     private static void deleteRecursively(final Path dir) throws IOException

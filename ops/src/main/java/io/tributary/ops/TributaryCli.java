@@ -28,7 +28,8 @@ import java.nio.charset.StandardCharsets;
         TopicCommand.class,
         ProduceCommand.class,
         ConsumeCommand.class,
-        BenchCommand.class
+        BenchCommand.class,
+        DemoCommand.class
     })
 public final class TributaryCli extends CommandGroup
 {

@@ -39,6 +39,13 @@ public final class ClientRuntime
 {
     private static final System.Logger LOG = System.getLogger(ClientRuntime.class.getName());
     private static final Map<String, ClientRuntime> RUNTIMES = new HashMap<>();
+
+    static
+    {
+        // A JVM that exits without closing its clients must still stop their media drivers, which delete their
+        // directories under /dev/shm.
+        Runtime.getRuntime().addShutdownHook(new Thread(ClientRuntime::closeAll, "tributary-client-shutdown"));
+    }
     private static final AtomicLong INSTANCE_IDS = new AtomicLong();
     private static final long RECONNECT_DELAY_NS = 500_000_000L;
     private static final long TIMEOUT_SWEEP_INTERVAL_NS = 10_000_000L;
@@ -134,6 +141,20 @@ public final class ClientRuntime
             RUNTIMES.remove(key);
         }
         CloseHelper.closeAll(runner, aeron, driver);
+    }
+
+    private static void closeAll()
+    {
+        final List<ClientRuntime> open;
+        synchronized (RUNTIMES)
+        {
+            open = new ArrayList<>(RUNTIMES.values());
+            RUNTIMES.clear();
+        }
+        for (final ClientRuntime runtime : open)
+        {
+            CloseHelper.quietCloseAll(runtime.runner, runtime.aeron, runtime.driver);
+        }
     }
 
     public ClusterMembers members()
@@ -360,7 +381,7 @@ public final class ClientRuntime
             {
                 CloseHelper.quietClose(asyncConnect);
                 asyncConnect = null;
-                lastConnectError = ex.getClass().getSimpleName() + ": " + ex.getMessage();
+                lastConnectError = firstLine(ex);
                 nextConnectAttemptNs = nowNs + RECONNECT_DELAY_NS;
                 return 1;
             }
@@ -438,6 +459,16 @@ public final class ClientRuntime
                 request.handler.onFailure(code, message);
             }
         }
+    }
+
+    /**
+     * Aeron's connect errors carry a dump of every channel; the first line says what went wrong.
+     */
+    private static String firstLine(final Throwable ex)
+    {
+        final String message = ex.getMessage() == null ? "" : ex.getMessage().strip();
+        final int newline = message.indexOf('\n');
+        return ex.getClass().getSimpleName() + ": " + (newline < 0 ? message : message.substring(0, newline));
     }
 
     static String localHost(final ClusterMembers members)

@@ -219,7 +219,7 @@ public final class ClusterRequests
                     case CANDIDATE -> NodeStatus.Role.CANDIDATE;
                     default -> NodeStatus.Role.FOLLOWER;
                 };
-                future.complete(new NodeStatus(decoder.nodeId(), role, decoder.commitPosition()));
+                future.complete(new NodeStatus(decoder.nodeId(), role, decoder.appliedPosition()));
             }
 
             public void onFailure(final ErrorCode code, final String message)

@@ -241,7 +241,7 @@ public final class FetchServer implements Agent
             .correlationId(correlationId)
             .nodeId(nodeId)
             .role(role == 2 ? NodeRole.LEADER : role == 1 ? NodeRole.CANDIDATE : NodeRole.FOLLOWER)
-            .commitPosition(registry.appliedLogPosition());
+            .appliedPosition(registry.appliedLogPosition());
         offerOnce(channel, MessageHeaderEncoder.ENCODED_LENGTH + statusEncoder.encodedLength());
     }
 
