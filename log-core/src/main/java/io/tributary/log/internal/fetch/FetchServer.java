@@ -56,6 +56,8 @@ public final class FetchServer implements Agent
     private static final long IDLE_PUBLICATION_TIMEOUT_NS = 60_000_000_000L;
     private static final long CONNECT_TIMEOUT_NS = 5_000_000_000L;
     private static final int FRAGMENT_LIMIT = 64;
+    /** Bounds what requests naming ever new response endpoints can make the server hold. */
+    private static final int MAX_RESPONSE_CHANNELS = 16_384;
 
     private final Aeron aeron;
     private final String endpoint;
@@ -75,6 +77,7 @@ public final class FetchServer implements Agent
     private final FetchSlice slice = new FetchSlice();
 
     private final Map<String, ResponseChannel> channels = new HashMap<>();
+    /** Fetches waiting for data or for their channel, and encoded answers waiting for their channel. */
     private final ArrayList<PendingFetch> pending = new ArrayList<>();
     private final ArrayList<PendingFetch> pool = new ArrayList<>();
     private Subscription subscription;
@@ -224,7 +227,7 @@ public final class FetchServer implements Agent
             .resultOffset(result)
             .timestamp(timestamp)
             .errorMessage(message);
-        offerOnce(channel, MessageHeaderEncoder.ENCODED_LENGTH + listOffsetsEncoder.encodedLength());
+        respondWhenConnected(channel, MessageHeaderEncoder.ENCODED_LENGTH + listOffsetsEncoder.encodedLength());
     }
 
     private void onNodeStatus(final DirectBuffer buffer, final int offset, final int length)
@@ -242,25 +245,21 @@ public final class FetchServer implements Agent
             .nodeId(nodeId)
             .role(role == 2 ? NodeRole.LEADER : role == 1 ? NodeRole.CANDIDATE : NodeRole.FOLLOWER)
             .appliedPosition(registry.appliedLogPosition());
-        offerOnce(channel, MessageHeaderEncoder.ENCODED_LENGTH + statusEncoder.encodedLength());
+        respondWhenConnected(channel, MessageHeaderEncoder.ENCODED_LENGTH + statusEncoder.encodedLength());
     }
 
     /**
-     * Small answers are sent as soon as the response channel connects; a client that asks again gets a new answer.
+     * Small answers wait, copied, until their channel connects, like fetches do: the server never blocks on one
+     * client, whatever endpoint it named.
      */
-    private void offerOnce(final ResponseChannel channel, final int length)
+    private void respondWhenConnected(final ResponseChannel channel, final int length)
     {
-        channel.lastUsedNs = nowNs;
-        final long deadline = nowNs + 200_000_000L;
-        while (true)
-        {
-            final long result = channel.publication.offer(headerBuffer, 0, length);
-            if (result > 0 || result == Publication.CLOSED || System.nanoTime() > deadline)
-            {
-                return;
-            }
-            Thread.onSpinWait();
-        }
+        final PendingFetch reply = pool.isEmpty() ? new PendingFetch() : pool.remove(pool.size() - 1);
+        reply.channel = channel;
+        reply.deadlineNs = nowNs;
+        reply.encodedReply = new byte[length];
+        headerBuffer.getBytes(0, reply.encodedReply);
+        pending.add(reply);
     }
 
     private int servicePending()
@@ -291,6 +290,12 @@ public final class FetchServer implements Agent
         if (!channel.publication.isConnected())
         {
             return nowNs - channel.createdNs > CONNECT_TIMEOUT_NS;
+        }
+        if (fetch.encodedReply != null)
+        {
+            final long result = channel.publication.offer(new UnsafeBuffer(fetch.encodedReply));
+            channel.lastUsedNs = nowNs;
+            return result > 0 || result == Publication.CLOSED || nowNs - fetch.deadlineNs > CONNECT_TIMEOUT_NS;
         }
 
         final PartitionLog log = lookup(fetch.topic, fetch.partition);
@@ -378,6 +383,10 @@ public final class FetchServer implements Agent
         ResponseChannel channel = channels.get(key);
         if (channel == null)
         {
+            if (channels.size() >= MAX_RESPONSE_CHANNELS)
+            {
+                throw new IllegalStateException("too many clients");
+            }
             final ChannelUri uri = ChannelUri.parse(requested);
             final String responseEndpoint = uri.get("endpoint");
             if (!"udp".equals(uri.media()) || responseEndpoint == null || responseEndpoint.endsWith(":0"))
@@ -453,11 +462,14 @@ public final class FetchServer implements Agent
         int maxBytes;
         long deadlineNs;
         ResponseChannel channel;
+        /** Set for an answer already encoded (list offsets, node status) that waits only for its channel. */
+        byte[] encodedReply;
 
         void clear()
         {
             topic = null;
             channel = null;
+            encodedReply = null;
         }
     }
 }
