@@ -15,6 +15,8 @@ public enum ErrorCode
     OFFSET_OUT_OF_RANGE(false),
     INVALID_CONFIG(false),
     INVALID_PARTITIONS(false),
+    /** An idempotent producer's batch arrived ahead of an earlier one; the producer sends them again in order. */
+    OUT_OF_ORDER_SEQUENCE(true),
     /** The cluster could not be reached, or did not answer in time; the request may or may not have been applied. */
     TIMEOUT(true),
     /** The connection to the cluster was lost with the request in flight; it may or may not have been applied. */

@@ -47,7 +47,8 @@ public final class Producer<K, V> implements AutoCloseable
         this.runtime = ClientRuntime.acquire(config.cluster());
         this.requests = new ClusterRequests(runtime, config.maxBlock());
         this.sender = new ProduceSender(runtime, config.batchSize(), config.maxRequestSize(), config.bufferMemory(),
-            config.linger(), config.requestTimeout(), config.maxBlock());
+            config.linger(), config.requestTimeout(), config.maxBlock(), config.idempotence(), config.deliveryTimeout(),
+            config.retryBackoff());
         runtime.addDuty(sender);
     }
 

@@ -16,6 +16,11 @@ import java.util.Objects;
  * @param maxBlock       how long {@code send} may block for buffer space or metadata ({@code max.block.ms}).
  * @param requestTimeout how long to wait for an acknowledgement ({@code request.timeout.ms}).
  * @param maxRequestSize bytes of batches in one request to the cluster ({@code max.request.size}).
+ * @param idempotence    number each partition's records so that a batch sent again after a failover is written
+ *                       once, in order ({@code enable.idempotence}); with it, sends whose outcome is unknown are
+ *                       retried until {@code deliveryTimeout}.
+ * @param deliveryTimeout how long a send may take, retries included, before it fails ({@code delivery.timeout.ms}).
+ * @param retryBackoff   wait before sending a batch again that arrived out of order ({@code retry.backoff.ms}).
  */
 public record ProducerConfig(
     String cluster,
@@ -24,7 +29,10 @@ public record ProducerConfig(
     long bufferMemory,
     Duration maxBlock,
     Duration requestTimeout,
-    int maxRequestSize)
+    int maxRequestSize,
+    boolean idempotence,
+    Duration deliveryTimeout,
+    Duration retryBackoff)
 {
     public ProducerConfig
     {
@@ -38,6 +46,8 @@ public record ProducerConfig(
         {
             throw new IllegalArgumentException("maxRequestSize must be between batchSize and 1088 KiB");
         }
+        Objects.requireNonNull(deliveryTimeout, "deliveryTimeout");
+        Objects.requireNonNull(retryBackoff, "retryBackoff");
         if (bufferMemory < maxRequestSize)
         {
             throw new IllegalArgumentException("bufferMemory must be at least maxRequestSize");
@@ -51,7 +61,7 @@ public record ProducerConfig(
 
     /**
      * Defaults: single-node cluster, linger 5 ms, batch 64 KiB, buffer 32 MiB, max block 60 s, request timeout
-     * 30 s, max request 1 MiB.
+     * 30 s, max request 1 MiB, idempotence on, delivery timeout 120 s, retry backoff 100 ms.
      */
     public static final class Builder
     {
@@ -62,6 +72,9 @@ public record ProducerConfig(
         private Duration maxBlock = Duration.ofSeconds(60);
         private Duration requestTimeout = Duration.ofSeconds(30);
         private int maxRequestSize = 1024 * 1024;
+        private boolean idempotence = true;
+        private Duration deliveryTimeout = Duration.ofSeconds(120);
+        private Duration retryBackoff = Duration.ofMillis(100);
 
         public Builder cluster(final String cluster)
         {
@@ -105,9 +118,28 @@ public record ProducerConfig(
             return this;
         }
 
+        public Builder idempotence(final boolean idempotence)
+        {
+            this.idempotence = idempotence;
+            return this;
+        }
+
+        public Builder deliveryTimeout(final Duration deliveryTimeout)
+        {
+            this.deliveryTimeout = deliveryTimeout;
+            return this;
+        }
+
+        public Builder retryBackoff(final Duration retryBackoff)
+        {
+            this.retryBackoff = retryBackoff;
+            return this;
+        }
+
         public ProducerConfig build()
         {
-            return new ProducerConfig(cluster, linger, batchSize, bufferMemory, maxBlock, requestTimeout, maxRequestSize);
+            return new ProducerConfig(cluster, linger, batchSize, bufferMemory, maxBlock, requestTimeout, maxRequestSize,
+                idempotence, deliveryTimeout, retryBackoff);
         }
     }
 }

@@ -68,7 +68,7 @@ public final class ClusterRequests
             configsOut.next().key(e.getKey()).value(e.getValue());
         }
         encoder.topic(name);
-        return sendAdmin(correlationId, buffer, MessageHeaderEncoder.ENCODED_LENGTH + encoder.encodedLength());
+        return sendAdmin(correlationId, buffer, MessageHeaderEncoder.ENCODED_LENGTH + encoder.encodedLength(), false);
     }
 
     public CompletableFuture<Void> deleteTopic(final String name)
@@ -79,7 +79,7 @@ public final class ClusterRequests
             .wrapAndApplyHeader(buffer, 0, new MessageHeaderEncoder())
             .correlationId(correlationId)
             .topic(name);
-        return sendAdmin(correlationId, buffer, MessageHeaderEncoder.ENCODED_LENGTH + encoder.encodedLength());
+        return sendAdmin(correlationId, buffer, MessageHeaderEncoder.ENCODED_LENGTH + encoder.encodedLength(), false);
     }
 
     /**
@@ -98,7 +98,7 @@ public final class ClusterRequests
         {
             topicsOut.next().topic(topic);
         }
-        return send(correlationId, buffer, MessageHeaderEncoder.ENCODED_LENGTH + encoder.encodedLength(),
+        return send(correlationId, buffer, MessageHeaderEncoder.ENCODED_LENGTH + encoder.encodedLength(), true,
             (message) ->
             {
                 final MetadataResponseDecoder decoder = new MetadataResponseDecoder();
@@ -141,7 +141,8 @@ public final class ClusterRequests
             out.next().partition(e.getKey().partition()).offset(e.getValue()).topic(e.getKey().topic());
         }
         encoder.groupId(groupId);
-        return sendAdmin(correlationId, buffer, MessageHeaderEncoder.ENCODED_LENGTH + encoder.encodedLength());
+        // Committing the same offsets twice changes nothing: safe to send again when the outcome is unknown.
+        return sendAdmin(correlationId, buffer, MessageHeaderEncoder.ENCODED_LENGTH + encoder.encodedLength(), true);
     }
 
     /**
@@ -162,7 +163,7 @@ public final class ClusterRequests
             out.next().partition(tp.partition()).topic(tp.topic());
         }
         encoder.groupId(groupId);
-        return send(correlationId, buffer, MessageHeaderEncoder.ENCODED_LENGTH + encoder.encodedLength(),
+        return send(correlationId, buffer, MessageHeaderEncoder.ENCODED_LENGTH + encoder.encodedLength(), true,
             (message) ->
             {
                 final OffsetFetchResponseDecoder decoder = new OffsetFetchResponseDecoder();
@@ -286,13 +287,15 @@ public final class ClusterRequests
             case OFFSET_OUT_OF_RANGE -> ErrorCode.OFFSET_OUT_OF_RANGE;
             case INVALID_CONFIG -> ErrorCode.INVALID_CONFIG;
             case INVALID_PARTITIONS -> ErrorCode.INVALID_PARTITIONS;
+            case OUT_OF_ORDER_SEQUENCE -> ErrorCode.OUT_OF_ORDER_SEQUENCE;
             default -> ErrorCode.UNKNOWN_ERROR;
         };
     }
 
-    private CompletableFuture<Void> sendAdmin(final long correlationId, final DirectBuffer buffer, final int length)
+    private CompletableFuture<Void> sendAdmin(
+        final long correlationId, final DirectBuffer buffer, final int length, final boolean retriable)
     {
-        return send(correlationId, buffer, length, (message) ->
+        return send(correlationId, buffer, length, retriable, (message) ->
         {
             final AdminResponseDecoder decoder = new AdminResponseDecoder();
             decoder.wrapAndApplyHeader(message, 0, new MessageHeaderDecoder());
@@ -301,11 +304,40 @@ public final class ClusterRequests
         });
     }
 
+    /**
+     * @param retriable whether the request may be sent again when its outcome is unknown (connection lost, leader
+     *                  changed): true for reads and for writes that are the same when applied twice.
+     */
     private <T> CompletableFuture<T> send(
-        final long correlationId, final DirectBuffer buffer, final int length, final Function<DirectBuffer, T> decode)
+        final long correlationId,
+        final DirectBuffer buffer,
+        final int length,
+        final boolean retriable,
+        final Function<DirectBuffer, T> decode)
     {
         final CompletableFuture<T> future = new CompletableFuture<>();
-        runtime.sendToCluster(correlationId, buffer, length, timeoutNs, handler(future, decode));
+        final ResponseHandler handler = handler(future, decode);
+        final long deadlineNs = System.nanoTime() + timeoutNs;
+        runtime.sendToCluster(correlationId, buffer, length, timeoutNs, !retriable ? handler : new ResponseHandler()
+        {
+            public void onResponse(final DirectBuffer response, final int offset, final int responseLength)
+            {
+                handler.onResponse(response, offset, responseLength);
+            }
+
+            public void onFailure(final ErrorCode code, final String message)
+            {
+                final long remainingNs = deadlineNs - System.nanoTime();
+                if (code.isRetriable() && remainingNs > 0)
+                {
+                    runtime.sendToCluster(correlationId, buffer, length, remainingNs, this);
+                }
+                else
+                {
+                    handler.onFailure(code, message);
+                }
+            }
+        });
         return future;
     }
 

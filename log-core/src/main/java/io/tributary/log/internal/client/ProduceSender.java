@@ -7,6 +7,8 @@ import io.tributary.log.RecordMetadata;
 import io.tributary.log.TopicPartition;
 import io.tributary.log.TributaryException;
 import io.tributary.log.internal.codecs.BooleanType;
+import io.tributary.log.internal.codecs.InitProducerIdRequestEncoder;
+import io.tributary.log.internal.codecs.InitProducerIdResponseDecoder;
 import io.tributary.log.internal.codecs.MessageHeaderDecoder;
 import io.tributary.log.internal.codecs.MessageHeaderEncoder;
 import io.tributary.log.internal.codecs.ProduceRequestEncoder;
@@ -15,11 +17,15 @@ import io.tributary.log.internal.record.RecordBatchBuilder;
 import io.tributary.log.internal.record.RecordBatches;
 import org.agrona.DirectBuffer;
 import org.agrona.ExpandableArrayBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
 
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -48,6 +54,9 @@ public final class ProduceSender implements ClientRuntime.Duty
     private final long bufferMemory;
     private final long lingerNs;
     private final long requestTimeoutNs;
+    private final boolean idempotent;
+    private final long deliveryTimeoutNs;
+    private final long retryBackoffNs;
     private final long maxBlockNs;
     /** Per topic, queues indexed by partition: found without allocating on the send path. */
     private final ConcurrentHashMap<String, PartitionQueue[]> queuesByTopic = new ConcurrentHashMap<>();
@@ -67,6 +76,11 @@ public final class ProduceSender implements ClientRuntime.Duty
     private final ProduceResponseDecoder responseDecoder = new ProduceResponseDecoder();
     private final ArrayList<Batch> drained = new ArrayList<>();
     private PendingRequest pendingRequest;
+    private final TreeMap<Long, Batch> retries = new TreeMap<>();
+    private long nextSendOrder;
+    private long producerId = -1;
+    private boolean producerIdRequested;
+    private long nextProducerIdAttemptNs;
     private int nextQueue;
     private int inflightRequests;
 
@@ -77,8 +91,14 @@ public final class ProduceSender implements ClientRuntime.Duty
         final long bufferMemory,
         final Duration linger,
         final Duration requestTimeout,
-        final Duration maxBlock)
+        final Duration maxBlock,
+        final boolean idempotent,
+        final Duration deliveryTimeout,
+        final Duration retryBackoff)
     {
+        this.idempotent = idempotent;
+        this.deliveryTimeoutNs = deliveryTimeout.toNanos();
+        this.retryBackoffNs = retryBackoff.toNanos();
         this.runtime = runtime;
         this.batchSize = batchSize;
         this.maxRequestSize = maxRequestSize;
@@ -185,19 +205,86 @@ public final class ProduceSender implements ClientRuntime.Duty
     public int doWork(final long nowNs)
     {
         int work = 0;
+        if (idempotent && producerId < 0)
+        {
+            return work + requestProducerId(nowNs);
+        }
         if (pendingRequest != null)
         {
             work += offerPending(nowNs);
         }
         while (pendingRequest == null && inflightRequests < MAX_INFLIGHT_REQUESTS)
         {
-            if (!buildRequest(nowNs))
+            // Batches to send again go first, in their first order, and nothing new overtakes them.
+            final boolean built = retries.isEmpty() ? buildRequest(nowNs) : buildRetryRequest(nowNs);
+            if (!built)
             {
                 break;
             }
             work += offerPending(nowNs) + 1;
         }
         return work;
+    }
+
+    private int requestProducerId(final long nowNs)
+    {
+        if (producerIdRequested || nowNs < nextProducerIdAttemptNs)
+        {
+            return 0;
+        }
+        producerIdRequested = true;
+        final long correlationId = runtime.nextCorrelationId();
+        final UnsafeBuffer request = new UnsafeBuffer(new byte[64]);
+        final InitProducerIdRequestEncoder encoder = new InitProducerIdRequestEncoder()
+            .wrapAndApplyHeader(request, 0, new MessageHeaderEncoder())
+            .correlationId(correlationId);
+        runtime.sendToCluster(correlationId, request, MessageHeaderEncoder.ENCODED_LENGTH + encoder.encodedLength(),
+            requestTimeoutNs, new ResponseHandler()
+            {
+                public void onResponse(final DirectBuffer buffer, final int offset, final int length)
+                {
+                    final InitProducerIdResponseDecoder decoder = new InitProducerIdResponseDecoder()
+                        .wrapAndApplyHeader(buffer, offset, new MessageHeaderDecoder());
+                    producerId = decoder.producerId();
+                    producerIdRequested = false;
+                }
+
+                public void onFailure(final ErrorCode code, final String message)
+                {
+                    producerIdRequested = false;
+                    nextProducerIdAttemptNs = System.nanoTime() + retryBackoffNs;
+                    failExpiredWhileWaiting(message);
+                }
+            });
+        return 1;
+    }
+
+    /**
+     * While there is no producer id nothing can be sent: records past their delivery timeout fail meanwhile.
+     */
+    private void failExpiredWhileWaiting(final String why)
+    {
+        final long nowNs = System.nanoTime();
+        for (final PartitionQueue queue : allQueues)
+        {
+            final List<Batch> expired = new ArrayList<>();
+            synchronized (queue)
+            {
+                for (final Iterator<Batch> it = queue.ready.iterator(); it.hasNext(); )
+                {
+                    final Batch batch = it.next();
+                    if (nowNs - batch.createdNs > deliveryTimeoutNs)
+                    {
+                        it.remove();
+                        expired.add(batch);
+                    }
+                }
+            }
+            for (final Batch batch : expired)
+            {
+                fail(batch, ErrorCode.TIMEOUT, "no producer id from the cluster within the delivery timeout: " + why);
+            }
+        }
     }
 
     private boolean buildRequest(final long nowNs)
@@ -242,24 +329,61 @@ public final class ProduceSender implements ClientRuntime.Duty
             return false;
         }
 
+        for (final Batch batch : drained)
+        {
+            batch.sendOrder = nextSendOrder++;
+            if (idempotent)
+            {
+                final PartitionQueue queue = queue(batch.tp.topic(), batch.tp.partition());
+                batch.builder.stampProducer(producerId, queue.nextSequence);
+                queue.nextSequence += batch.builder.recordCount();
+            }
+        }
+        encode(drained.toArray(new Batch[0]));
+        return true;
+    }
+
+    private boolean buildRetryRequest(final long nowNs)
+    {
+        final Map.Entry<Long, Batch> first = retries.firstEntry();
+        if (nowNs < first.getValue().retryAtNs)
+        {
+            return false;
+        }
+        drained.clear();
+        int requestBytes = 64;
+        while (!retries.isEmpty() && drained.size() < MAX_BATCHES_PER_REQUEST)
+        {
+            final Batch next = retries.firstEntry().getValue();
+            final int size = next.length + next.tp.topic().length() + 16;
+            if (!drained.isEmpty() && requestBytes + size > maxRequestSize)
+            {
+                break;
+            }
+            retries.pollFirstEntry();
+            drained.add(next);
+            requestBytes += size;
+        }
+        encode(drained.toArray(new Batch[0]));
+        return true;
+    }
+
+    private void encode(final Batch[] batches)
+    {
         final long correlationId = runtime.nextCorrelationId();
         requestEncoder.wrapAndApplyHeader(requestBuffer, 0, headerEncoder)
             .correlationId(correlationId)
             .atomic(BooleanType.FALSE);
-        final ProduceRequestEncoder.PartitionsEncoder partitions = requestEncoder.partitionsCount(drained.size());
-        final Batch[] batches = drained.toArray(new Batch[0]);
+        final ProduceRequestEncoder.PartitionsEncoder partitions = requestEncoder.partitionsCount(batches.length);
         for (final Batch batch : batches)
         {
             partitions.next()
                 .partition(batch.tp.partition())
                 .topic(batch.tp.topic())
                 .putBatch(batch.builder.buffer(), 0, batch.length);
-            returnBuilder(batch.builder);
-            batch.builder = null;
         }
         final int length = MessageHeaderEncoder.ENCODED_LENGTH + requestEncoder.encodedLength();
-        pendingRequest = new PendingRequest(correlationId, length, batches, nowNs + requestTimeoutNs);
-        return true;
+        pendingRequest = new PendingRequest(correlationId, length, batches, System.nanoTime() + requestTimeoutNs);
     }
 
     private int offerPending(final long nowNs)
@@ -279,7 +403,7 @@ public final class ProduceSender implements ClientRuntime.Duty
                     inflightRequests--;
                     for (final Batch batch : request.batches)
                     {
-                        fail(batch, code, message);
+                        retryOrFail(batch, code, message);
                     }
                 }
             }))
@@ -293,11 +417,31 @@ public final class ProduceSender implements ClientRuntime.Duty
             pendingRequest = null;
             for (final Batch batch : request.batches)
             {
-                fail(batch, ErrorCode.TIMEOUT, "records not sent in time: " + runtime.connectionProblem());
+                retryOrFail(batch, ErrorCode.TIMEOUT, "records not sent in time: " + runtime.connectionProblem());
             }
             return 1;
         }
         return 0;
+    }
+
+    /**
+     * A batch whose outcome is unknown (connection lost, leader changed, no answer) or that arrived out of sequence
+     * is sent again when the producer is idempotent — the cluster answers a batch it already has with its first
+     * outcome — until its delivery timeout; otherwise it fails with the error.
+     */
+    private void retryOrFail(final Batch batch, final ErrorCode code, final String message)
+    {
+        final long nowNs = System.nanoTime();
+        if (idempotent && code.isRetriable() && nowNs - batch.createdNs < deliveryTimeoutNs)
+        {
+            batch.attempts++;
+            batch.retryAtNs = nowNs + (code == ErrorCode.OUT_OF_ORDER_SEQUENCE ? retryBackoffNs : 0);
+            retries.put(batch.sendOrder, batch);
+        }
+        else
+        {
+            fail(batch, code, batch.attempts > 0 ? message + " (after " + (batch.attempts + 1) + " attempts)" : message);
+        }
     }
 
     private void onProduceResponse(final PendingRequest request, final DirectBuffer buffer, final int offset)
@@ -328,7 +472,7 @@ public final class ProduceSender implements ClientRuntime.Duty
             }
             else
             {
-                fail(batch, ClusterRequests.errorCode(code), message);
+                retryOrFail(batch, ClusterRequests.errorCode(code), message);
             }
         }
     }
@@ -386,6 +530,11 @@ public final class ProduceSender implements ClientRuntime.Duty
 
     private void released(final Batch batch)
     {
+        if (batch.builder != null)
+        {
+            returnBuilder(batch.builder);
+            batch.builder = null;
+        }
         long bytes = 0;
         for (final Completion c : batch.completions)
         {
@@ -464,7 +613,7 @@ public final class ProduceSender implements ClientRuntime.Duty
     {
         synchronized (builderPool)
         {
-            if (builderPool.size() < 64)
+            if (builderPool.size() < 256)
             {
                 builderPool.add(builder);
             }
@@ -476,6 +625,8 @@ public final class ProduceSender implements ClientRuntime.Duty
         final TopicPartition tp;
         final ArrayDeque<Batch> ready = new ArrayDeque<>();
         Batch open;
+        /** Conductor only: sequence number of the next record sent, for an idempotent producer. */
+        int nextSequence;
 
         PartitionQueue(final TopicPartition tp)
         {
@@ -501,6 +652,10 @@ public final class ProduceSender implements ClientRuntime.Duty
         final long createdNs = System.nanoTime();
         RecordBatchBuilder builder;
         int length;
+        /** Conductor only: order of first sending, which retries keep. */
+        long sendOrder;
+        int attempts;
+        long retryAtNs;
 
         Batch(final TopicPartition tp, final RecordBatchBuilder builder)
         {

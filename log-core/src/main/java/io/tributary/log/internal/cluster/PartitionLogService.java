@@ -13,6 +13,8 @@ import io.tributary.log.internal.codecs.BooleanType;
 import io.tributary.log.internal.codecs.CreateTopicRequestDecoder;
 import io.tributary.log.internal.codecs.DeleteTopicRequestDecoder;
 import io.tributary.log.internal.codecs.ErrorCode;
+import io.tributary.log.internal.codecs.InitProducerIdRequestDecoder;
+import io.tributary.log.internal.codecs.InitProducerIdResponseEncoder;
 import io.tributary.log.internal.codecs.MessageHeaderDecoder;
 import io.tributary.log.internal.codecs.MessageHeaderEncoder;
 import io.tributary.log.internal.codecs.MetadataRequestDecoder;
@@ -30,6 +32,7 @@ import org.agrona.concurrent.UnsafeBuffer;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -75,6 +78,10 @@ public final class PartitionLogService implements ClusteredService
     private final ExpandableArrayBuffer responseBuffer = new ExpandableArrayBuffer(4096);
 
     private final ProduceEntries entries = new ProduceEntries();
+    private final ProducerStates producerStates;
+    private final Map<ProducerStates.ProducerPartition, Integer> pendingSequences = new HashMap<>();
+    private final InitProducerIdRequestDecoder initProducerIdDecoder = new InitProducerIdRequestDecoder();
+    private final InitProducerIdResponseEncoder initProducerIdEncoder = new InitProducerIdResponseEncoder();
     private Cluster cluster;
     private long malformedRequests;
 
@@ -89,6 +96,7 @@ public final class PartitionLogService implements ClusteredService
         this.logDir = logDir;
         this.registry = registry;
         this.store = new TopicStore(logDir, registry);
+        this.producerStates = store.producerStates();
     }
 
     public void onStart(final Cluster cluster, final Image snapshotImage)
@@ -191,6 +199,7 @@ public final class PartitionLogService implements ClusteredService
             case MetadataRequestDecoder.TEMPLATE_ID -> onMetadata(session, buffer, offset);
             case OffsetCommitRequestDecoder.TEMPLATE_ID -> onOffsetCommit(session, buffer, offset);
             case OffsetFetchRequestDecoder.TEMPLATE_ID -> onOffsetFetch(session, buffer, offset);
+            case InitProducerIdRequestDecoder.TEMPLATE_ID -> onInitProducerId(session, timestamp, buffer, offset);
             default -> throw new IllegalArgumentException("unknown request template id " + templateId);
         }
     }
@@ -209,6 +218,7 @@ public final class PartitionLogService implements ClusteredService
         }
 
         entries.reset(count);
+        pendingSequences.clear();
         int failures = 0;
         for (int i = 0; i < count; i++)
         {
@@ -222,13 +232,14 @@ public final class PartitionLogService implements ClusteredService
                 throw new IllegalArgumentException("request runs past its message");
             }
             entries.set(i, topic, partition);
-            if (!validateBatch(i, topic, partition, batch))
+            if (!judge(i, topic, partition, batch))
             {
                 failures++;
             }
         }
 
-        if (atomic && failures > 0)
+        final boolean rejectAll = atomic && failures > 0;
+        if (rejectAll)
         {
             entries.failAllForAtomicity();
         }
@@ -236,12 +247,13 @@ public final class PartitionLogService implements ClusteredService
         {
             for (int i = 0; i < count; i++)
             {
-                if (entries.errorCode[i] == ErrorCode.NONE)
+                final UnsafeBuffer batch = entries.batch(i);
+                if (entries.log[i] != null)
                 {
-                    final UnsafeBuffer batch = entries.batch(i);
                     try
                     {
                         entries.baseOffset[i] = entries.log[i].append(batch, 0, batch.capacity(), timestamp);
+                        entries.appendTime[i] = timestamp;
                     }
                     catch (final RuntimeException ex)
                     {
@@ -249,12 +261,24 @@ public final class PartitionLogService implements ClusteredService
                             "append to " + entries.topic[i] + "-" + entries.partition[i] + " failed", ex);
                     }
                 }
+                if (entries.recordSequence[i])
+                {
+                    producerStates.record(
+                        RecordBatches.producerId(batch, 0),
+                        new TopicPartition(entries.topic[i], entries.partition[i]),
+                        RecordBatches.baseSequence(batch, 0),
+                        RecordBatches.recordCount(batch, 0),
+                        entries.baseOffset[i],
+                        entries.appendTime[i],
+                        entries.errorCode[i],
+                        timestamp);
+                }
             }
         }
 
         produceEncoder.wrapAndApplyHeader(responseBuffer, 0, headerEncoder)
             .correlationId(correlationId)
-            .errorCode(atomic && failures > 0 ? entries.firstError() : ErrorCode.NONE);
+            .errorCode(rejectAll ? entries.firstError() : ErrorCode.NONE);
         final ProduceResponseEncoder.PartitionsEncoder out = produceEncoder.partitionsCount(count);
         for (int i = 0; i < count; i++)
         {
@@ -262,16 +286,63 @@ public final class PartitionLogService implements ClusteredService
                 .partition(entries.partition[i])
                 .errorCode(entries.errorCode[i])
                 .baseOffset(entries.baseOffset[i])
-                .appendTime(entries.errorCode[i] == ErrorCode.NONE ? timestamp : -1)
+                .appendTime(entries.appendTime[i])
                 .topic(entries.topic[i])
                 .errorMessage(entries.errorMessage[i]);
         }
-        produceEncoder.errorMessage(atomic && failures > 0 ? entries.firstErrorMessage() : "");
+        produceEncoder.errorMessage(rejectAll ? entries.firstErrorMessage() : "");
         offer(session, MessageHeaderEncoder.ENCODED_LENGTH + produceEncoder.encodedLength());
     }
 
-    private boolean validateBatch(final int i, final String topic, final int partition, final UnsafeBuffer batch)
+    /**
+     * Decide what becomes of one batch of a produce request, in this order: a corrupt batch is refused and nothing
+     * in it is trusted; an idempotent producer's batch sent before is answered with its first outcome, and one out
+     * of sequence is refused; then topic, partition and size are checked. Refusals after the sequence check still
+     * use up the batch's sequence numbers (see {@link ProducerStates}).
+     *
+     * @return false when the batch is refused.
+     */
+    private boolean judge(final int i, final String topic, final int partition, final UnsafeBuffer batch)
     {
+        final String problem = RecordBatches.validate(batch, 0, batch.capacity());
+        if (problem != null)
+        {
+            return entries.fail(i, ErrorCode.CORRUPT_BATCH, "corrupt batch for " + topic + "-" + partition + ": " + problem);
+        }
+
+        final long producerId = RecordBatches.producerId(batch, 0);
+        if (producerId >= 0)
+        {
+            final TopicPartition tp = new TopicPartition(topic, partition);
+            final int baseSequence = RecordBatches.baseSequence(batch, 0);
+            final int recordCount = RecordBatches.recordCount(batch, 0);
+            switch (producerStates.check(producerId, tp, baseSequence, recordCount, pendingSequences))
+            {
+                case DUPLICATE ->
+                {
+                    final ProducerStates.Batch first = producerStates.duplicate();
+                    entries.baseOffset[i] = first.baseOffset();
+                    entries.appendTime[i] = first.appendTime();
+                    if (first.errorCode() != ErrorCode.NONE)
+                    {
+                        return entries.fail(i, first.errorCode(),
+                            "batch sent again; it was refused the first time with " + first.errorCode());
+                    }
+                    return true;
+                }
+                case OUT_OF_ORDER ->
+                {
+                    return entries.fail(i, ErrorCode.OUT_OF_ORDER_SEQUENCE, producerStates.outOfOrderReason());
+                }
+                default ->
+                {
+                    entries.recordSequence[i] = true;
+                    pendingSequences.put(
+                        new ProducerStates.ProducerPartition(producerId, tp), baseSequence + recordCount - 1);
+                }
+            }
+        }
+
         final TopicStore.Topic state = store.topic(topic);
         if (state == null)
         {
@@ -288,13 +359,22 @@ public final class PartitionLogService implements ClusteredService
             return entries.fail(i, ErrorCode.RECORD_TOO_LARGE, "batch of " + batch.capacity() +
                 " bytes exceeds max.message.bytes=" + maxMessageBytes + " of topic '" + topic + "'");
         }
-        final String problem = RecordBatches.validate(batch, 0, batch.capacity());
-        if (problem != null)
-        {
-            return entries.fail(i, ErrorCode.CORRUPT_BATCH, "corrupt batch for " + topic + "-" + partition + ": " + problem);
-        }
         entries.log[i] = state.log(partition);
         return true;
+    }
+
+    private void onInitProducerId(final ClientSession session, final long timestamp, final DirectBuffer buffer,
+        final int offset)
+    {
+        initProducerIdDecoder.wrapAndApplyHeader(buffer, offset, headerDecoder);
+        final long correlationId = initProducerIdDecoder.correlationId();
+        final long producerId = producerStates.allocateProducerId(timestamp);
+        initProducerIdEncoder.wrapAndApplyHeader(responseBuffer, 0, headerEncoder)
+            .correlationId(correlationId)
+            .errorCode(ErrorCode.NONE)
+            .producerId(producerId)
+            .errorMessage("");
+        offer(session, MessageHeaderEncoder.ENCODED_LENGTH + initProducerIdEncoder.encodedLength());
     }
 
     private void onCreateTopic(final ClientSession session, final DirectBuffer buffer, final int offset)
@@ -580,6 +660,8 @@ public final class PartitionLogService implements ClusteredService
         ErrorCode[] errorCode = new ErrorCode[0];
         String[] errorMessage = new String[0];
         long[] baseOffset = new long[0];
+        long[] appendTime = new long[0];
+        boolean[] recordSequence = new boolean[0];
         private int count;
 
         void reset(final int count)
@@ -599,6 +681,8 @@ public final class PartitionLogService implements ClusteredService
                 errorCode = new ErrorCode[capacity];
                 errorMessage = new String[capacity];
                 baseOffset = new long[capacity];
+                appendTime = new long[capacity];
+                recordSequence = new boolean[capacity];
             }
             this.count = count;
             for (int i = 0; i < count; i++)
@@ -608,6 +692,8 @@ public final class PartitionLogService implements ClusteredService
                 errorCode[i] = ErrorCode.NONE;
                 errorMessage[i] = "";
                 baseOffset[i] = -1;
+                appendTime[i] = -1;
+                recordSequence[i] = false;
             }
         }
 

@@ -10,6 +10,7 @@ import io.tributary.log.internal.codecs.GroupOffsetsSnapshotDecoder;
 import io.tributary.log.internal.codecs.GroupOffsetsSnapshotEncoder;
 import io.tributary.log.internal.codecs.MessageHeaderDecoder;
 import io.tributary.log.internal.codecs.MessageHeaderEncoder;
+import io.tributary.log.internal.codecs.ProducerStateSnapshotDecoder;
 import io.tributary.log.internal.codecs.SnapshotBeginDecoder;
 import io.tributary.log.internal.codecs.SnapshotBeginEncoder;
 import io.tributary.log.internal.codecs.SnapshotEndDecoder;
@@ -54,7 +55,7 @@ import java.util.stream.Stream;
 final class TopicStore
 {
     private static final System.Logger LOG = System.getLogger(TopicStore.class.getName());
-    private static final int SNAPSHOT_FORMAT_VERSION = 1;
+    private static final int SNAPSHOT_FORMAT_VERSION = 2;
 
     /** A topic: identity, config, and one log per partition. */
     static final class Topic
@@ -103,6 +104,7 @@ final class TopicStore
     private final TreeMap<String, Topic> topics = new TreeMap<>();
     private final TreeMap<String, TreeMap<TopicPartition, Long>> groupOffsets = new TreeMap<>();
     private long nextTopicId = 1;
+    private final ProducerStates producerStates = new ProducerStates();
 
     private final MessageHeaderEncoder headerEncoder = new MessageHeaderEncoder();
     private final ExpandableArrayBuffer snapshotBuffer = new ExpandableArrayBuffer(4096);
@@ -111,6 +113,11 @@ final class TopicStore
     {
         this.logDir = logDir;
         this.registry = registry;
+    }
+
+    ProducerStates producerStates()
+    {
+        return producerStates;
     }
 
     int topicCount()
@@ -151,6 +158,7 @@ final class TopicStore
             offsets.keySet().removeIf(tp -> tp.topic().equals(name));
         }
         groupOffsets.values().removeIf(Map::isEmpty);
+        producerStates.removeTopic(name);
         for (final PartitionLog log : topic.logs)
         {
             log.delete();
@@ -186,7 +194,8 @@ final class TopicStore
         final SnapshotBeginEncoder begin = new SnapshotBeginEncoder();
         begin.wrapAndApplyHeader(snapshotBuffer, 0, headerEncoder)
             .formatVersion(SNAPSHOT_FORMAT_VERSION)
-            .nextTopicId(nextTopicId);
+            .nextTopicId(nextTopicId)
+            .nextProducerId(producerStates.nextProducerId());
         offer(publication, MessageHeaderEncoder.ENCODED_LENGTH + begin.encodedLength(), idle);
 
         final TopicSnapshotEncoder topicEncoder = new TopicSnapshotEncoder();
@@ -234,6 +243,8 @@ final class TopicStore
                 offer(publication, MessageHeaderEncoder.ENCODED_LENGTH + groupEncoder.encodedLength(), idle);
             }
         }
+
+        producerStates.writeSnapshot(snapshotBuffer, length -> offer(publication, length, idle));
 
         final SnapshotEndEncoder end = new SnapshotEndEncoder();
         end.wrapAndApplyHeader(snapshotBuffer, 0, headerEncoder).topicCount(topics.size());
@@ -311,6 +322,7 @@ final class TopicStore
         private final TopicSnapshotDecoder topicDecoder = new TopicSnapshotDecoder();
         private final GroupOffsetsSnapshotDecoder groupDecoder = new GroupOffsetsSnapshotDecoder();
         private final SnapshotEndDecoder endDecoder = new SnapshotEndDecoder();
+        private final ProducerStateSnapshotDecoder producerDecoder = new ProducerStateSnapshotDecoder();
         private final List<LoadedTopic> loadedTopics;
         private final Map<TopicPartition, long[]> expectedEnds;
         boolean done;
@@ -334,6 +346,7 @@ final class TopicStore
                         throw new IllegalStateException("unknown snapshot format " + beginDecoder.formatVersion());
                     }
                     nextTopicId = beginDecoder.nextTopicId();
+                    producerStates.nextProducerId(beginDecoder.nextProducerId());
                 }
                 case TopicSnapshotDecoder.TEMPLATE_ID ->
                 {
@@ -368,6 +381,11 @@ final class TopicStore
                         offsets.put(new TopicPartition(o.topic(), partition), committed);
                     }
                     commitOffsets(groupDecoder.groupId(), offsets);
+                }
+                case ProducerStateSnapshotDecoder.TEMPLATE_ID ->
+                {
+                    producerDecoder.wrapAndApplyHeader(buffer, offset, headerDecoder);
+                    producerStates.loadSnapshot(producerDecoder);
                 }
                 case SnapshotEndDecoder.TEMPLATE_ID ->
                 {

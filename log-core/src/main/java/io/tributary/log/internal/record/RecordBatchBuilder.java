@@ -194,6 +194,14 @@ public final class RecordBatchBuilder
     }
 
     /**
+     * Stamp a finished batch with an idempotent producer's id and first sequence number, recomputing its CRC.
+     */
+    public void stampProducer(final long producerId, final int baseSequence)
+    {
+        RecordBatches.setProducerIdAndSequence(buffer, 0, producerId, baseSequence);
+    }
+
+    /**
      * @return the buffer holding the batch from index 0; valid until the next reset or append.
      */
     public DirectBuffer buffer()

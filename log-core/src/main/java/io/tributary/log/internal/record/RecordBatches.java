@@ -185,6 +185,29 @@ public final class RecordBatches
         return buffer.getInt(offset + CRC_OFFSET, LITTLE_ENDIAN);
     }
 
+    public static long producerId(final DirectBuffer buffer, final int offset)
+    {
+        return buffer.getLong(offset + PRODUCER_ID_OFFSET, LITTLE_ENDIAN);
+    }
+
+    public static int baseSequence(final DirectBuffer buffer, final int offset)
+    {
+        return buffer.getInt(offset + BASE_SEQUENCE_OFFSET, LITTLE_ENDIAN);
+    }
+
+    /**
+     * Stamp an idempotent producer's id and first sequence number on a finished batch, and recompute its CRC, which
+     * covers them. The producer does this when it sends the batch, since that is when its sequence is known.
+     */
+    public static void setProducerIdAndSequence(
+        final MutableDirectBuffer buffer, final int offset, final long producerId, final int baseSequence)
+    {
+        buffer.putLong(offset + PRODUCER_ID_OFFSET, producerId, LITTLE_ENDIAN);
+        buffer.putInt(offset + BASE_SEQUENCE_OFFSET, baseSequence, LITTLE_ENDIAN);
+        final int length = batchLength(buffer, offset);
+        buffer.putInt(offset + CRC_OFFSET, computeCrc(buffer, offset, length), LITTLE_ENDIAN);
+    }
+
     /**
      * Fill in the fields the cluster owns. They lie before the CRC'd range, so the stored CRC stays valid.
      */
