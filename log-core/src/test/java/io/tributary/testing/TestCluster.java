@@ -157,6 +157,48 @@ public final class TestCluster implements AutoCloseable
     }
 
     /**
+     * SIGSTOP a node: it stops dead, sockets open, as a process stalled by the OS or a long GC.
+     */
+    public void pause(final int node)
+    {
+        signal(node, "-STOP");
+    }
+
+    /**
+     * SIGCONT a paused node.
+     */
+    public void resume(final int node)
+    {
+        signal(node, "-CONT");
+    }
+
+    private void signal(final int node, final String signal)
+    {
+        final Process process = processes[node];
+        if (process == null)
+        {
+            throw new IllegalStateException("node " + node + " is not running");
+        }
+        try
+        {
+            final int exit = new ProcessBuilder("kill", signal, Long.toString(process.pid())).start().waitFor();
+            if (exit != 0)
+            {
+                throw new IllegalStateException("kill " + signal + " " + process.pid() + " exited " + exit);
+            }
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException(ex);
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(ex);
+        }
+    }
+
+    /**
      * SIGTERM a node and wait for it to exit.
      */
     public void stop(final int node)
@@ -273,6 +315,10 @@ public final class TestCluster implements AutoCloseable
     {
         for (int i = 0; i < size; i++)
         {
+            if (isRunning(i))
+            {
+                signal(i, "-CONT");
+            }
             stop(i);
         }
         System.err.println(logs());
