@@ -39,8 +39,9 @@ public final class TestCluster implements AutoCloseable
     private final Process[] processes;
     private final List<String> extraArgs = new ArrayList<>();
 
-    private TestCluster(final int size) throws IOException
+    private TestCluster(final int size, final List<String> nodeArgs) throws IOException
     {
+        this.extraArgs.addAll(nodeArgs);
         this.size = size;
         this.root = Files.createTempDirectory("tributary-test-");
         this.processes = new Process[size];
@@ -62,10 +63,18 @@ public final class TestCluster implements AutoCloseable
      */
     public static TestCluster start(final int size)
     {
+        return start(size, List.of());
+    }
+
+    /**
+     * Start {@code size} nodes with extra arguments for each node's main, e.g. {@code --snapshot-log-bytes N}.
+     */
+    public static TestCluster start(final int size, final List<String> nodeArgs)
+    {
         TestCluster cluster = null;
         try
         {
-            cluster = new TestCluster(size);
+            cluster = new TestCluster(size, nodeArgs);
             for (int i = 0; i < size; i++)
             {
                 cluster.startNode(i);

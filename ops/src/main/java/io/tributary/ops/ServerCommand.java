@@ -37,6 +37,16 @@ final class ServerCommand implements Callable<Integer>
         description = "where the node keeps its log and state (default: ./${DEFAULT-VALUE})")
     Path dataDir;
 
+    @Option(names = "--snapshot-log-bytes", paramLabel = "BYTES", defaultValue = "268435456",
+        description = "take a snapshot once the cluster log has grown this much; the log before the snapshot " +
+            "before it is then purged (default: ${DEFAULT-VALUE}, 256 MiB)")
+    long snapshotLogBytes;
+
+    @Option(names = "--snapshot-interval", paramLabel = "DURATION", defaultValue = "10m",
+        converter = DurationConverter.class,
+        description = "take a snapshot at least this often when anything was written (default: ${DEFAULT-VALUE})")
+    java.time.Duration snapshotInterval;
+
     ServerCommand(final CliContext ctx)
     {
         this.ctx = ctx;
@@ -53,7 +63,9 @@ final class ServerCommand implements Callable<Integer>
         final TributaryNode.Context node = new TributaryNode.Context()
             .nodeId(nodeId)
             .members(parsed)
-            .dataDir(dataDir);
+            .dataDir(dataDir)
+            .snapshotLogBytes(snapshotLogBytes)
+            .snapshotIntervalNs(snapshotInterval.toNanos());
         TributaryNode.runUntilSignalled(node, () ->
         {
             ctx.err().println("tributary node " + nodeId + " is up: members " + parsed + ", data dir " +

@@ -104,6 +104,8 @@ public final class PartitionLogService implements ClusteredService
         this.cluster = cluster;
         store.load(snapshotImage, cluster.idleStrategy());
         registry.role(cluster.role().ordinal());
+        registry.appliedLogPosition(cluster.logPosition());
+        registry.lastSnapshotPosition(snapshotImage != null ? cluster.logPosition() : -1);
         LOG.log(System.Logger.Level.INFO, "node {0} started with {1} topics in {2}",
             nodeId, store.topicCount(), logDir);
     }
@@ -157,6 +159,7 @@ public final class PartitionLogService implements ClusteredService
     public void onTakeSnapshot(final ExclusivePublication snapshotPublication)
     {
         store.writeSnapshot(snapshotPublication, cluster.idleStrategy());
+        registry.lastSnapshotPosition(cluster.logPosition());
     }
 
     public void onRoleChange(final Cluster.Role newRole)

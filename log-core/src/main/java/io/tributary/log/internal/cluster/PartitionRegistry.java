@@ -13,6 +13,7 @@ public final class PartitionRegistry
     private final ConcurrentHashMap<String, PartitionLog[]> topics = new ConcurrentHashMap<>();
     private volatile int role = -1;
     private volatile long appliedLogPosition;
+    private volatile long lastSnapshotPosition = -1;
 
     /**
      * @param topic name.
@@ -62,5 +63,18 @@ public final class PartitionRegistry
     void appliedLogPosition(final long position)
     {
         this.appliedLogPosition = position;
+    }
+
+    /**
+     * @return the cluster log position of the newest snapshot this node took or started from, -1 for none.
+     */
+    public long lastSnapshotPosition()
+    {
+        return lastSnapshotPosition;
+    }
+
+    void lastSnapshotPosition(final long position)
+    {
+        this.lastSnapshotPosition = position;
     }
 }

@@ -16,6 +16,7 @@ import org.agrona.CloseHelper;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.NoOpLock;
 import org.agrona.concurrent.ShutdownSignalBarrier;
+import org.agrona.concurrent.SleepingMillisIdleStrategy;
 import org.agrona.concurrent.status.AtomicCounter;
 
 import java.io.File;
@@ -58,6 +59,9 @@ public final class TributaryNode implements AutoCloseable
         private long leaderHeartbeatIntervalNs = TimeUnit.MILLISECONDS.toNanos(200);
         private long electionTimeoutNs = TimeUnit.SECONDS.toNanos(1);
         private long sessionTimeoutNs = TimeUnit.SECONDS.toNanos(10);
+        private long snapshotLogBytes = 256L * 1024 * 1024;
+        private long snapshotIntervalNs = TimeUnit.MINUTES.toNanos(10);
+        private int archiveSegmentFileLength = 128 * 1024 * 1024;
 
         public Context nodeId(final int nodeId)
         {
@@ -131,8 +135,44 @@ public final class TributaryNode implements AutoCloseable
             return this;
         }
 
+        /**
+         * @param bytes cluster log growth after which the leader takes a snapshot (and nodes then purge the log
+         *              before the snapshot before it).
+         * @return this.
+         */
+        public Context snapshotLogBytes(final long bytes)
+        {
+            this.snapshotLogBytes = bytes;
+            return this;
+        }
+
+        /**
+         * @param intervalNs time after which the leader takes a snapshot if anything was appended since the last.
+         * @return this.
+         */
+        public Context snapshotIntervalNs(final long intervalNs)
+        {
+            this.snapshotIntervalNs = intervalNs;
+            return this;
+        }
+
+        /**
+         * @param length bytes of one archive segment file of the cluster log: the unit in which it is purged; at
+         *               least the log's 16 MiB term length.
+         * @return this.
+         */
+        public Context archiveSegmentFileLength(final int length)
+        {
+            this.archiveSegmentFileLength = length;
+            return this;
+        }
+
         public Context conclude()
         {
+            if (snapshotLogBytes < 1024 * 1024 || snapshotIntervalNs < TimeUnit.SECONDS.toNanos(1))
+            {
+                throw new IllegalArgumentException("snapshots at least every 1 MiB of log or 1 s apart");
+            }
             members.member(nodeId);
             if (fileSyncLevel < 0 || fileSyncLevel > 2)
             {
@@ -156,6 +196,7 @@ public final class TributaryNode implements AutoCloseable
     private ClusteredServiceContainer container;
     private Aeron aeron;
     private AgentRunner fetchRunner;
+    private AgentRunner maintenanceRunner;
 
     private TributaryNode(final Context ctx)
     {
@@ -209,6 +250,7 @@ public final class TributaryNode implements AutoCloseable
             .fileSyncLevel(ctx.fileSyncLevel)
             .catalogFileSyncLevel(ctx.fileSyncLevel)
             .deleteArchiveOnStart(false)
+            .segmentFileLength(ctx.archiveSegmentFileLength)
             .errorHandler(this::onError);
 
         final AeronArchive.Context archiveClientCtx = new AeronArchive.Context()
@@ -253,6 +295,12 @@ public final class TributaryNode implements AutoCloseable
             aeron, self.endpoint(ClusterMembers.FETCH_PORT_OFFSET), ctx.nodeId, registry);
         fetchRunner = new AgentRunner(AeronSettings.idle(), this::onError, null, fetchServer);
         AgentRunner.startOnThread(fetchRunner);
+
+        final ClusterMaintenance maintenance = new ClusterMaintenance(aeron, registry, clusterDir,
+            archiveClientCtx.clone(), ctx.snapshotLogBytes, ctx.snapshotIntervalNs);
+        maintenanceRunner = new AgentRunner(
+            new SleepingMillisIdleStrategy(50), this::onError, null, maintenance);
+        AgentRunner.startOnThread(maintenanceRunner);
         LOG.log(System.Logger.Level.INFO, "node {0} running: members {1}, data {2}",
             ctx.nodeId, ctx.members, dataDir);
     }
@@ -289,6 +337,8 @@ public final class TributaryNode implements AutoCloseable
      */
     public void close()
     {
+        CloseHelper.quietClose(maintenanceRunner);
+        maintenanceRunner = null;
         if (container != null && ctx.members.size() == 1 && toggle(ClusterControl.ToggleState.SHUTDOWN))
         {
             try
@@ -303,7 +353,8 @@ public final class TributaryNode implements AutoCloseable
                 Thread.currentThread().interrupt();
             }
         }
-        CloseHelper.closeAll(fetchRunner, aeron, container, clusteredMediaDriver);
+        CloseHelper.closeAll(maintenanceRunner, fetchRunner, aeron, container, clusteredMediaDriver);
+        maintenanceRunner = null;
         fetchRunner = null;
         aeron = null;
         container = null;
@@ -394,6 +445,8 @@ public final class TributaryNode implements AutoCloseable
                 case "--members" -> ctx.members(ClusterMembers.parse(args[++i]));
                 case "--data-dir" -> ctx.dataDir(Path.of(args[++i]));
                 case "--aeron-dir" -> ctx.aeronDirectoryName(args[++i]);
+                case "--snapshot-log-bytes" -> ctx.snapshotLogBytes(Long.parseLong(args[++i]));
+                case "--archive-segment-file-length" -> ctx.archiveSegmentFileLength(Integer.parseInt(args[++i]));
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]);
             }
         }
