@@ -13,7 +13,7 @@ import java.util.Locale;
  * judges its numbers.
  */
 @Command(name = "bench", description = "Measure the cluster: produce throughput, end-to-end latency.",
-    subcommands = { BenchProduceCommand.class, BenchE2eCommand.class })
+    subcommands = { BenchProduceCommand.class, BenchE2eCommand.class, BenchFailoverCommand.class })
 final class BenchCommand extends CommandGroup
 {
     /**

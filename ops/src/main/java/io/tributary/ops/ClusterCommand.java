@@ -137,19 +137,7 @@ final class ClusterCommand extends CommandGroup
             final List<Process> started = new ArrayList<>();
             for (int i = 0; i < nodes; i++)
             {
-                final List<String> command = new ArrayList<>();
-                command.add(ProcessHandle.current().info().command().orElse("java"));
-                command.addAll(List.of("--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED",
-                    "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
-                    TributaryCli.class.getName(), "server", "--node-id", Integer.toString(i), "--members", members,
-                    "--data-dir", dataDir.resolve("node-" + i).toString()));
-                final Process process = new ProcessBuilder(command)
-                    .redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(dataDir.resolve("node-" + i + ".log").toFile()))
-                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
-                    .start();
-                Files.writeString(pidFile(dataDir, i), process.pid() + "\n");
-                started.add(process);
+                started.add(launchNode(dataDir, i, members));
             }
 
             final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
@@ -224,6 +212,27 @@ final class ClusterCommand extends CommandGroup
             ctx.err().println("stopped " + stopped + " node(s) of " + dataDir);
             return TributaryCli.OK;
         }
+    }
+
+    /**
+     * Start node {@code node} of a local cluster in the background, as {@code cluster start} does: its data in
+     * {@code DIR/node-N}, output appended to {@code DIR/node-N.log}, pid in {@code DIR/node-N.pid}.
+     */
+    static Process launchNode(final Path dataDir, final int node, final String members) throws IOException
+    {
+        final List<String> command = new ArrayList<>();
+        command.add(ProcessHandle.current().info().command().orElse("java"));
+        command.addAll(List.of("--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED",
+            "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
+            TributaryCli.class.getName(), "server", "--node-id", Integer.toString(node), "--members", members,
+            "--data-dir", dataDir.resolve("node-" + node).toString()));
+        final Process process = new ProcessBuilder(command)
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(dataDir.resolve("node-" + node + ".log").toFile()))
+            .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+            .start();
+        Files.writeString(pidFile(dataDir, node), process.pid() + "\n");
+        return process;
     }
 
     static Path pidFile(final Path dataDir, final int node)

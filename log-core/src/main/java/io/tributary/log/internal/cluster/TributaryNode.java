@@ -197,6 +197,8 @@ public final class TributaryNode implements AutoCloseable
     private Aeron aeron;
     private AgentRunner fetchRunner;
     private AgentRunner maintenanceRunner;
+    private final ErrorLog errorLog = new ErrorLog();
+    private volatile boolean catchupHintGiven;
 
     private TributaryNode(final Context ctx)
     {
@@ -396,7 +398,45 @@ public final class TributaryNode implements AutoCloseable
             LOG.log(System.Logger.Level.ERROR, "node " + ctx.nodeId + " stopping: " + ex.getMessage(), ex);
             Runtime.getRuntime().halt(70);
         }
-        LOG.log(System.Logger.Level.WARNING, "node " + ctx.nodeId + ": " + ex, ex);
+        if (String.valueOf(ex.getMessage()).contains("failed to join catchup log") && !catchupHintGiven)
+        {
+            catchupHintGiven = true;
+            LOG.log(System.Logger.Level.ERROR, "node " + ctx.nodeId + " cannot catch up with the cluster: the log " +
+                "it needs may have been purged by its peers after their snapshots. Rebuilding a node from a peer's " +
+                "snapshot is not built yet: restore this node's data directory from a stopped peer, or keep more log " +
+                "with a larger --snapshot-log-bytes.");
+        }
+        errorLog.log(ex);
+    }
+
+    /**
+     * Logs errors, but each distinct error at most once per 30 s with a count of the repeats in between: a node in
+     * a retry loop must not fill its disk with the same stack trace.
+     */
+    private final class ErrorLog
+    {
+        private static final long QUIET_NS = 30_000_000_000L;
+        private final java.util.Map<String, long[]> lastByKey = new java.util.HashMap<>();
+
+        synchronized void log(final Throwable ex)
+        {
+            final String key = ex.getClass().getName() + ": " + ex.getMessage();
+            final long now = System.nanoTime();
+            final long[] last = lastByKey.get(key);
+            if (last != null && now - last[0] < QUIET_NS)
+            {
+                last[1]++;
+                return;
+            }
+            final long repeats = last == null ? 0 : last[1];
+            lastByKey.put(key, new long[] {now, 0});
+            if (lastByKey.size() > 1000)
+            {
+                lastByKey.clear();
+            }
+            LOG.log(System.Logger.Level.WARNING, "node " + ctx.nodeId + ": " + ex +
+                (repeats > 0 ? " (repeated " + repeats + " times in the last 30 s)" : ""), ex);
+        }
     }
 
     private static FileChannel lockDataDir(final Path dataDir)
