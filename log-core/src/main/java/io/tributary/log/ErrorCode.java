@@ -15,6 +15,14 @@ public enum ErrorCode
     OFFSET_OUT_OF_RANGE(false),
     INVALID_CONFIG(false),
     INVALID_PARTITIONS(false),
+    /** The group has no such member: its session expired or it left. It must rejoin; what it held is lost. */
+    UNKNOWN_MEMBER(false),
+    /** The member no longer holds the partition (it was reassigned): its commit is refused. */
+    FENCED_MEMBER(false),
+    /** The request needs a group with no live member. */
+    GROUP_NOT_EMPTY(false),
+    /** No group of that id has members or committed offsets. */
+    UNKNOWN_GROUP(false),
     /** The cluster could not be reached, or did not answer in time; the request may or may not have been applied. */
     TIMEOUT(true),
     /** The connection to the cluster was lost with the request in flight; it may or may not have been applied. */

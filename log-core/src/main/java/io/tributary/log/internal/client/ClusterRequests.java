@@ -286,6 +286,10 @@ public final class ClusterRequests
             case OFFSET_OUT_OF_RANGE -> ErrorCode.OFFSET_OUT_OF_RANGE;
             case INVALID_CONFIG -> ErrorCode.INVALID_CONFIG;
             case INVALID_PARTITIONS -> ErrorCode.INVALID_PARTITIONS;
+            case UNKNOWN_MEMBER -> ErrorCode.UNKNOWN_MEMBER;
+            case FENCED_MEMBER -> ErrorCode.FENCED_MEMBER;
+            case GROUP_NOT_EMPTY -> ErrorCode.GROUP_NOT_EMPTY;
+            case UNKNOWN_GROUP -> ErrorCode.UNKNOWN_GROUP;
             default -> ErrorCode.UNKNOWN_ERROR;
         };
     }
