@@ -611,7 +611,7 @@ public final class Consumer<K, V> implements AutoCloseable
             return;
         }
 
-        final UnsafeBuffer buffer = new UnsafeBuffer(fetch.records);
+        final UnsafeBuffer buffer = fetch.records;
         int offset = 0;
         while (offset + RecordBatches.FIRST_RECORD_OFFSET <= buffer.capacity())
         {
@@ -667,14 +667,20 @@ public final class Consumer<K, V> implements AutoCloseable
         }
     }
 
+    /** @param records whole batches, back to back; read-only (possibly shared with other consumers). */
     private record CompletedFetch(
-        TopicPartition tp, long fetchOffset, long epoch, ErrorCode errorCode, String errorMessage, byte[] records)
+        TopicPartition tp, long fetchOffset, long epoch, ErrorCode errorCode, String errorMessage,
+        UnsafeBuffer records)
     {
+        private static final UnsafeBuffer NONE = new UnsafeBuffer(new byte[0]);
         /** Not a fetch: wakes a waiting poll because the group's assignment changed. */
-        static final CompletedFetch WAKEUP = new CompletedFetch(null, -1, -1, null, null, new byte[0]);
+        static final CompletedFetch WAKEUP = new CompletedFetch(null, -1, -1, null, null, NONE);
     }
 
-    /** Runs on the conductor thread: copies what it needs out of the response and hands it to the polling thread. */
+    /**
+     * Runs on the conductor thread: hands the response's records to the polling thread, by reference when the
+     * response is a shared copy, else copied out.
+     */
     private final class FetchHandler implements ResponseHandler
     {
         private final TopicPartition tp;
@@ -696,14 +702,31 @@ public final class Consumer<K, V> implements AutoCloseable
             final String message = decoder.errorMessage();
             final byte[] records = new byte[decoder.recordsLength()];
             decoder.getRecords(records, 0, records.length);
-            completed.add(new CompletedFetch(tp, fetchOffset, epoch,
-                code == io.tributary.log.internal.codecs.ErrorCode.NONE ? null : ClusterRequests.errorCode(code),
-                message, records));
+            complete(code, message, new UnsafeBuffer(records));
+        }
+
+        public void onSharedResponse(final DirectBuffer buffer, final int offset, final int length)
+        {
+            final FetchResponseDecoder decoder = new FetchResponseDecoder()
+                .wrapAndApplyHeader(buffer, offset, new MessageHeaderDecoder());
+            final var code = decoder.errorCode();
+            final String message = decoder.errorMessage();
+            final UnsafeBuffer records = new UnsafeBuffer(0, 0);
+            decoder.wrapRecords(records);
+            complete(code, message, records);
         }
 
         public void onFailure(final ErrorCode code, final String message)
         {
-            completed.add(new CompletedFetch(tp, fetchOffset, epoch, code, message, new byte[0]));
+            completed.add(new CompletedFetch(tp, fetchOffset, epoch, code, message, CompletedFetch.NONE));
+        }
+
+        private void complete(
+            final io.tributary.log.internal.codecs.ErrorCode code, final String message, final UnsafeBuffer records)
+        {
+            completed.add(new CompletedFetch(tp, fetchOffset, epoch,
+                code == io.tributary.log.internal.codecs.ErrorCode.NONE ? null : ClusterRequests.errorCode(code),
+                message, records));
         }
     }
 }
