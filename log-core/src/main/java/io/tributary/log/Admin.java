@@ -116,6 +116,62 @@ public final class Admin implements AutoCloseable
     }
 
     /**
+     * @return the groups with live members or committed offsets, by id.
+     */
+    public List<GroupListing> listGroups()
+    {
+        return requests.await(requests.listGroups());
+    }
+
+    /**
+     * @return the group's live members and, per partition of the topics it subscribes to or has committed for, the
+     *         committed offset, the end offset, the lag and the member holding it; for a group with no live
+     *         member too.
+     * @throws TributaryException with UNKNOWN_GROUP when the group has neither members nor committed offsets.
+     */
+    public GroupDescription describeGroup(final String groupId)
+    {
+        return requests.await(requests.describeGroup(groupId));
+    }
+
+    /**
+     * Move a group's committed offsets for every partition of a topic. Allowed only while the group has no live
+     * member: refused with GROUP_NOT_EMPTY otherwise.
+     *
+     * @return the new committed offset of each partition.
+     * @throws TributaryException with OFFSET_OUT_OF_RANGE when an explicit offset is outside a partition.
+     */
+    public Map<TopicPartition, Long> resetOffsets(final String groupId, final String topic, final ResetTo to)
+    {
+        final int partitions = describeTopic(topic).partitions().size();
+        final List<TopicPartition> all = new ArrayList<>();
+        for (int p = 0; p < partitions; p++)
+        {
+            all.add(new TopicPartition(topic, p));
+        }
+        final Map<TopicPartition, Long> offsets = switch (to.kind())
+        {
+            case EARLIEST -> startOffsets(all);
+            case LATEST -> endOffsets(all);
+            case OFFSET ->
+            {
+                final Map<TopicPartition, Long> same = new TreeMap<>();
+                all.forEach(tp -> same.put(tp, to.value()));
+                yield same;
+            }
+            case TIME ->
+            {
+                final Map<TopicPartition, Long> byTime = new TreeMap<>(offsetsForTimes(all, to.value()));
+                final Map<TopicPartition, Long> ends = endOffsets(all);
+                byTime.replaceAll((tp, offset) -> offset >= 0 ? offset : ends.get(tp));
+                yield byTime;
+            }
+        };
+        requests.await(requests.resetOffsets(groupId, offsets));
+        return offsets;
+    }
+
+    /**
      * @return one status per member, in members-list order; a node that does not answer within 1 s is DOWN.
      */
     public List<NodeStatus> clusterStatus()

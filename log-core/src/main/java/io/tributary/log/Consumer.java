@@ -2,6 +2,7 @@ package io.tributary.log;
 
 import io.tributary.log.internal.client.ClientRuntime;
 import io.tributary.log.internal.client.ClusterRequests;
+import io.tributary.log.internal.client.GroupMembership;
 import io.tributary.log.internal.client.ResponseHandler;
 import io.tributary.log.internal.codecs.FetchResponseDecoder;
 import io.tributary.log.internal.codecs.MessageHeaderDecoder;
@@ -19,8 +20,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * Reads records from assigned partitions, in offset order per partition, from any node's fetch server.
@@ -28,6 +34,13 @@ import java.util.concurrent.TimeUnit;
  * A partition's position is the offset of the next record {@link #poll} returns. It starts at the group's committed
  * offset when the consumer has a group and one was committed, else where {@code autoOffsetReset} says, unless set
  * with a {@code seek}. {@link #commitSync()} stores the positions as the group's committed offsets in the cluster.
+ * <p>
+ * Partitions come either from {@link #assign} (the application picks them) or from {@link #subscribe} (the consumer
+ * joins its group, and the cluster shares the topics' partitions among the members: see
+ * {@link ConsumerRebalanceListener}); the two are exclusive. A subscribed consumer heartbeats on the client runtime's
+ * shared thread, auto-commits by default (at-least-once: a position is committed only after {@code poll} returned
+ * the records before it, and before a partition is given up), and leaves the group on {@link #unsubscribe} and
+ * {@link #close}.
  * <p>
  * Not thread-safe: use a consumer from one thread at a time (as Kafka's). Close it when done.
  *
@@ -44,6 +57,10 @@ public final class Consumer<K, V> implements AutoCloseable
     private final Map<TopicPartition, PartitionState> assigned = new LinkedHashMap<>();
     private final LinkedBlockingQueue<CompletedFetch> completed = new LinkedBlockingQueue<>();
     private final RecordBatchReader reader = new RecordBatchReader();
+    private GroupMembership membership;
+    private ConsumerRebalanceListener listener;
+    private long seenAssignmentVersion;
+    private long nextAutoCommitNs;
     private boolean closed;
 
     private Consumer(
@@ -77,11 +94,94 @@ public final class Consumer<K, V> implements AutoCloseable
     public void assign(final Collection<TopicPartition> partitions)
     {
         ensureOpen();
+        if (membership != null)
+        {
+            throw new IllegalStateException("this consumer is subscribed: assign and subscribe are exclusive " +
+                "(unsubscribe first)");
+        }
         assigned.keySet().retainAll(partitions);
         for (final TopicPartition tp : partitions)
         {
             assigned.computeIfAbsent(tp, PartitionState::new);
         }
+    }
+
+    /**
+     * Join the consumer's group for these topics: the cluster assigns this consumer a share of their partitions,
+     * and moves partitions between members as members come and go, telling the listener inside {@link #poll}.
+     * Calling it again changes the topics.
+     *
+     * @throws IllegalStateException when the consumer has no groupId, or has partitions from {@link #assign}.
+     */
+    public void subscribe(final Collection<String> topics, final ConsumerRebalanceListener listener)
+    {
+        ensureOpen();
+        if (config.groupId() == null)
+        {
+            throw new IllegalStateException("subscribe needs a groupId in the consumer's config");
+        }
+        if (topics.isEmpty())
+        {
+            unsubscribe();
+            return;
+        }
+        this.listener = listener;
+        if (membership != null)
+        {
+            membership.topics(List.copyOf(topics));
+            return;
+        }
+        if (!assigned.isEmpty())
+        {
+            throw new IllegalStateException("this consumer has assigned partitions: assign and subscribe are " +
+                "exclusive (assign an empty list first)");
+        }
+        membership = new GroupMembership(runtime, config.groupId(), UUID.randomUUID().toString(), List.copyOf(topics),
+            (int)config.sessionTimeout().toMillis(), config.requestTimeout().toNanos(),
+            () -> completed.add(CompletedFetch.WAKEUP));
+        nextAutoCommitNs = System.nanoTime() + config.autoCommitInterval().toNanos();
+        runtime.addDuty(membership);
+    }
+
+    /**
+     * {@link #subscribe(Collection, ConsumerRebalanceListener)} with a listener that does nothing.
+     */
+    public void subscribe(final Collection<String> topics)
+    {
+        subscribe(topics, ConsumerRebalanceListener.none());
+    }
+
+    /**
+     * Leave the group: with auto-commit the positions are committed first, the listener is told every partition is
+     * revoked, and the group moves them to the other members at once.
+     */
+    public void unsubscribe()
+    {
+        ensureOpen();
+        if (membership == null)
+        {
+            return;
+        }
+        final GroupMembership leaving = membership;
+        try
+        {
+            revoke(new ArrayList<>(assigned.keySet()));
+        }
+        finally
+        {
+            membership = null;
+            assigned.clear();
+            awaitQuietly(leaving.leave(), Math.min(config.requestTimeout().toMillis(), 5000));
+            runtime.removeDuty(leaving);
+        }
+    }
+
+    /**
+     * @return the id this consumer has in its group, or null when it is not subscribed.
+     */
+    public String memberId()
+    {
+        return membership == null ? null : membership.memberId();
     }
 
     public Set<TopicPartition> assignment()
@@ -166,10 +266,15 @@ public final class Consumer<K, V> implements AutoCloseable
     {
         ensureOpen();
         final long deadline = System.nanoTime() + timeout.toNanos();
-        resolvePositions();
         final List<ConsumerRecord<K, V>> records = new ArrayList<>();
         while (true)
         {
+            if (membership != null)
+            {
+                reconcile();
+                maybeAutoCommit();
+            }
+            resolvePositions();
             sendFetches(deadline);
             final long remaining = deadline - System.nanoTime();
             CompletedFetch fetch;
@@ -200,15 +305,7 @@ public final class Consumer<K, V> implements AutoCloseable
      */
     public void commitSync()
     {
-        final Map<TopicPartition, Long> offsets = new TreeMap<>();
-        for (final PartitionState state : assigned.values())
-        {
-            if (state.position >= 0)
-            {
-                offsets.put(state.tp, state.position);
-            }
-        }
-        commitSync(offsets);
+        commitSync(positions(assigned.keySet()));
     }
 
     /**
@@ -221,7 +318,33 @@ public final class Consumer<K, V> implements AutoCloseable
         {
             return;
         }
-        requests.await(requests.commitOffsets(groupId(), offsets));
+        requests.await(commit(offsets));
+    }
+
+    /**
+     * Commit the positions of every assigned partition without waiting.
+     *
+     * @return completed when the cluster has stored them, or exceptionally with a {@link TributaryException}.
+     */
+    public CompletableFuture<Void> commitAsync()
+    {
+        return commitAsync(positions(assigned.keySet()));
+    }
+
+    /**
+     * Commit offsets for the group without waiting: each the offset of the next record to read.
+     *
+     * @return completed when the cluster has stored them, or exceptionally with a {@link TributaryException}
+     *         (FENCED_MEMBER when this member no longer holds a partition).
+     */
+    public CompletableFuture<Void> commitAsync(final Map<TopicPartition, Long> offsets)
+    {
+        ensureOpen();
+        if (offsets.isEmpty())
+        {
+            return CompletableFuture.completedFuture(null);
+        }
+        return commit(offsets);
     }
 
     /**
@@ -232,12 +355,153 @@ public final class Consumer<K, V> implements AutoCloseable
         return requests.await(requests.committedOffsets(groupId(), partitions));
     }
 
+    /**
+     * Close the consumer; a subscribed one commits (with auto-commit) and leaves its group first.
+     */
     public void close()
     {
         if (!closed)
         {
-            closed = true;
-            runtime.release();
+            try
+            {
+                unsubscribe();
+            }
+            catch (final RuntimeException ex)
+            {
+                System.getLogger(Consumer.class.getName()).log(System.Logger.Level.WARNING,
+                    "leaving group " + config.groupId() + " on close failed: " + ex.getMessage());
+            }
+            finally
+            {
+                closed = true;
+                runtime.release();
+            }
+        }
+    }
+
+    /**
+     * Act on the latest assignment from the group: give up the partitions no longer ours (commit first with
+     * auto-commit, then tell the listener), take the new ones, and tell the cluster what we hold.
+     */
+    private void reconcile()
+    {
+        final GroupMembership.Assignment latest = membership.assignment();
+        if (latest.version() == seenAssignmentVersion)
+        {
+            return;
+        }
+        seenAssignmentVersion = latest.version();
+        if (latest.lost())
+        {
+            final List<TopicPartition> lost = new ArrayList<>(assigned.keySet());
+            assigned.clear();
+            membership.owned(Set.of());
+            if (!lost.isEmpty())
+            {
+                listener.onPartitionsLost(lost);
+            }
+            return;
+        }
+        final List<TopicPartition> revoked = new ArrayList<>();
+        for (final TopicPartition tp : assigned.keySet())
+        {
+            if (!latest.partitions().contains(tp))
+            {
+                revoked.add(tp);
+            }
+        }
+        revoke(revoked);
+        final List<TopicPartition> added = new ArrayList<>();
+        for (final TopicPartition tp : new TreeSet<>(latest.partitions()))
+        {
+            if (!assigned.containsKey(tp))
+            {
+                assigned.put(tp, new PartitionState(tp));
+                added.add(tp);
+            }
+        }
+        membership.owned(assigned.keySet());
+        if (!added.isEmpty())
+        {
+            listener.onPartitionsAssigned(added);
+        }
+    }
+
+    private void revoke(final List<TopicPartition> revoked)
+    {
+        if (revoked.isEmpty())
+        {
+            return;
+        }
+        try
+        {
+            if (config.enableAutoCommit())
+            {
+                final Map<TopicPartition, Long> offsets = positions(revoked);
+                if (!offsets.isEmpty())
+                {
+                    requests.await(commit(offsets));
+                }
+            }
+            listener.onPartitionsRevoked(revoked);
+        }
+        finally
+        {
+            revoked.forEach(assigned::remove);
+            membership.owned(assigned.keySet());
+        }
+    }
+
+    private void maybeAutoCommit()
+    {
+        if (config.enableAutoCommit() && System.nanoTime() - nextAutoCommitNs >= 0)
+        {
+            nextAutoCommitNs = System.nanoTime() + config.autoCommitInterval().toNanos();
+            final Map<TopicPartition, Long> offsets = positions(assigned.keySet());
+            if (!offsets.isEmpty())
+            {
+                // A failure (a partition moved meanwhile) is not the poller's concern: the next commit covers it.
+                commit(offsets);
+            }
+        }
+    }
+
+    private Map<TopicPartition, Long> positions(final Collection<TopicPartition> partitions)
+    {
+        final Map<TopicPartition, Long> offsets = new TreeMap<>();
+        for (final TopicPartition tp : partitions)
+        {
+            final PartitionState state = assigned.get(tp);
+            if (state != null && state.position >= 0)
+            {
+                offsets.put(tp, state.position);
+            }
+        }
+        return offsets;
+    }
+
+    private CompletableFuture<Void> commit(final Map<TopicPartition, Long> offsets)
+    {
+        if (membership != null)
+        {
+            return requests.groupCommit(membership.groupId(), membership.memberId(), membership.epoch(), offsets);
+        }
+        return requests.commitOffsets(groupId(), offsets);
+    }
+
+    private static void awaitQuietly(final CompletableFuture<Void> future, final long timeoutMs)
+    {
+        try
+        {
+            future.get(timeoutMs, TimeUnit.MILLISECONDS);
+        }
+        catch (final ExecutionException | TimeoutException ex)
+        {
+            // The cluster expires the member after its session timeout instead.
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -319,6 +583,10 @@ public final class Consumer<K, V> implements AutoCloseable
 
     private void handle(final CompletedFetch fetch, final List<ConsumerRecord<K, V>> records)
     {
+        if (fetch == CompletedFetch.WAKEUP)
+        {
+            return;
+        }
         final PartitionState state = assigned.get(fetch.tp);
         if (state == null)
         {
@@ -343,7 +611,7 @@ public final class Consumer<K, V> implements AutoCloseable
             return;
         }
 
-        final UnsafeBuffer buffer = new UnsafeBuffer(fetch.records);
+        final UnsafeBuffer buffer = fetch.records;
         int offset = 0;
         while (offset + RecordBatches.FIRST_RECORD_OFFSET <= buffer.capacity())
         {
@@ -399,12 +667,20 @@ public final class Consumer<K, V> implements AutoCloseable
         }
     }
 
+    /** @param records whole batches, back to back; read-only (possibly shared with other consumers). */
     private record CompletedFetch(
-        TopicPartition tp, long fetchOffset, long epoch, ErrorCode errorCode, String errorMessage, byte[] records)
+        TopicPartition tp, long fetchOffset, long epoch, ErrorCode errorCode, String errorMessage,
+        UnsafeBuffer records)
     {
+        private static final UnsafeBuffer NONE = new UnsafeBuffer(new byte[0]);
+        /** Not a fetch: wakes a waiting poll because the group's assignment changed. */
+        static final CompletedFetch WAKEUP = new CompletedFetch(null, -1, -1, null, null, NONE);
     }
 
-    /** Runs on the conductor thread: copies what it needs out of the response and hands it to the polling thread. */
+    /**
+     * Runs on the conductor thread: hands the response's records to the polling thread, by reference when the
+     * response is a shared copy, else copied out.
+     */
     private final class FetchHandler implements ResponseHandler
     {
         private final TopicPartition tp;
@@ -426,14 +702,31 @@ public final class Consumer<K, V> implements AutoCloseable
             final String message = decoder.errorMessage();
             final byte[] records = new byte[decoder.recordsLength()];
             decoder.getRecords(records, 0, records.length);
-            completed.add(new CompletedFetch(tp, fetchOffset, epoch,
-                code == io.tributary.log.internal.codecs.ErrorCode.NONE ? null : ClusterRequests.errorCode(code),
-                message, records));
+            complete(code, message, new UnsafeBuffer(records));
+        }
+
+        public void onSharedResponse(final DirectBuffer buffer, final int offset, final int length)
+        {
+            final FetchResponseDecoder decoder = new FetchResponseDecoder()
+                .wrapAndApplyHeader(buffer, offset, new MessageHeaderDecoder());
+            final var code = decoder.errorCode();
+            final String message = decoder.errorMessage();
+            final UnsafeBuffer records = new UnsafeBuffer(0, 0);
+            decoder.wrapRecords(records);
+            complete(code, message, records);
         }
 
         public void onFailure(final ErrorCode code, final String message)
         {
-            completed.add(new CompletedFetch(tp, fetchOffset, epoch, code, message, new byte[0]));
+            completed.add(new CompletedFetch(tp, fetchOffset, epoch, code, message, CompletedFetch.NONE));
+        }
+
+        private void complete(
+            final io.tributary.log.internal.codecs.ErrorCode code, final String message, final UnsafeBuffer records)
+        {
+            completed.add(new CompletedFetch(tp, fetchOffset, epoch,
+                code == io.tributary.log.internal.codecs.ErrorCode.NONE ? null : ClusterRequests.errorCode(code),
+                message, records));
         }
     }
 }

@@ -16,6 +16,12 @@ import java.util.Objects;
  *                             whole batch is returned even if larger.
  * @param fetchMaxWait         how long the server may hold a fetch that has nothing yet ({@code fetch.max.wait.ms}).
  * @param requestTimeout       how long to wait for the cluster's answer ({@code request.timeout.ms}).
+ * @param sessionTimeout       with {@link Consumer#subscribe}: how long the group waits for a heartbeat before it
+ *                             removes the member and moves its partitions ({@code session.timeout.ms}); 1 s to 5 min.
+ * @param enableAutoCommit     with {@link Consumer#subscribe}: commit the positions of what {@code poll} returned,
+ *                             every {@code autoCommitInterval} (from within {@code poll}), before giving up a
+ *                             partition, and on close ({@code enable.auto.commit}); at-least-once.
+ * @param autoCommitInterval   how often auto-commit commits ({@code auto.commit.interval.ms}).
  */
 public record ConsumerConfig(
     String cluster,
@@ -23,7 +29,10 @@ public record ConsumerConfig(
     OffsetReset autoOffsetReset,
     int fetchMaxBytes,
     Duration fetchMaxWait,
-    Duration requestTimeout)
+    Duration requestTimeout,
+    Duration sessionTimeout,
+    boolean enableAutoCommit,
+    Duration autoCommitInterval)
 {
     /** Where to start reading a partition that has no valid position. */
     public enum OffsetReset
@@ -45,6 +54,16 @@ public record ConsumerConfig(
         {
             throw new IllegalArgumentException("fetchMaxBytes must be between 1 KiB and 1 MiB: " + fetchMaxBytes);
         }
+        Objects.requireNonNull(sessionTimeout, "sessionTimeout");
+        Objects.requireNonNull(autoCommitInterval, "autoCommitInterval");
+        if (sessionTimeout.toMillis() < 1000 || sessionTimeout.toMillis() > 300_000)
+        {
+            throw new IllegalArgumentException("sessionTimeout must be between 1 s and 5 min: " + sessionTimeout);
+        }
+        if (autoCommitInterval.isNegative() || autoCommitInterval.isZero())
+        {
+            throw new IllegalArgumentException("autoCommitInterval must be positive: " + autoCommitInterval);
+        }
     }
 
     public static Builder builder()
@@ -54,7 +73,7 @@ public record ConsumerConfig(
 
     /**
      * Defaults: single-node cluster, no group, reset to latest, 1 MiB per partition fetch, 500 ms max wait, 30 s
-     * request timeout.
+     * request timeout, 10 s session timeout, auto-commit every 5 s.
      */
     public static final class Builder
     {
@@ -64,6 +83,9 @@ public record ConsumerConfig(
         private int fetchMaxBytes = 1024 * 1024;
         private Duration fetchMaxWait = Duration.ofMillis(500);
         private Duration requestTimeout = Duration.ofSeconds(30);
+        private Duration sessionTimeout = Duration.ofSeconds(10);
+        private boolean enableAutoCommit = true;
+        private Duration autoCommitInterval = Duration.ofSeconds(5);
 
         public Builder cluster(final String cluster)
         {
@@ -101,9 +123,28 @@ public record ConsumerConfig(
             return this;
         }
 
+        public Builder sessionTimeout(final Duration sessionTimeout)
+        {
+            this.sessionTimeout = sessionTimeout;
+            return this;
+        }
+
+        public Builder enableAutoCommit(final boolean enableAutoCommit)
+        {
+            this.enableAutoCommit = enableAutoCommit;
+            return this;
+        }
+
+        public Builder autoCommitInterval(final Duration autoCommitInterval)
+        {
+            this.autoCommitInterval = autoCommitInterval;
+            return this;
+        }
+
         public ConsumerConfig build()
         {
-            return new ConsumerConfig(cluster, groupId, autoOffsetReset, fetchMaxBytes, fetchMaxWait, requestTimeout);
+            return new ConsumerConfig(cluster, groupId, autoOffsetReset, fetchMaxBytes, fetchMaxWait, requestTimeout,
+                sessionTimeout, enableAutoCommit, autoCommitInterval);
         }
     }
 }

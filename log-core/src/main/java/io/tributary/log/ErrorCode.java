@@ -17,6 +17,14 @@ public enum ErrorCode
     INVALID_PARTITIONS(false),
     /** An idempotent producer's batch arrived ahead of an earlier one; the producer sends them again in order. */
     OUT_OF_ORDER_SEQUENCE(true),
+    /** The group has no such member: its session expired or it left. It must rejoin; what it held is lost. */
+    UNKNOWN_MEMBER(false),
+    /** The member no longer holds the partition (it was reassigned): its commit is refused. */
+    FENCED_MEMBER(false),
+    /** The request needs a group with no live member. */
+    GROUP_NOT_EMPTY(false),
+    /** No group of that id has members or committed offsets. */
+    UNKNOWN_GROUP(false),
     /** The cluster could not be reached, or did not answer in time; the request may or may not have been applied. */
     TIMEOUT(true),
     /** The connection to the cluster was lost with the request in flight; it may or may not have been applied. */

@@ -12,8 +12,8 @@ import java.util.Locale;
  * {@code tributary bench ...}: whole-system figures against a running cluster. Measurements only: a bench never
  * judges its numbers.
  */
-@Command(name = "bench", description = "Measure the cluster: produce throughput, end-to-end latency.",
-    subcommands = { BenchProduceCommand.class, BenchE2eCommand.class, BenchFailoverCommand.class })
+@Command(name = "bench", description = "Measure the cluster: produce throughput, end-to-end latency, consumer fan-out, failover.",
+    subcommands = { BenchProduceCommand.class, BenchE2eCommand.class, BenchFanoutCommand.class, BenchFailoverCommand.class })
 final class BenchCommand extends CommandGroup
 {
     /**

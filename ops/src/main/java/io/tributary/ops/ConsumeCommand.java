@@ -3,6 +3,7 @@ package io.tributary.ops;
 import io.tributary.log.Admin;
 import io.tributary.log.Consumer;
 import io.tributary.log.ConsumerConfig;
+import io.tributary.log.ConsumerRebalanceListener;
 import io.tributary.log.ConsumerRecord;
 import io.tributary.log.ConsumerRecords;
 import io.tributary.log.ErrorCode;
@@ -23,6 +24,7 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -35,14 +37,19 @@ import java.util.concurrent.TimeUnit;
  * <p>
  * Where each partition starts: with {@code --group}, at the group's committed offset when it has one; otherwise at
  * the start option ({@code --from-beginning}, {@code --offset}, {@code --from-time}), else at the end. With
- * {@code --group} it commits, every {@value #COMMIT_INTERVAL_MS} ms and before exiting, the offset after the last
- * record it printed of each partition (or where it started, when it printed none there).
+ * {@code --group} it commits, every {@value #COMMIT_INTERVAL_MS} ms, before giving a partition up and before exiting,
+ * the offset after the last record it printed of each partition (or where it started, when it printed none there).
+ * <p>
+ * {@code --group} without {@code --partition} joins the group: several such processes share the topic's partitions,
+ * and partitions move between them as they come and go. With {@code --partition} it reads that partition itself and
+ * commits for the group (refused while the group has live members).
  */
 @Command(name = "consume", description = {
     "Print the records of a topic (all partitions unless --partition).",
     "Stops after --max-records, or once --timeout passes with no new record; without either, runs until interrupted.",
-    "With --group: starts at the group's committed offsets (else as the start option says) and commits what it",
-    "printed, periodically and before it exits." })
+    "With --group: joins the group (processes with the same group share the topic's partitions), starts at the",
+    "group's committed offsets (else as the start option says) and commits what it printed, periodically, before",
+    "giving a partition to another member, and before it exits." })
 final class ConsumeCommand implements Callable<Integer>
 {
     static final long COMMIT_INTERVAL_MS = 5000;
@@ -65,7 +72,9 @@ final class ConsumeCommand implements Callable<Integer>
     @Option(names = "--partition", paramLabel = "P", description = "only this partition (default: all)")
     Integer partition;
 
-    @Option(names = "--group", paramLabel = "G", description = "consumer group: start at and commit its offsets")
+    @Option(names = "--group", paramLabel = "G",
+        description = "consumer group: join it (share the partitions with its other members), start at and commit " +
+            "its offsets")
     String group;
 
     @Option(names = "--max-records", paramLabel = "N", description = "exit after printing N records")
@@ -118,12 +127,19 @@ final class ConsumeCommand implements Callable<Integer>
             .cluster(cluster.cluster())
             .groupId(group)
             .autoOffsetReset(ConsumerConfig.OffsetReset.EARLIEST)
+            .enableAutoCommit(false) // it commits what it printed, which may be less than what poll returned
             .build();
         // Covers closing the clients too: a signal must not end the JVM before their resources are released.
         final Stopper stopper = new Stopper(ctx.handleSignals());
         try (Admin admin = Admin.create(cluster.cluster()); Consumer<String, String> consumer = Consumer.create(config))
         {
             final TopicDescription description = admin.describeTopic(topic);
+            if (group != null && partition == null)
+            {
+                final Map<TopicPartition, Long> next = new TreeMap<>();
+                consumer.subscribe(List.of(topic), new GroupListener(consumer, description, fromTimeMs, next));
+                return consume(consumer, recordFormat, next, stopper);
+            }
             final List<TopicPartition> partitions = partitions(description);
             consumer.assign(partitions);
             final Map<TopicPartition, Long> next = position(consumer, description, partitions, fromTimeMs);
@@ -213,6 +229,54 @@ final class ConsumeCommand implements Callable<Integer>
             all.add(new TopicPartition(topic, p));
         }
         return all;
+    }
+
+    /**
+     * Positions partitions the group gives this process, and commits what was printed of those it takes away.
+     */
+    private final class GroupListener implements ConsumerRebalanceListener
+    {
+        private final Consumer<String, String> consumer;
+        private final TopicDescription description;
+        private final Long fromTimeMs;
+        private final Map<TopicPartition, Long> next;
+
+        GroupListener(
+            final Consumer<String, String> consumer,
+            final TopicDescription description,
+            final Long fromTimeMs,
+            final Map<TopicPartition, Long> next)
+        {
+            this.consumer = consumer;
+            this.description = description;
+            this.fromTimeMs = fromTimeMs;
+            this.next = next;
+        }
+
+        public void onPartitionsRevoked(final Collection<TopicPartition> partitions)
+        {
+            final Map<TopicPartition, Long> printed = new TreeMap<>();
+            for (final TopicPartition tp : partitions)
+            {
+                final Long offset = next.remove(tp);
+                if (offset != null)
+                {
+                    printed.put(tp, offset);
+                }
+            }
+            consumer.commitSync(printed);
+        }
+
+        public void onPartitionsAssigned(final Collection<TopicPartition> partitions)
+        {
+            next.putAll(position(consumer, description, List.copyOf(partitions), fromTimeMs));
+        }
+
+        public void onPartitionsLost(final Collection<TopicPartition> partitions)
+        {
+            // Another member may hold them already: what was printed is not ours to commit any more.
+            partitions.forEach(next::remove);
+        }
     }
 
     /**

@@ -14,7 +14,7 @@ import java.lang.reflect.Constructor;
 import java.nio.charset.StandardCharsets;
 
 /**
- * The {@code tributary} command: runs a node, manages topics, produces, consumes and benchmarks.
+ * The {@code tributary} command: runs a node, manages topics and consumer groups, produces, consumes and benchmarks.
  * <p>
  * Exit codes: {@value #OK} done, {@value #FAILED} a request failed, {@value #USAGE} the command line was wrong. Every
  * error is one line {@code error: <message>} on stderr; {@code --verbose} or {@code TRIBUTARY_DEBUG} adds the stack
@@ -28,6 +28,7 @@ import java.nio.charset.StandardCharsets;
         TopicCommand.class,
         ProduceCommand.class,
         ConsumeCommand.class,
+        GroupCommand.class,
         BenchCommand.class,
         DemoCommand.class
     })

@@ -128,6 +128,69 @@ class CliIT
     }
 
     @Test
+    void consumersOfAGroupShareTheTopicAndItsLagIsShownAndReset() throws Exception
+    {
+        assertOk(run("", "topic", "create", "shared", "--partitions", "4"), "created topic shared with 4 partitions\n");
+        final StringBuilder input = new StringBuilder();
+        for (int i = 0; i < 200; i++)
+        {
+            input.append("k").append(i).append(':').append("line-").append(i).append('\n');
+        }
+        assertOk(run(input.toString(), "produce", "shared", "--key-separator", ":"), "");
+
+        // Two processes of one group split the partitions: together they print every record once.
+        final java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+        try
+        {
+            final var first = pool.submit(() -> run("", "consume", "shared", "--group", "sharers", "--from-beginning",
+                "--timeout", "6s"));
+            final var second = pool.submit(() -> run("", "consume", "shared", "--group", "sharers",
+                "--from-beginning", "--timeout", "6s"));
+            final Result a = first.get(120, TimeUnit.SECONDS);
+            final Result b = second.get(120, TimeUnit.SECONDS);
+            assertEquals(0, a.exitCode, a.err);
+            assertEquals(0, b.exitCode, b.err);
+            final List<String> all = new ArrayList<>(a.out.lines().toList());
+            all.addAll(b.out.lines().toList());
+            assertEquals(IntStream.range(0, 200).mapToObj(i -> "line-" + i).sorted().toList(),
+                all.stream().distinct().sorted().toList());
+        }
+        finally
+        {
+            pool.shutdownNow();
+        }
+
+        assertOk(run("", "produce", "shared", "--partition", "2"), "");
+        assertOk(run("one more\n", "produce", "shared", "--partition", "2"), "");
+        assertTrue(run("", "group", "list").out.lines().anyMatch("sharers 0"::equals));
+        final Result describe = run("", "group", "describe", "sharers");
+        assertEquals(0, describe.exitCode, describe.err);
+        final List<String> lines = describe.out.lines().toList();
+        assertEquals("group sharers members 0", lines.get(0));
+        assertEquals("topic partition committed end lag member", lines.get(1));
+        assertEquals(6, lines.size(), describe.out);
+        for (final String line : lines.subList(2, 6))
+        {
+            final String[] f = line.split(" ");
+            final long lag = Long.parseLong(f[4]);
+            assertEquals(Long.parseLong(f[3]) - Long.parseLong(f[2]), lag, line);
+            assertEquals(f[1].equals("2") ? 1 : 0, lag, line);
+            assertEquals("-", f[5], line);
+        }
+
+        final Result reset = run("", "group", "reset", "sharers", "--topic", "shared", "--to-earliest");
+        assertOk(reset, "shared 0 0\nshared 1 0\nshared 2 0\nshared 3 0\n");
+        assertEquals(0, run("", "group", "reset-offsets", "sharers", "--topic", "shared", "--to-time",
+            "2000-01-01T00:00:00Z").exitCode);
+        assertError(run("", "group", "reset", "sharers", "--topic", "shared", "--to-offset", "100000"), 1,
+            "outside");
+        assertError(run("", "group", "reset", "sharers", "--topic", "shared"), 2, "--to-earliest");
+        assertError(run("", "group", "describe", "nobody"), 1, "no group 'nobody'");
+        final Result again = run("", "consume", "shared", "--group", "sharers", "--timeout", "3s");
+        assertEquals(201, again.out.lines().count(), again.err);
+    }
+
+    @Test
     void consumeStartOptionsAndFormat()
     {
         assertOk(run("", "topic", "create", "starts", "--partitions", "1"), "created topic starts with 1 partition\n");

@@ -1,5 +1,13 @@
 package io.tributary.log.internal.client;
 
+import io.tributary.log.GroupDescription;
+import io.tributary.log.GroupListing;
+import io.tributary.log.internal.codecs.DescribeGroupRequestEncoder;
+import io.tributary.log.internal.codecs.DescribeGroupResponseDecoder;
+import io.tributary.log.internal.codecs.GroupCommitRequestEncoder;
+import io.tributary.log.internal.codecs.ListGroupsRequestEncoder;
+import io.tributary.log.internal.codecs.ListGroupsResponseDecoder;
+import io.tributary.log.internal.codecs.ResetOffsetsRequestEncoder;
 import io.tributary.log.ErrorCode;
 import io.tributary.log.NodeStatus;
 import io.tributary.log.PartitionInfo;
@@ -146,6 +154,111 @@ public final class ClusterRequests
     }
 
     /**
+     * A group member's commit: refused with FENCED_MEMBER for a partition it does not hold, UNKNOWN_MEMBER once it
+     * is no longer in the group.
+     */
+    public CompletableFuture<Void> groupCommit(
+        final String groupId, final String memberId, final int memberEpoch, final Map<TopicPartition, Long> offsets)
+    {
+        final long correlationId = runtime.nextCorrelationId();
+        final ExpandableArrayBuffer buffer = new ExpandableArrayBuffer(256);
+        final GroupCommitRequestEncoder encoder = new GroupCommitRequestEncoder()
+            .wrapAndApplyHeader(buffer, 0, new MessageHeaderEncoder())
+            .correlationId(correlationId)
+            .memberEpoch(memberEpoch);
+        final GroupCommitRequestEncoder.OffsetsEncoder out = encoder.offsetsCount(offsets.size());
+        for (final Map.Entry<TopicPartition, Long> e : offsets.entrySet())
+        {
+            out.next().partition(e.getKey().partition()).offset(e.getValue()).topic(e.getKey().topic());
+        }
+        encoder.groupId(groupId).memberId(memberId);
+        return sendAdmin(correlationId, buffer, MessageHeaderEncoder.ENCODED_LENGTH + encoder.encodedLength(), true);
+    }
+
+    /**
+     * @return groups with live members or committed offsets, by id.
+     */
+    public CompletableFuture<List<GroupListing>> listGroups()
+    {
+        final long correlationId = runtime.nextCorrelationId();
+        final ExpandableArrayBuffer buffer = new ExpandableArrayBuffer(64);
+        final ListGroupsRequestEncoder encoder = new ListGroupsRequestEncoder()
+            .wrapAndApplyHeader(buffer, 0, new MessageHeaderEncoder())
+            .correlationId(correlationId);
+        return send(correlationId, buffer, MessageHeaderEncoder.ENCODED_LENGTH + encoder.encodedLength(), true,
+            (message) ->
+            {
+                final ListGroupsResponseDecoder decoder = new ListGroupsResponseDecoder();
+                decoder.wrapAndApplyHeader(message, 0, new MessageHeaderDecoder());
+                final var errorCode = decoder.errorCode();
+                final List<GroupListing> result = new ArrayList<>();
+                for (final ListGroupsResponseDecoder.GroupsDecoder g : decoder.groups())
+                {
+                    final int members = g.memberCount();
+                    result.add(new GroupListing(g.groupId(), members));
+                }
+                throwIfError(errorCode, "list groups failed");
+                return result;
+            });
+    }
+
+    public CompletableFuture<GroupDescription> describeGroup(final String groupId)
+    {
+        final long correlationId = runtime.nextCorrelationId();
+        final ExpandableArrayBuffer buffer = new ExpandableArrayBuffer(128);
+        final DescribeGroupRequestEncoder encoder = new DescribeGroupRequestEncoder()
+            .wrapAndApplyHeader(buffer, 0, new MessageHeaderEncoder())
+            .correlationId(correlationId)
+            .groupId(groupId);
+        return send(correlationId, buffer, MessageHeaderEncoder.ENCODED_LENGTH + encoder.encodedLength(), true,
+            (message) ->
+            {
+                final DescribeGroupResponseDecoder decoder = new DescribeGroupResponseDecoder();
+                decoder.wrapAndApplyHeader(message, 0, new MessageHeaderDecoder());
+                final var errorCode = decoder.errorCode();
+                final List<String> members = new ArrayList<>();
+                for (final DescribeGroupResponseDecoder.MembersDecoder m : decoder.members())
+                {
+                    m.memberEpoch();
+                    members.add(m.memberId());
+                }
+                final List<GroupDescription.PartitionLag> partitions = new ArrayList<>();
+                for (final DescribeGroupResponseDecoder.PartitionsDecoder p : decoder.partitions())
+                {
+                    final int partition = p.partition();
+                    final long committed = p.committed();
+                    p.startOffset();
+                    final long end = p.endOffset();
+                    final String topic = p.topic();
+                    final String member = p.memberId();
+                    partitions.add(new GroupDescription.PartitionLag(topic, partition, committed, end,
+                        committed < 0 ? -1 : Math.max(0, end - committed), member.isEmpty() ? null : member));
+                }
+                throwIfError(errorCode, decoder.errorMessage());
+                return new GroupDescription(groupId, List.copyOf(members), List.copyOf(partitions));
+            });
+    }
+
+    /**
+     * Set a group's committed offsets; refused with GROUP_NOT_EMPTY while it has live members.
+     */
+    public CompletableFuture<Void> resetOffsets(final String groupId, final Map<TopicPartition, Long> offsets)
+    {
+        final long correlationId = runtime.nextCorrelationId();
+        final ExpandableArrayBuffer buffer = new ExpandableArrayBuffer(256);
+        final ResetOffsetsRequestEncoder encoder = new ResetOffsetsRequestEncoder()
+            .wrapAndApplyHeader(buffer, 0, new MessageHeaderEncoder())
+            .correlationId(correlationId);
+        final ResetOffsetsRequestEncoder.OffsetsEncoder out = encoder.offsetsCount(offsets.size());
+        for (final Map.Entry<TopicPartition, Long> e : offsets.entrySet())
+        {
+            out.next().partition(e.getKey().partition()).offset(e.getValue()).topic(e.getKey().topic());
+        }
+        encoder.groupId(groupId);
+        return sendAdmin(correlationId, buffer, MessageHeaderEncoder.ENCODED_LENGTH + encoder.encodedLength(), true);
+    }
+
+    /**
      * @param partitions partitions to ask for; empty for all the group has committed.
      * @return committed offsets; partitions without one are absent.
      */
@@ -288,6 +401,10 @@ public final class ClusterRequests
             case INVALID_CONFIG -> ErrorCode.INVALID_CONFIG;
             case INVALID_PARTITIONS -> ErrorCode.INVALID_PARTITIONS;
             case OUT_OF_ORDER_SEQUENCE -> ErrorCode.OUT_OF_ORDER_SEQUENCE;
+            case UNKNOWN_MEMBER -> ErrorCode.UNKNOWN_MEMBER;
+            case FENCED_MEMBER -> ErrorCode.FENCED_MEMBER;
+            case GROUP_NOT_EMPTY -> ErrorCode.GROUP_NOT_EMPTY;
+            case UNKNOWN_GROUP -> ErrorCode.UNKNOWN_GROUP;
             default -> ErrorCode.UNKNOWN_ERROR;
         };
     }

@@ -17,11 +17,13 @@ import org.agrona.CloseHelper;
 import org.agrona.DirectBuffer;
 import org.agrona.ExpandableArrayBuffer;
 import org.agrona.collections.Long2ObjectHashMap;
+import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.ManyToOneConcurrentLinkedQueue;
 
 import java.nio.ByteOrder;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -31,6 +33,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>
  * Reads go to one node at a time (any node serves committed data); a node that does not connect or answer in time
  * is skipped for the next request.
+ * <p>
+ * Fetches of the same partition from the same offset share one request: consumers in a JVM that read the same
+ * tail (a fan-out) cost the fetch server one request and one response, whatever their number.
  * <p>
  * Threading: {@code fetch}, {@code listOffsets} and {@code nodeStatus} from any thread; the rest on the runtime's
  * conductor thread.
@@ -50,6 +55,7 @@ public final class FetchClient
     private final ManyToOneConcurrentLinkedQueue<Request> submitted = new ManyToOneConcurrentLinkedQueue<>();
     private final ArrayDeque<Request> waiting = new ArrayDeque<>();
     private final Long2ObjectHashMap<Request> inflight = new Long2ObjectHashMap<>();
+    private final HashMap<FetchKey, Request> pendingFetches = new HashMap<>();
     private final MessageHeaderEncoder headerEncoder = new MessageHeaderEncoder();
     private final FetchRequestEncoder fetchEncoder = new FetchRequestEncoder();
     private final ListOffsetsRequestEncoder listOffsetsEncoder = new ListOffsetsRequestEncoder();
@@ -138,9 +144,21 @@ public final class FetchClient
         Request request;
         while ((request = submitted.poll()) != null)
         {
+            work++;
+            if (request.type == RequestType.FETCH)
+            {
+                final FetchKey key = new FetchKey(request.topic, request.partition, request.offset, request.maxBytes);
+                final Request same = pendingFetches.get(key);
+                if (same != null)
+                {
+                    same.followers.add(request.handler);
+                    continue;
+                }
+                request.key = key;
+                pendingFetches.put(key, request);
+            }
             request.deadlineNs = nowNs + request.timeoutNs;
             waiting.add(request);
-            work++;
         }
 
         work += responses.poll(assembler, 64);
@@ -166,12 +184,12 @@ public final class FetchClient
     {
         for (final Request request : waiting)
         {
-            request.handler.onFailure(ErrorCode.CLOSED, "client closed");
+            request.fail(ErrorCode.CLOSED, "client closed");
         }
         waiting.clear();
         for (final Request request : new ArrayList<>(inflight.values()))
         {
-            request.handler.onFailure(ErrorCode.CLOSED, "client closed");
+            request.fail(ErrorCode.CLOSED, "client closed");
         }
         inflight.clear();
         for (final Publication publication : publications)
@@ -281,7 +299,7 @@ public final class FetchClient
         final Request request = inflight.remove(correlationId);
         if (request != null)
         {
-            request.handler.onResponse(buffer, offset, length);
+            request.respond(buffer, offset, length);
         }
     }
 
@@ -296,7 +314,7 @@ public final class FetchClient
             {
                 final String node = request.node >= 0 ? "node " + members.members().get(request.node).id() :
                     "any node of " + members;
-                request.handler.onFailure(ErrorCode.TIMEOUT, "could not reach the fetch server of " + node);
+                request.fail(ErrorCode.TIMEOUT, "could not reach the fetch server of " + node);
                 expired++;
             }
             else
@@ -317,7 +335,7 @@ public final class FetchClient
                 {
                     preferredNode = (preferredNode + 1) % publications.length;
                 }
-                request.handler.onFailure(ErrorCode.TIMEOUT, "no answer from the fetch server of node " +
+                request.fail(ErrorCode.TIMEOUT, "no answer from the fetch server of node " +
                     members.members().get(request.sentToNode).id());
                 expired++;
             }
@@ -330,8 +348,14 @@ public final class FetchClient
         FETCH, LIST_OFFSETS, NODE_STATUS
     }
 
+    private record FetchKey(String topic, int partition, long offset, int maxBytes)
+    {
+    }
+
     private final class Request
     {
+        final List<ResponseHandler> followers = new ArrayList<>(0);
+        FetchKey key;
         final RequestType type;
         final int node;
         final String topic;
@@ -361,6 +385,43 @@ public final class FetchClient
             this.handler = handler;
             this.timeoutNs = timeoutNs;
             this.correlationId = requestIds.incrementAndGet();
+        }
+
+        void respond(final DirectBuffer buffer, final int offset, final int length)
+        {
+            done();
+            if (type != RequestType.FETCH)
+            {
+                handler.onResponse(buffer, offset, length);
+                return;
+            }
+            // One copy, whatever the number of consumers it answers.
+            final byte[] bytes = new byte[length];
+            buffer.getBytes(offset, bytes);
+            final UnsafeBuffer copy = new UnsafeBuffer(bytes);
+            handler.onSharedResponse(copy, 0, length);
+            for (int i = 0; i < followers.size(); i++)
+            {
+                followers.get(i).onSharedResponse(copy, 0, length);
+            }
+        }
+
+        void fail(final ErrorCode code, final String message)
+        {
+            done();
+            handler.onFailure(code, message);
+            for (int i = 0; i < followers.size(); i++)
+            {
+                followers.get(i).onFailure(code, message);
+            }
+        }
+
+        private void done()
+        {
+            if (key != null)
+            {
+                pendingFetches.remove(key, this);
+            }
         }
     }
 

@@ -16,6 +16,16 @@ public interface ResponseHandler
     void onResponse(DirectBuffer buffer, int offset, int length);
 
     /**
+     * A response copied once out of Aeron's buffer and shared by every request it answers (fetches of the same
+     * partition and offset): the buffer stays valid after the call and must not be modified. By default the same
+     * as {@link #onResponse}; a handler that keeps the bytes overrides it to keep a reference instead of a copy.
+     */
+    default void onSharedResponse(final DirectBuffer buffer, final int offset, final int length)
+    {
+        onResponse(buffer, offset, length);
+    }
+
+    /**
      * The request got no response: timed out, connection lost, or client closed.
      *
      * @param code    why.

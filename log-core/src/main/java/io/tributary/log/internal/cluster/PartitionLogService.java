@@ -62,6 +62,7 @@ public final class PartitionLogService implements ClusteredService
     private final Path logDir;
     private final PartitionRegistry registry;
     private final TopicStore store;
+    private final GroupCoordinator groups;
 
     private final MessageHeaderDecoder headerDecoder = new MessageHeaderDecoder();
     private final MessageHeaderEncoder headerEncoder = new MessageHeaderEncoder();
@@ -97,12 +98,33 @@ public final class PartitionLogService implements ClusteredService
         this.registry = registry;
         this.store = new TopicStore(logDir, registry);
         this.producerStates = store.producerStates();
+        this.groups = new GroupCoordinator(store, this::offer, new GroupCoordinator.Timers()
+        {
+            public void schedule(final long correlationId, final long deadline)
+            {
+                // Back pressure from the consensus module is brief; a timer must not be lost.
+                cluster.idleStrategy().reset();
+                while (!cluster.scheduleTimer(correlationId, deadline))
+                {
+                    cluster.idleStrategy().idle();
+                }
+            }
+
+            public void cancel(final long correlationId)
+            {
+                cluster.idleStrategy().reset();
+                while (!cluster.cancelTimer(correlationId))
+                {
+                    cluster.idleStrategy().idle();
+                }
+            }
+        });
     }
 
     public void onStart(final Cluster cluster, final Image snapshotImage)
     {
         this.cluster = cluster;
-        store.load(snapshotImage, cluster.idleStrategy());
+        store.load(snapshotImage, cluster.idleStrategy(), groups);
         registry.role(cluster.role().ordinal());
         registry.appliedLogPosition(cluster.logPosition());
         registry.lastSnapshotPosition(snapshotImage != null ? cluster.logPosition() : -1);
@@ -154,11 +176,15 @@ public final class PartitionLogService implements ClusteredService
 
     public void onTimerEvent(final long correlationId, final long timestamp)
     {
+        if (GroupCoordinator.isGroupTimer(correlationId))
+        {
+            groups.onTimer(correlationId, timestamp);
+        }
     }
 
     public void onTakeSnapshot(final ExclusivePublication snapshotPublication)
     {
-        store.writeSnapshot(snapshotPublication, cluster.idleStrategy());
+        store.writeSnapshot(snapshotPublication, cluster.idleStrategy(), groups);
         registry.lastSnapshotPosition(cluster.logPosition());
     }
 
@@ -203,7 +229,14 @@ public final class PartitionLogService implements ClusteredService
             case OffsetCommitRequestDecoder.TEMPLATE_ID -> onOffsetCommit(session, buffer, offset);
             case OffsetFetchRequestDecoder.TEMPLATE_ID -> onOffsetFetch(session, buffer, offset);
             case InitProducerIdRequestDecoder.TEMPLATE_ID -> onInitProducerId(session, timestamp, buffer, offset);
-            default -> throw new IllegalArgumentException("unknown request template id " + templateId);
+            default ->
+            {
+                if (!GroupCoordinator.isGroupTemplate(templateId))
+                {
+                    throw new IllegalArgumentException("unknown request template id " + templateId);
+                }
+                groups.onRequest(session, timestamp, buffer, offset, length);
+            }
         }
     }
 
@@ -430,6 +463,7 @@ public final class PartitionLogService implements ClusteredService
         {
             throw new PartitionLogFailure("creating topic " + name + " failed", ex);
         }
+        groups.onTopicsChanged();
         sendAdminResponse(session, correlationId, ErrorCode.NONE, "");
     }
 
@@ -444,6 +478,7 @@ public final class PartitionLogService implements ClusteredService
             return;
         }
         store.deleteTopic(name);
+        groups.onTopicsChanged();
         sendAdminResponse(session, correlationId, ErrorCode.NONE, "");
     }
 
@@ -521,6 +556,12 @@ public final class PartitionLogService implements ClusteredService
         if (groupId.isEmpty())
         {
             sendAdminResponse(session, correlationId, ErrorCode.INVALID_REQUEST, "a commit needs a group id");
+            return;
+        }
+        if (groups.hasMembers(groupId))
+        {
+            sendAdminResponse(session, correlationId, ErrorCode.GROUP_NOT_EMPTY, "group '" + groupId +
+                "' has live members: only they commit its offsets (subscribe to join it)");
             return;
         }
         for (final Map.Entry<TopicPartition, Long> e : offsets.entrySet())
@@ -609,13 +650,18 @@ public final class PartitionLogService implements ClusteredService
      */
     private void offer(final ClientSession session, final int length)
     {
+        offer(session, responseBuffer, length);
+    }
+
+    private void offer(final ClientSession session, final DirectBuffer response, final int length)
+    {
         if (session == null)
         {
             return;
         }
         for (int attempt = 0; attempt < EGRESS_OFFER_ATTEMPTS; attempt++)
         {
-            final long result = session.offer(responseBuffer, 0, length);
+            final long result = session.offer(response, 0, length);
             if (result > 0 || result == ClientSession.MOCKED_OFFER)
             {
                 return;

@@ -57,6 +57,17 @@ final class TopicStore
     private static final System.Logger LOG = System.getLogger(TopicStore.class.getName());
     private static final int SNAPSHOT_FORMAT_VERSION = 2;
 
+    /** More state written into the snapshot before its {@code SnapshotEnd}, and read back from it. */
+    interface SnapshotSection
+    {
+        void writeSnapshot(ExclusivePublication publication, IdleStrategy idle);
+
+        /**
+         * @return true when the fragment (a whole message, header included) was this section's.
+         */
+        boolean onSnapshotFragment(int templateId, DirectBuffer buffer, int offset);
+    }
+
     /** A topic: identity, config, and one log per partition. */
     static final class Topic
     {
@@ -170,6 +181,11 @@ final class TopicStore
         groupOffsets.computeIfAbsent(groupId, g -> new TreeMap<>()).putAll(offsets);
     }
 
+    Set<String> groupIds()
+    {
+        return groupOffsets.keySet();
+    }
+
     Map<TopicPartition, Long> committedOffsets(final String groupId)
     {
         final TreeMap<TopicPartition, Long> offsets = groupOffsets.get(groupId);
@@ -189,7 +205,7 @@ final class TopicStore
         registry.clear();
     }
 
-    void writeSnapshot(final ExclusivePublication publication, final IdleStrategy idle)
+    void writeSnapshot(final ExclusivePublication publication, final IdleStrategy idle, final SnapshotSection section)
     {
         final SnapshotBeginEncoder begin = new SnapshotBeginEncoder();
         begin.wrapAndApplyHeader(snapshotBuffer, 0, headerEncoder)
@@ -245,6 +261,7 @@ final class TopicStore
         }
 
         producerStates.writeSnapshot(snapshotBuffer, length -> offer(publication, length, idle));
+        section.writeSnapshot(publication, idle);
 
         final SnapshotEndEncoder end = new SnapshotEndEncoder();
         end.wrapAndApplyHeader(snapshotBuffer, 0, headerEncoder).topicCount(topics.size());
@@ -256,14 +273,15 @@ final class TopicStore
      *
      * @param snapshotImage the snapshot, or null when the node starts from the beginning of the cluster log.
      * @param idle          to wait on while the snapshot arrives.
+     * @param section       told the snapshot messages that are not the store's own.
      */
-    void load(final Image snapshotImage, final IdleStrategy idle)
+    void load(final Image snapshotImage, final IdleStrategy idle, final SnapshotSection section)
     {
         final Map<TopicPartition, long[]> expectedEnds = new HashMap<>();
         final List<LoadedTopic> loadedTopics = new ArrayList<>();
         if (snapshotImage != null)
         {
-            final SnapshotLoader loader = new SnapshotLoader(loadedTopics, expectedEnds);
+            final SnapshotLoader loader = new SnapshotLoader(loadedTopics, expectedEnds, section);
             final FragmentAssembler assembler = new FragmentAssembler(loader);
             while (!loader.done)
             {
@@ -325,12 +343,16 @@ final class TopicStore
         private final ProducerStateSnapshotDecoder producerDecoder = new ProducerStateSnapshotDecoder();
         private final List<LoadedTopic> loadedTopics;
         private final Map<TopicPartition, long[]> expectedEnds;
+        private final SnapshotSection section;
         boolean done;
 
-        SnapshotLoader(final List<LoadedTopic> loadedTopics, final Map<TopicPartition, long[]> expectedEnds)
+        SnapshotLoader(
+            final List<LoadedTopic> loadedTopics, final Map<TopicPartition, long[]> expectedEnds,
+            final SnapshotSection section)
         {
             this.loadedTopics = loadedTopics;
             this.expectedEnds = expectedEnds;
+            this.section = section;
         }
 
         public void onFragment(final DirectBuffer buffer, final int offset, final int length, final Header header)
@@ -392,7 +414,13 @@ final class TopicStore
                     endDecoder.wrapAndApplyHeader(buffer, offset, headerDecoder);
                     done = true;
                 }
-                default -> throw new IllegalStateException("unknown snapshot template " + headerDecoder.templateId());
+                default ->
+                {
+                    if (!section.onSnapshotFragment(headerDecoder.templateId(), buffer, offset))
+                    {
+                        throw new IllegalStateException("unknown snapshot template " + headerDecoder.templateId());
+                    }
+                }
             }
         }
     }
@@ -436,10 +464,16 @@ final class TopicStore
 
     private void offer(final ExclusivePublication publication, final int length, final IdleStrategy idle)
     {
+        offer(publication, snapshotBuffer, length, idle);
+    }
+
+    static void offer(
+        final ExclusivePublication publication, final DirectBuffer buffer, final int length, final IdleStrategy idle)
+    {
         idle.reset();
         while (true)
         {
-            final long result = publication.offer(snapshotBuffer, 0, length);
+            final long result = publication.offer(buffer, 0, length);
             if (result > 0)
             {
                 return;
