@@ -51,6 +51,17 @@ public final class Admin implements AutoCloseable
         requests.await(requests.createTopic(topic.name(), topic.partitions(), topic.configs()));
     }
 
+    /**
+     * Change configs of a running topic, e.g. {@code retention.ms} or {@code cleanup.policy}; the others keep their
+     * values. Retention applies from the cluster's next check, segment settings from the next roll.
+     *
+     * @throws TributaryException with UNKNOWN_TOPIC, or INVALID_CONFIG naming the bad key or value.
+     */
+    public void alterTopicConfigs(final String name, final Map<String, String> configs)
+    {
+        requests.await(requests.alterTopicConfigs(name, configs));
+    }
+
     public void deleteTopic(final String name)
     {
         requests.await(requests.deleteTopic(name));

@@ -17,10 +17,11 @@ import java.util.concurrent.Callable;
 /**
  * {@code tributary topic ...}: create, list, describe and delete topics.
  */
-@Command(name = "topic", description = "Create, list, describe and delete topics.", subcommands = {
+@Command(name = "topic", description = "Create, list, describe, alter and delete topics.", subcommands = {
     TopicCommand.Create.class,
     TopicCommand.ListTopics.class,
     TopicCommand.Describe.class,
+    TopicCommand.Alter.class,
     TopicCommand.Delete.class
 })
 final class TopicCommand extends CommandGroup
@@ -57,6 +58,40 @@ final class TopicCommand extends CommandGroup
             }
             ctx.out().println("created topic " + name + " with " + partitions + " partition" +
                 (partitions == 1 ? "" : "s"));
+            return TributaryCli.OK;
+        }
+    }
+
+    @Command(name = "alter", description = {
+        "Change configs of a running topic; the others keep their values.",
+        "Retention applies from the cluster's next check, segment settings from the next roll." })
+    static final class Alter implements Callable<Integer>
+    {
+        private final CliContext ctx;
+
+        @Mixin
+        ClusterOption cluster;
+
+        @Parameters(index = "0", paramLabel = "NAME")
+        String name;
+
+        @Option(names = "--config", paramLabel = "KEY=VALUE", required = true,
+            description = "a topic config by Kafka's name; repeat for more; unknown keys are refused")
+        Map<String, String> configs = new LinkedHashMap<>();
+
+        Alter(final CliContext ctx)
+        {
+            this.ctx = ctx;
+        }
+
+        public Integer call()
+        {
+            try (Admin admin = Admin.create(cluster.cluster()))
+            {
+                admin.alterTopicConfigs(name, configs);
+            }
+            ctx.out().println("altered topic " + name + ": " + configs.entrySet().stream()
+                .map(e -> e.getKey() + "=" + e.getValue()).collect(java.util.stream.Collectors.joining(" ")));
             return TributaryCli.OK;
         }
     }

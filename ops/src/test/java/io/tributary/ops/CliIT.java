@@ -65,6 +65,13 @@ class CliIT
         assertTrue(lines.contains("config retention.ms=60000"), describe.out);
         assertTrue(lines.subList(5, lines.size()).stream().allMatch(l -> l.matches("config [a-z.]+=.*")), describe.out);
 
+        assertOk(run("", "topic", "alter", "lifecycle", "--config", "retention.ms=86400000", "--config",
+            "cleanup.policy=compact,delete"), "altered topic lifecycle: retention.ms=86400000 cleanup.policy=compact,delete\n");
+        final String altered = run("", "topic", "describe", "lifecycle").out;
+        assertTrue(altered.contains("config retention.ms=86400000\n"), altered);
+        assertTrue(altered.contains("config cleanup.policy=compact,delete\n"), altered);
+        assertError(run("", "topic", "alter", "lifecycle", "--config", "retention.mss=1"), 1, "retention.mss");
+
         assertOk(run("", "topic", "delete", "lifecycle"), "deleted topic lifecycle\n");
         assertFalse(run("", "topic", "list").out.lines().anyMatch("lifecycle"::equals));
         assertError(run("", "topic", "describe", "lifecycle"), 1, "lifecycle");
@@ -227,7 +234,7 @@ class CliIT
         assertError(run("", "consume", "twice", "--timeout", "5x"), 2, "'5x'");
         assertError(run("", "consume", "twice", "--timeout", "10"), 2, "'10' has no unit");
         assertError(run("", "topic", "create", "nopartitions"), 2, "--partitions");
-        assertError(run("", "topic"), 2, "expected one of create, list, describe, delete");
+        assertError(run("", "topic"), 2, "expected one of create, list, describe, alter, delete");
         assertError(run("", "topic", "list", "--cluster", "0=nowhere"), 2, "0=nowhere");
     }
 

@@ -15,6 +15,7 @@ import io.tributary.log.TopicDescription;
 import io.tributary.log.TopicPartition;
 import io.tributary.log.TributaryException;
 import io.tributary.log.internal.codecs.AdminResponseDecoder;
+import io.tributary.log.internal.codecs.AlterTopicConfigsRequestEncoder;
 import io.tributary.log.internal.codecs.CreateTopicRequestEncoder;
 import io.tributary.log.internal.codecs.DeleteTopicRequestEncoder;
 import io.tributary.log.internal.codecs.ListOffsetsResponseDecoder;
@@ -77,6 +78,23 @@ public final class ClusterRequests
         }
         encoder.topic(name);
         return sendAdmin(correlationId, buffer, MessageHeaderEncoder.ENCODED_LENGTH + encoder.encodedLength(), false);
+    }
+
+    public CompletableFuture<Void> alterTopicConfigs(final String name, final Map<String, String> configs)
+    {
+        final long correlationId = runtime.nextCorrelationId();
+        final ExpandableArrayBuffer buffer = new ExpandableArrayBuffer(256);
+        final AlterTopicConfigsRequestEncoder encoder = new AlterTopicConfigsRequestEncoder()
+            .wrapAndApplyHeader(buffer, 0, new MessageHeaderEncoder())
+            .correlationId(correlationId);
+        final AlterTopicConfigsRequestEncoder.ConfigsEncoder configsOut = encoder.configsCount(configs.size());
+        for (final Map.Entry<String, String> e : new TreeMap<>(configs).entrySet())
+        {
+            configsOut.next().key(e.getKey()).value(e.getValue());
+        }
+        encoder.topic(name);
+        // Setting the same values twice changes nothing: safe to send again when the outcome is unknown.
+        return sendAdmin(correlationId, buffer, MessageHeaderEncoder.ENCODED_LENGTH + encoder.encodedLength(), true);
     }
 
     public CompletableFuture<Void> deleteTopic(final String name)

@@ -9,6 +9,7 @@ import io.aeron.cluster.service.ClusteredService;
 import io.aeron.logbuffer.Header;
 import io.tributary.log.TopicPartition;
 import io.tributary.log.internal.codecs.AdminResponseEncoder;
+import io.tributary.log.internal.codecs.AlterTopicConfigsRequestDecoder;
 import io.tributary.log.internal.codecs.BooleanType;
 import io.tributary.log.internal.codecs.CreateTopicRequestDecoder;
 import io.tributary.log.internal.codecs.DeleteTopicRequestDecoder;
@@ -57,8 +58,17 @@ public final class PartitionLogService implements ClusteredService
     private static final Pattern TOPIC_NAME = Pattern.compile("[a-zA-Z0-9._-]{1,249}");
     static final int MAX_PARTITIONS = 10_000;
     private static final int EGRESS_OFFER_ATTEMPTS = 3;
+    /** Retention's timer; bit 61 marks the service's own timers, apart from the group coordinator's (bit 62). */
+    static final long RETENTION_TIMER_ID = (1L << 61) | 1;
 
     private final int nodeId;
+    private final long retentionCheckIntervalMs;
+    /**
+     * Timers cannot be scheduled from onStart, so the retention timer starts with the first topic, as a log entry
+     * every node applies. Timers are in the consensus module's snapshot; after a restart this is false until the
+     * next create or the timer's next firing, and scheduling again only replaces the timer.
+     */
+    private boolean retentionTimerScheduled;
     private final Path logDir;
     private final PartitionRegistry registry;
     private final TopicStore store;
@@ -82,6 +92,7 @@ public final class PartitionLogService implements ClusteredService
     private final ProducerStates producerStates;
     private final Map<ProducerStates.ProducerPartition, Integer> pendingSequences = new HashMap<>();
     private final InitProducerIdRequestDecoder initProducerIdDecoder = new InitProducerIdRequestDecoder();
+    private final AlterTopicConfigsRequestDecoder alterDecoder = new AlterTopicConfigsRequestDecoder();
     private final InitProducerIdResponseEncoder initProducerIdEncoder = new InitProducerIdResponseEncoder();
     private Cluster cluster;
     private long malformedRequests;
@@ -90,10 +101,13 @@ public final class PartitionLogService implements ClusteredService
      * @param nodeId   this node's id, for logs.
      * @param logDir   directory holding one sub-directory per partition.
      * @param registry where the partition logs are published to the fetch server.
+     * @param retentionCheckIntervalMs how often retention is applied, in cluster time.
      */
-    public PartitionLogService(final int nodeId, final Path logDir, final PartitionRegistry registry)
+    public PartitionLogService(
+        final int nodeId, final Path logDir, final PartitionRegistry registry, final long retentionCheckIntervalMs)
     {
         this.nodeId = nodeId;
+        this.retentionCheckIntervalMs = retentionCheckIntervalMs;
         this.logDir = logDir;
         this.registry = registry;
         this.store = new TopicStore(logDir, registry);
@@ -102,12 +116,7 @@ public final class PartitionLogService implements ClusteredService
         {
             public void schedule(final long correlationId, final long deadline)
             {
-                // Back pressure from the consensus module is brief; a timer must not be lost.
-                cluster.idleStrategy().reset();
-                while (!cluster.scheduleTimer(correlationId, deadline))
-                {
-                    cluster.idleStrategy().idle();
-                }
+                scheduleTimer(correlationId, deadline);
             }
 
             public void cancel(final long correlationId)
@@ -180,6 +189,45 @@ public final class PartitionLogService implements ClusteredService
         {
             groups.onTimer(correlationId, timestamp);
         }
+        else if (correlationId == RETENTION_TIMER_ID)
+        {
+            retentionTimerScheduled = true;
+            applyRetention(timestamp);
+            scheduleTimer(RETENTION_TIMER_ID, timestamp + retentionCheckIntervalMs);
+        }
+    }
+
+    /**
+     * Retention and segment rolling for every topic, at the cluster time of the timer's log entry.
+     */
+    private void applyRetention(final long timestamp)
+    {
+        for (final TopicStore.Topic topic : store.topics())
+        {
+            for (int p = 0; p < topic.partitionCount(); p++)
+            {
+                try
+                {
+                    RetentionPolicy.apply(topic.config(), topic.log(p), timestamp);
+                }
+                catch (final RuntimeException ex)
+                {
+                    throw new PartitionLogFailure("retention of " + topic.name() + "-" + p + " failed", ex);
+                }
+            }
+        }
+    }
+
+    /**
+     * Back pressure from the consensus module is brief; a timer must not be lost.
+     */
+    private void scheduleTimer(final long correlationId, final long deadline)
+    {
+        cluster.idleStrategy().reset();
+        while (!cluster.scheduleTimer(correlationId, deadline))
+        {
+            cluster.idleStrategy().idle();
+        }
     }
 
     public void onTakeSnapshot(final ExclusivePublication snapshotPublication)
@@ -223,12 +271,13 @@ public final class PartitionLogService implements ClusteredService
         switch (templateId)
         {
             case ProduceRequestDecoder.TEMPLATE_ID -> onProduce(session, timestamp, buffer, offset, length);
-            case CreateTopicRequestDecoder.TEMPLATE_ID -> onCreateTopic(session, buffer, offset);
+            case CreateTopicRequestDecoder.TEMPLATE_ID -> onCreateTopic(session, timestamp, buffer, offset);
             case DeleteTopicRequestDecoder.TEMPLATE_ID -> onDeleteTopic(session, buffer, offset);
             case MetadataRequestDecoder.TEMPLATE_ID -> onMetadata(session, buffer, offset);
             case OffsetCommitRequestDecoder.TEMPLATE_ID -> onOffsetCommit(session, buffer, offset);
             case OffsetFetchRequestDecoder.TEMPLATE_ID -> onOffsetFetch(session, buffer, offset);
             case InitProducerIdRequestDecoder.TEMPLATE_ID -> onInitProducerId(session, timestamp, buffer, offset);
+            case AlterTopicConfigsRequestDecoder.TEMPLATE_ID -> onAlterTopicConfigs(session, buffer, offset);
             default ->
             {
                 if (!GroupCoordinator.isGroupTemplate(templateId))
@@ -413,7 +462,8 @@ public final class PartitionLogService implements ClusteredService
         offer(session, MessageHeaderEncoder.ENCODED_LENGTH + initProducerIdEncoder.encodedLength());
     }
 
-    private void onCreateTopic(final ClientSession session, final DirectBuffer buffer, final int offset)
+    private void onCreateTopic(
+        final ClientSession session, final long timestamp, final DirectBuffer buffer, final int offset)
     {
         createTopicDecoder.wrapAndApplyHeader(buffer, offset, headerDecoder);
         final long correlationId = createTopicDecoder.correlationId();
@@ -463,7 +513,43 @@ public final class PartitionLogService implements ClusteredService
         {
             throw new PartitionLogFailure("creating topic " + name + " failed", ex);
         }
+        if (!retentionTimerScheduled)
+        {
+            retentionTimerScheduled = true;
+            scheduleTimer(RETENTION_TIMER_ID, timestamp + retentionCheckIntervalMs);
+        }
         groups.onTopicsChanged();
+        sendAdminResponse(session, correlationId, ErrorCode.NONE, "");
+    }
+
+    private void onAlterTopicConfigs(final ClientSession session, final DirectBuffer buffer, final int offset)
+    {
+        alterDecoder.wrapAndApplyHeader(buffer, offset, headerDecoder);
+        final long correlationId = alterDecoder.correlationId();
+        final Map<String, String> changes = new TreeMap<>();
+        for (final AlterTopicConfigsRequestDecoder.ConfigsDecoder config : alterDecoder.configs())
+        {
+            final String key = config.key();
+            changes.put(key, config.value());
+        }
+        final String name = alterDecoder.topic();
+        final TopicStore.Topic topic = store.topic(name);
+        if (topic == null)
+        {
+            sendAdminResponse(session, correlationId, ErrorCode.UNKNOWN_TOPIC, "unknown topic '" + name + "'");
+            return;
+        }
+        final TopicConfig config;
+        try
+        {
+            config = topic.config().with(changes);
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            sendAdminResponse(session, correlationId, ErrorCode.INVALID_CONFIG, ex.getMessage());
+            return;
+        }
+        store.alterTopicConfig(name, config);
         sendAdminResponse(session, correlationId, ErrorCode.NONE, "");
     }
 

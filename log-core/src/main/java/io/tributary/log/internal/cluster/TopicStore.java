@@ -160,6 +160,21 @@ final class TopicStore
         registry.put(name, logs);
     }
 
+    /**
+     * Replace a topic's config: retention and cleanup apply from the next check, segment settings from the next
+     * roll, {@code max.message.bytes} from the next batch.
+     */
+    void alterTopicConfig(final String name, final TopicConfig config)
+    {
+        final Topic old = topics.get(name);
+        final Topic altered = new Topic(old.id, name, config, old.logs);
+        for (final PartitionLog log : old.logs)
+        {
+            log.config(logConfig(config));
+        }
+        topics.put(name, altered);
+    }
+
     void deleteTopic(final String name)
     {
         final Topic topic = topics.remove(name);

@@ -62,6 +62,7 @@ public final class TributaryNode implements AutoCloseable
         private long snapshotLogBytes = 256L * 1024 * 1024;
         private long snapshotIntervalNs = TimeUnit.MINUTES.toNanos(10);
         private int archiveSegmentFileLength = 128 * 1024 * 1024;
+        private long retentionCheckIntervalMs = 30_000;
 
         public Context nodeId(final int nodeId)
         {
@@ -167,8 +168,22 @@ public final class TributaryNode implements AutoCloseable
             return this;
         }
 
+        /**
+         * @param intervalMs how often retention (and rolling by {@code segment.ms}) is applied, in cluster time.
+         * @return this.
+         */
+        public Context retentionCheckIntervalMs(final long intervalMs)
+        {
+            this.retentionCheckIntervalMs = intervalMs;
+            return this;
+        }
+
         public Context conclude()
         {
+            if (retentionCheckIntervalMs < 100)
+            {
+                throw new IllegalArgumentException("retention check interval must be at least 100 ms");
+            }
             if (snapshotLogBytes < 1024 * 1024 || snapshotIntervalNs < TimeUnit.SECONDS.toNanos(1))
             {
                 throw new IllegalArgumentException("snapshots at least every 1 MiB of log or 1 s apart");
@@ -284,7 +299,8 @@ public final class TributaryNode implements AutoCloseable
             .aeronDirectoryName(aeronDir)
             .archiveContext(archiveClientCtx.clone())
             .clusterDir(clusterDir)
-            .clusteredService(new PartitionLogService(ctx.nodeId, dataDir.resolve("log"), registry))
+            .clusteredService(new PartitionLogService(
+                ctx.nodeId, dataDir.resolve("log"), registry, ctx.retentionCheckIntervalMs))
             .idleStrategySupplier(AeronSettings::idle)
             .errorHandler(this::onError)
             .terminationHook(terminated::countDown);
@@ -486,6 +502,7 @@ public final class TributaryNode implements AutoCloseable
                 case "--data-dir" -> ctx.dataDir(Path.of(args[++i]));
                 case "--aeron-dir" -> ctx.aeronDirectoryName(args[++i]);
                 case "--snapshot-log-bytes" -> ctx.snapshotLogBytes(Long.parseLong(args[++i]));
+                case "--retention-check-interval-ms" -> ctx.retentionCheckIntervalMs(Long.parseLong(args[++i]));
                 case "--archive-segment-file-length" -> ctx.archiveSegmentFileLength(Integer.parseInt(args[++i]));
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]);
             }

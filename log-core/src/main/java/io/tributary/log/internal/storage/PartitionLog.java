@@ -3,6 +3,7 @@ package io.tributary.log.internal.storage;
 import io.tributary.log.internal.record.RecordBatchReader;
 import io.tributary.log.internal.record.RecordBatches;
 import org.agrona.DirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -51,7 +52,7 @@ public final class PartitionLog implements AutoCloseable
     private static final Segment[] NO_SEGMENTS = new Segment[0];
 
     private final Path dir;
-    private final LogConfig config;
+    private LogConfig config;
     private volatile Segment[] segments;
     private volatile long startOffset;
     private volatile long endOffset;
@@ -226,6 +227,109 @@ public final class PartitionLog implements AutoCloseable
         activeSegment = next;
 
         return next;
+    }
+
+    /**
+     * @return cluster time of the first append to the active segment, or -1 while it is empty. Writer thread.
+     */
+    public long activeSegmentFirstAppendTime()
+    {
+        final Segment segment = activeSegment;
+        return segment.length() == 0 ? -1 : RecordBatches.appendTime(segment.buffer(), 0);
+    }
+
+    /**
+     * Close the active segment and start a new one at the end offset, so its records can age out whole; nothing
+     * happens when it is empty. Writer thread.
+     */
+    public void rollActiveSegment()
+    {
+        if (activeSegment.length() > 0)
+        {
+            roll(0);
+        }
+    }
+
+    /**
+     * @return how many segments are closed: every segment but the active one.
+     */
+    public int closedSegmentCount()
+    {
+        return segments.length - 1;
+    }
+
+    /**
+     * @param index of a segment, 0 the oldest.
+     * @return bytes of its batches.
+     */
+    public long segmentSize(final int index)
+    {
+        return segments[index].length();
+    }
+
+    /**
+     * @return bytes of every segment's batches: the partition's size for {@code retention.bytes}.
+     */
+    public long sizeInBytes()
+    {
+        long size = 0;
+        for (final Segment segment : segments)
+        {
+            size += segment.length();
+        }
+        return size;
+    }
+
+    /**
+     * @param index of a segment, 0 the oldest.
+     * @return the largest record timestamp in it (the producers' create times), Long.MIN_VALUE when empty.
+     */
+    public long segmentMaxTimestamp(final int index)
+    {
+        final Segment segment = segments[index];
+        final UnsafeBuffer buffer = segment.buffer();
+        long max = Long.MIN_VALUE;
+        int position = 0;
+        while (position < segment.length())
+        {
+            max = Math.max(max, RecordBatches.maxTimestamp(buffer, position));
+            position += RecordBatches.batchLength(buffer, position);
+        }
+        return max;
+    }
+
+    /**
+     * Delete the oldest {@code count} closed segments: the start offset moves to the first record left. Readers
+     * holding a slice of a deleted segment keep a valid mapping (nothing is unmapped); a later read before the new
+     * start offset is out of range. Writer thread.
+     */
+    public void deleteOldestSegments(final int count)
+    {
+        if (count <= 0)
+        {
+            return;
+        }
+        final Segment[] segments = this.segments;
+        if (count > segments.length - 1)
+        {
+            throw new IllegalArgumentException("only " + (segments.length - 1) + " closed segments, not " + count);
+        }
+        final Segment[] remaining = Arrays.copyOfRange(segments, count, segments.length);
+        // Start offset first: a reader takes the segments, then checks the start offset against them.
+        startOffset = remaining[0].baseOffset();
+        this.segments = remaining;
+        for (int i = 0; i < count; i++)
+        {
+            segments[i].deleteFiles();
+        }
+    }
+
+    /**
+     * Use new settings for segments rolled from now on. Writer thread.
+     */
+    public void config(final LogConfig config)
+    {
+        this.config = config;
     }
 
     /**
