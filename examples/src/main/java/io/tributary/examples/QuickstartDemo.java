@@ -11,6 +11,7 @@ import io.tributary.log.ProducerConfig;
 import io.tributary.log.ProducerRecord;
 import io.tributary.log.RecordMetadata;
 import io.tributary.log.TopicDescription;
+import io.tributary.log.internal.FileTrees;
 import io.tributary.log.internal.cluster.ClusterMembers;
 import io.tributary.log.internal.cluster.TributaryNode;
 
@@ -24,7 +25,6 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.stream.Stream;
 
 /**
  * The quick-start demo: an embedded single-node cluster, a topic, 10,000 keyed orders written and read back with a
@@ -121,7 +121,7 @@ public final class QuickstartDemo
         }
         finally
         {
-            deleteRecursively(dataDir);
+            FileTrees.deleteRecursively(dataDir);
         }
         say(out, "done");
     }
@@ -141,16 +141,5 @@ public final class QuickstartDemo
     public static void main(final String[] args) throws IOException
     {
         run(new PrintWriter(System.out, true), args.length > 0 ? args[0] : ClusterMembers.DEFAULT);
-    }
-
-    private static void deleteRecursively(final Path dir) throws IOException
-    {
-        try (Stream<Path> walk = Files.walk(dir))
-        {
-            for (final Path path : (Iterable<Path>)walk.sorted(Comparator.reverseOrder())::iterator)
-            {
-                Files.deleteIfExists(path);
-            }
-        }
     }
 }

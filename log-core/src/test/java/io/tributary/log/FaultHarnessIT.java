@@ -101,9 +101,8 @@ class FaultHarnessIT
             final List<List<ConsumerRecord<String, String>>> views = new ArrayList<>();
             for (int node = 0; node < 3; node++)
             {
-                final String only = only(members, node);
-                awaitSameEnds(members, only);
-                views.add(Records.readAll(only, TOPIC));
+                cluster.awaitCaughtUp(node, TOPIC, Duration.ofSeconds(120));
+                views.add(Records.readAll(ClusterMembers.parse(members).only(node), TOPIC));
             }
             check(views, acks, failures, commits);
 
@@ -347,41 +346,5 @@ class FaultHarnessIT
         thread.setDaemon(true);
         thread.start();
         return thread;
-    }
-
-    private static String only(final String members, final int node)
-    {
-        final ClusterMembers.Member member = ClusterMembers.parse(members).member(node);
-        return member.id() + "=" + member.host() + ":" + member.basePort();
-    }
-
-    private static void awaitSameEnds(final String members, final String node)
-    {
-        final List<TopicPartition> partitions = new ArrayList<>();
-        for (int p = 0; p < PARTITIONS; p++)
-        {
-            partitions.add(new TopicPartition(TOPIC, p));
-        }
-        try (Admin cluster = Admin.create(members); Admin one = Admin.create(node))
-        {
-            final Map<TopicPartition, Long> expected = cluster.endOffsets(partitions);
-            final long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
-            while (System.nanoTime() < deadline)
-            {
-                try
-                {
-                    if (one.endOffsets(partitions).equals(expected))
-                    {
-                        return;
-                    }
-                }
-                catch (final TributaryException ex)
-                {
-                    // still replaying
-                }
-                TestCluster.sleep(250);
-            }
-            fail(node + " did not catch up to " + expected);
-        }
     }
 }

@@ -41,22 +41,22 @@ class ThreeNodeIT
             assertEquals(20_000, expected.size());
 
             cluster.restart(follower);
-            final String followerOnly = only(members, follower);
-            awaitEndOffsets(members, followerOnly, "replicated");
+            final String followerOnly = ClusterMembers.parse(members).only(follower);
+            cluster.awaitCaughtUp(follower, "replicated", Duration.ofSeconds(60));
             assertSame(expected, Records.readAll(followerOnly, "replicated"));
 
             cluster.kill(leader);
             final int newLeader = cluster.awaitLeader(Duration.ofSeconds(60));
             assertNotEquals(leader, newLeader);
             Records.produce(members, "replicated", "c", 5_000, 100);
-            final List<ConsumerRecord<String, String>> afterFailover = Records.readAll(only(members, newLeader),
+            final List<ConsumerRecord<String, String>> afterFailover = Records.readAll(ClusterMembers.parse(members).only(newLeader),
                 "replicated");
             assertEquals(25_000, afterFailover.size());
             assertSame(expected, filter(afterFailover, "a", "b"));
 
             cluster.restart(leader);
-            final String oldLeaderOnly = only(members, leader);
-            awaitEndOffsets(members, oldLeaderOnly, "replicated");
+            final String oldLeaderOnly = ClusterMembers.parse(members).only(leader);
+            cluster.awaitCaughtUp(leader, "replicated", Duration.ofSeconds(60));
             assertSame(afterFailover, Records.readAll(oldLeaderOnly, "replicated"));
         }
     }
@@ -67,45 +67,6 @@ class ThreeNodeIT
         return records.stream()
             .filter(r -> List.of(prefixes).contains(r.value().substring(0, 1)))
             .toList();
-    }
-
-    /**
-     * @return a members list naming one node, so a client reads from that node's fetch server alone.
-     */
-    private static String only(final String members, final int node)
-    {
-        final ClusterMembers.Member member = ClusterMembers.parse(members).member(node);
-        return member.id() + "=" + member.host() + ":" + member.basePort();
-    }
-
-    private static void awaitEndOffsets(final String members, final String node, final String topic)
-    {
-        try (Admin cluster = Admin.create(members); Admin one = Admin.create(node))
-        {
-            final List<TopicPartition> partitions = cluster.describeTopic(topic).partitions().stream()
-                .map(p -> new TopicPartition(topic, p.partition()))
-                .toList();
-            final Map<TopicPartition, Long> expected = cluster.endOffsets(partitions);
-            final long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-            Map<TopicPartition, Long> actual = Map.of();
-            while (System.nanoTime() < deadline)
-            {
-                try
-                {
-                    actual = one.endOffsets(partitions);
-                    if (actual.equals(expected))
-                    {
-                        return;
-                    }
-                }
-                catch (final TributaryException ex)
-                {
-                    // the node is still starting: its topics appear as it replays the log
-                }
-                TestCluster.sleep(200);
-            }
-            assertEquals(expected, actual, "restarted node caught up");
-        }
     }
 
     private static void assertSame(

@@ -2,6 +2,11 @@ package io.tributary.testing;
 
 import io.tributary.log.Admin;
 import io.tributary.log.NodeStatus;
+import io.tributary.log.PartitionInfo;
+import io.tributary.log.TopicPartition;
+import io.tributary.log.TributaryException;
+import io.tributary.log.internal.FileTrees;
+import java.util.Map;
 import io.tributary.log.internal.AeronSettings;
 import io.tributary.log.internal.cluster.ClusterMembers;
 
@@ -406,6 +411,49 @@ public final class TestCluster implements AutoCloseable
         return true;
     }
 
+    /**
+     * Delete a directory tree; for tests that wipe a node's data.
+     */
+    public static void deleteRecursively(final Path path)
+    {
+        FileTrees.deleteRecursively(path);
+    }
+
+    /**
+     * Wait until a node, asked alone, reports the same end offsets for a topic as the cluster.
+     */
+    public void awaitCaughtUp(final int node, final String topic, final Duration timeout)
+    {
+        try (Admin all = Admin.create(members); Admin one = Admin.create(ClusterMembers.parse(members).only(node)))
+        {
+            final List<TopicPartition> partitions = new ArrayList<>();
+            for (final PartitionInfo partition : all.describeTopic(topic).partitions())
+            {
+                partitions.add(new TopicPartition(topic, partition.partition()));
+            }
+            final Map<TopicPartition, Long> expected = all.endOffsets(partitions);
+            final long deadline = System.nanoTime() + timeout.toNanos();
+            Map<TopicPartition, Long> actual = Map.of();
+            while (System.nanoTime() < deadline)
+            {
+                try
+                {
+                    actual = one.endOffsets(partitions);
+                    if (actual.equals(expected))
+                    {
+                        return;
+                    }
+                }
+                catch (final TributaryException ex)
+                {
+                    // the node is still starting: its topics appear as it replays the log
+                }
+                sleep(200);
+            }
+            throw new AssertionError("node " + node + " did not catch up: " + actual + " != " + expected);
+        }
+    }
+
     public static void sleep(final long millis)
     {
         try
@@ -416,22 +464,6 @@ public final class TestCluster implements AutoCloseable
         {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(ex);
-        }
-    }
-
-    public static void deleteRecursively(final Path path)
-    {
-        if (!Files.exists(path))
-        {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(path))
-        {
-            walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        }
-        catch (final IOException ex)
-        {
-            throw new UncheckedIOException(ex);
         }
     }
 }

@@ -8,6 +8,7 @@ import io.tributary.log.ProducerRecord;
 import io.tributary.log.Serializer;
 import io.tributary.log.TopicPartition;
 import io.tributary.log.TributaryException;
+import io.tributary.log.internal.FileTrees;
 import io.tributary.log.internal.cluster.ClusterMembers;
 import org.HdrHistogram.Histogram;
 import picocli.CommandLine.Command;
@@ -155,7 +156,7 @@ final class BenchFailoverCommand implements Callable<Integer>
         throws IOException, InterruptedException
     {
         final Path nodeDir = dataDir.resolve("node-" + node);
-        deleteRecursively(nodeDir);
+        FileTrees.deleteRecursively(nodeDir);
         final long start = System.nanoTime();
         Process process = null;
         while (process == null || !process.isAlive())
@@ -168,7 +169,7 @@ final class BenchFailoverCommand implements Callable<Integer>
             .mapToObj(p -> new TopicPartition(topic, p)).collect(Collectors.toList());
         final Map<TopicPartition, Long> expected = admin.endOffsets(partitions);
         final ClusterMembers.Member member = ClusterMembers.parse(members).member(node);
-        try (Admin one = Admin.create(member.id() + "=" + member.host() + ":" + member.basePort()))
+        try (Admin one = Admin.create(ClusterMembers.parse(members).only(node)))
         {
             while (true)
             {
@@ -229,21 +230,6 @@ final class BenchFailoverCommand implements Callable<Integer>
                 total += Files.size(file);
             }
             return total;
-        }
-    }
-
-    private static void deleteRecursively(final Path dir) throws IOException
-    {
-        if (!Files.exists(dir))
-        {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(dir))
-        {
-            for (final Path path : walk.sorted(java.util.Comparator.reverseOrder()).toList())
-            {
-                Files.deleteIfExists(path);
-            }
         }
     }
 }

@@ -116,6 +116,16 @@ public final class ClusterMembers
     }
 
     /**
+     * @param id a member's id.
+     * @return a members list naming that member alone: a client given it reads from that node's fetch server only.
+     */
+    public String only(final int id)
+    {
+        final Member member = member(id);
+        return member.id + "=" + member.host + ":" + member.basePort;
+    }
+
+    /**
      * @return the members in Aeron Cluster's form: {@code id,ingress,consensus,log,catchup,archive|...}.
      */
     public String consensusMembers()

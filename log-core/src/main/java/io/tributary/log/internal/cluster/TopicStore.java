@@ -6,6 +6,7 @@ import io.aeron.logbuffer.FragmentHandler;
 import io.aeron.logbuffer.Header;
 import io.aeron.FragmentAssembler;
 import io.tributary.log.TopicPartition;
+import io.tributary.log.internal.FileTrees;
 import io.tributary.log.internal.codecs.GroupOffsetsSnapshotDecoder;
 import io.tributary.log.internal.codecs.GroupOffsetsSnapshotEncoder;
 import io.tributary.log.internal.codecs.MessageHeaderDecoder;
@@ -152,7 +153,7 @@ final class TopicStore
         for (int p = 0; p < partitionCount; p++)
         {
             final Path dir = partitionDir(name, p);
-            deleteRecursively(dir);
+            FileTrees.deleteRecursively(dir);
             logs[p] = PartitionLog.open(dir, logConfig(config));
         }
         final Topic topic = new Topic(nextTopicId++, name, config, logs);
@@ -456,7 +457,7 @@ final class TopicStore
                 {
                     if (!keepNames.contains(dir.getFileName().toString()))
                     {
-                        deleteRecursively(dir);
+                        FileTrees.deleteRecursively(dir);
                     }
                 }
             }
@@ -498,25 +499,6 @@ final class TopicStore
                 throw new IllegalStateException("snapshot publication failed: " + result);
             }
             idle.idle();
-        }
-    }
-
-    static void deleteRecursively(final Path path)
-    {
-        if (!Files.exists(path))
-        {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(path))
-        {
-            for (final Path p : (Iterable<Path>)walk.sorted(Comparator.reverseOrder())::iterator)
-            {
-                Files.deleteIfExists(p);
-            }
-        }
-        catch (final IOException ex)
-        {
-            throw new UncheckedIOException(ex);
         }
     }
 }
