@@ -8,6 +8,8 @@ import io.aeron.logbuffer.Header;
 import io.tributary.log.ErrorCode;
 import io.tributary.log.internal.cluster.ClusterMembers;
 import io.tributary.log.internal.codecs.FetchRequestEncoder;
+import io.tributary.log.internal.codecs.FetchResponseDecoder;
+import io.tributary.log.internal.codecs.MessageHeaderDecoder;
 import io.tributary.log.internal.codecs.ListOffsetsRequestEncoder;
 import io.tributary.log.internal.codecs.MessageHeaderEncoder;
 import io.tributary.log.internal.codecs.NodeStatusRequestEncoder;
@@ -299,8 +301,28 @@ public final class FetchClient
         final Request request = inflight.remove(correlationId);
         if (request != null)
         {
+            if (isCorruptOnThatNode(request, buffer, offset) && request.node < 0 &&
+                ++request.corruptAnswers < publications.length)
+            {
+                // That node's copy is damaged: ask the next one, which holds the same committed bytes.
+                preferredNode = (request.sentToNode + 1) % publications.length;
+                waiting.add(request);
+                return;
+            }
             request.respond(buffer, offset, length);
         }
+    }
+
+    private static boolean isCorruptOnThatNode(final Request request, final DirectBuffer buffer, final int offset)
+    {
+        if (request.type != RequestType.FETCH)
+        {
+            return false;
+        }
+        final MessageHeaderDecoder header = new MessageHeaderDecoder().wrap(buffer, offset);
+        return header.templateId() == FetchResponseDecoder.TEMPLATE_ID &&
+            new FetchResponseDecoder().wrapAndApplyHeader(buffer, offset, header).errorCode() ==
+            io.tributary.log.internal.codecs.ErrorCode.CORRUPT_BATCH;
     }
 
     private int expire(final long nowNs)
@@ -369,6 +391,7 @@ public final class FetchClient
         int maxWaitMs;
         OffsetSpec spec;
         int sentToNode;
+        int corruptAnswers;
 
         Request(
             final RequestType type,

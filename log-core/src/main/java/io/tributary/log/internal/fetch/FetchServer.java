@@ -19,6 +19,7 @@ import io.tributary.log.internal.codecs.NodeRole;
 import io.tributary.log.internal.codecs.NodeStatusRequestDecoder;
 import io.tributary.log.internal.codecs.NodeStatusResponseEncoder;
 import io.tributary.log.internal.codecs.OffsetSpec;
+import io.tributary.log.internal.record.RecordBatches;
 import io.tributary.log.internal.storage.FetchSlice;
 import io.tributary.log.internal.storage.PartitionLog;
 import org.agrona.DirectBuffer;
@@ -84,6 +85,7 @@ public final class FetchServer implements Agent
     private long nowNs;
     private long lastChannelSweepNs;
     private long malformedRequests;
+    private long corruptBatchesRefused;
 
     /**
      * @param aeron    client of the node's media driver.
@@ -329,7 +331,15 @@ public final class FetchServer implements Agent
             {
                 records = slice.buffer();
                 recordsOffset = slice.offset();
-                recordsLength = slice.length();
+                recordsLength = verifiedLength(records, recordsOffset, slice.length());
+                if (recordsLength == 0 && slice.length() > 0)
+                {
+                    error = ErrorCode.CORRUPT_BATCH;
+                    message = "the batch at offset " + RecordBatches.baseOffset(records, recordsOffset) + " of " +
+                        fetch.topic + "-" + fetch.partition + " failed its checksum on node " + nodeId +
+                        "; read it from another node";
+                    corruptBatchesRefused++;
+                }
             }
         }
 
@@ -353,6 +363,37 @@ public final class FetchServer implements Agent
         }
         // Back pressure or a client gone quiet: retry on the next duty cycle, but not forever.
         return nowNs - fetch.deadlineNs > CONNECT_TIMEOUT_NS;
+    }
+
+    /**
+     * Check every batch about to be served against its CRC: a node never serves bytes its disk corrupted. The good
+     * batches before a bad one are still served; the next fetch then starts at the bad one and is refused.
+     *
+     * @return how many of the bytes, from the start, are whole batches with a valid CRC.
+     */
+    private static int verifiedLength(final DirectBuffer buffer, final int offset, final int length)
+    {
+        int position = 0;
+        while (position < length)
+        {
+            final int batchLength = RecordBatches.batchLength(buffer, offset + position);
+            if (batchLength < RecordBatches.CRC_START_OFFSET || position + batchLength > length ||
+                RecordBatches.computeCrc(buffer, offset + position, batchLength) !=
+                RecordBatches.crc(buffer, offset + position))
+            {
+                break;
+            }
+            position += batchLength;
+        }
+        return position;
+    }
+
+    /**
+     * @return fetches refused because the batch at their offset failed its checksum.
+     */
+    public long corruptBatchesRefused()
+    {
+        return corruptBatchesRefused;
     }
 
     private PartitionLog lookup(final String topic, final int partition)

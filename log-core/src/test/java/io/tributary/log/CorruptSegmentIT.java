@@ -1,0 +1,82 @@
+package io.tributary.log;
+
+import io.tributary.log.internal.cluster.ClusterMembers;
+import io.tributary.testing.TestCluster;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A segment corrupted on one node's disk (a bit flipped under a running node) is never served: that node refuses
+ * the batch with a checksum error, and a consumer reading from the cluster gets every record, intact, from another
+ * node.
+ */
+@Tag("fault")
+@Timeout(300)
+class CorruptSegmentIT
+{
+    @Test
+    void aCorruptBatchIsRefusedByItsNodeAndReadFromAnother() throws Exception
+    {
+        try (TestCluster cluster = TestCluster.start(3))
+        {
+            final String members = cluster.members();
+            try (Admin admin = Admin.create(members))
+            {
+                admin.createTopic(new NewTopic("fragile", 1, Map.of("segment.bytes", "65536")));
+            }
+            Records.produce(members, "fragile", "v-", 5_000, 50);
+            final List<ConsumerRecord<String, String>> expected = Records.readAll(members, "fragile");
+            for (int node = 0; node < 3; node++)
+            {
+                cluster.awaitCaughtUp(node, "fragile", Duration.ofSeconds(60));
+            }
+
+            final Path segment = cluster.dataDir(0).resolve("log/fragile-0/00000000000000000000.log");
+            try (FileChannel channel = FileChannel.open(segment, StandardOpenOption.READ, StandardOpenOption.WRITE))
+            {
+                final ByteBuffer one = ByteBuffer.allocate(1);
+                channel.read(one, 200);
+                one.put(0, (byte)(one.get(0) ^ 0x10)).rewind();
+                channel.write(one, 200);
+            }
+
+            final String node0 = ClusterMembers.parse(members).only(0);
+            try (Consumer<String, String> consumer = Consumer.create(ConsumerConfig.builder()
+                .cluster(node0).autoOffsetReset(ConsumerConfig.OffsetReset.EARLIEST).build()))
+            {
+                consumer.assign(List.of(new TopicPartition("fragile", 0)));
+                final TributaryException ex = assertThrows(TributaryException.class, () ->
+                {
+                    for (int i = 0; i < 50; i++)
+                    {
+                        consumer.poll(Duration.ofMillis(200));
+                    }
+                });
+                assertEquals(ErrorCode.CORRUPT_BATCH, ex.errorCode());
+                assertTrue(ex.getMessage().contains("failed its checksum on node 0"), ex.getMessage());
+            }
+
+            // A client of the whole cluster tries node 0 first, and is sent on to another.
+            final List<ConsumerRecord<String, String>> read = Records.readAll(members, "fragile");
+            assertEquals(expected.size(), read.size());
+            for (int i = 0; i < expected.size(); i++)
+            {
+                assertEquals(expected.get(i).value(), read.get(i).value());
+                assertEquals(expected.get(i).offset(), read.get(i).offset());
+            }
+        }
+    }
+}
