@@ -29,6 +29,8 @@ import java.util.concurrent.TimeUnit;
 final class ClusterCommand extends CommandGroup
 {
     static final String MEMBERS_FILE = "members";
+    /** Options every node of the directory is started with, one line, as given to {@code cluster start}. */
+    static final String SERVER_OPTIONS_FILE = "server-options";
 
     /**
      * One line per member, in members-list order: {@code <id> <LEADER|FOLLOWER|DOWN> position <p> behind <b>},
@@ -105,6 +107,10 @@ final class ClusterCommand extends CommandGroup
             description = "node N uses ports from PORT + 100 * N (default: 9100)")
         int basePort;
 
+        @Option(names = "--snapshot-log-bytes", paramLabel = "BYTES",
+            description = "passed to each node's server command (see 'tributary server --help')")
+        Long snapshotLogBytes;
+
         Start(final CliContext ctx)
         {
             this.ctx = ctx;
@@ -133,6 +139,8 @@ final class ClusterCommand extends CommandGroup
                 }
             }
             Files.writeString(dataDir.resolve(MEMBERS_FILE), members + "\n");
+            Files.writeString(dataDir.resolve(SERVER_OPTIONS_FILE),
+                snapshotLogBytes == null ? "" : "--snapshot-log-bytes " + snapshotLogBytes + "\n");
 
             final List<Process> started = new ArrayList<>();
             for (int i = 0; i < nodes; i++)
@@ -226,6 +234,15 @@ final class ClusterCommand extends CommandGroup
             "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
             TributaryCli.class.getName(), "server", "--node-id", Integer.toString(node), "--members", members,
             "--data-dir", dataDir.resolve("node-" + node).toString()));
+        final Path options = dataDir.resolve(SERVER_OPTIONS_FILE);
+        if (Files.exists(options))
+        {
+            final String line = Files.readString(options).trim();
+            if (!line.isEmpty())
+            {
+                command.addAll(List.of(line.split("\\s+")));
+            }
+        }
         final Process process = new ProcessBuilder(command)
             .redirectErrorStream(true)
             .redirectOutput(ProcessBuilder.Redirect.appendTo(dataDir.resolve("node-" + node + ".log").toFile()))
