@@ -19,8 +19,10 @@ import java.util.stream.Stream;
  * <p>
  * On disk: the directory holds, per segment, {@code NNNNNNNNNNNNNNNNNNNN.log} (RecordBatches back to back, named by
  * the 20-digit offset of its first batch), {@code .index} ({@link OffsetIndex}) and {@code .timeindex}
- * ({@link TimeIndex}). Offsets are dense: each batch's baseOffset is the previous batch's last offset + 1, across
- * segments too. Only the last segment is appended to; it is preallocated to {@link LogConfig#segmentBytes()} and a
+ * ({@link TimeIndex}). Offsets are dense as appended: each batch's baseOffset is the previous batch's last offset + 1,
+ * across segments too. {@link #compact} rewrites closed segments keeping each survivor's offset, so gaps appear
+ * between batches and segments (a compacted segment keeps its file name, its first batch may start later, and it may
+ * be empty); recovery, reads and truncation accept batches starting at or after the expected offset. Only the last segment is appended to; it is preallocated to {@link LogConfig#segmentBytes()} and a
  * new one is rolled when a batch does not fit. Nothing here is fsync'd except by {@link #flush()}: the replicated log
  * the cluster rebuilds a node from is what makes an append durable.
  * <p>
@@ -86,6 +88,7 @@ public final class PartitionLog implements AutoCloseable
         try
         {
             Files.createDirectories(dir);
+            LogCompactor.deleteLeftovers(dir);
             baseOffsets = listBaseOffsets(dir);
         }
         catch (final IOException ex)
@@ -99,7 +102,7 @@ public final class PartitionLog implements AutoCloseable
             final Segment segment = Segment.openRolled(
                 dir, baseOffsets[i], baseOffsets[i + 1], config.indexIntervalBytes());
             final long end = segment.endOffsetByWalking();
-            if (end != baseOffsets[i + 1])
+            if (end > baseOffsets[i + 1])
             {
                 throw new IllegalStateException(dir + ": segment " + baseOffsets[i] + " ends at offset " + end +
                     " but the next segment starts at " + baseOffsets[i + 1]);
@@ -325,6 +328,45 @@ public final class PartitionLog implements AutoCloseable
     }
 
     /**
+     * Compact the closed segments by key, as {@link LogCompactor} describes, when at least {@code minDirtyRatio} of
+     * their records would be removed. The new segment array is published in one volatile write; replaced files are
+     * unlinked, never unmapped, so readers holding the old array keep reading valid data. The start and end offsets
+     * do not move. Writer thread.
+     *
+     * @param now               cluster time of the check, epoch ms.
+     * @param deleteRetentionMs how long a tombstone survives after its batch's append time.
+     * @return what was done, or null when the log was not dirty enough.
+     */
+    public CompactionResult compact(final long now, final long deleteRetentionMs, final double minDirtyRatio)
+    {
+        if (closed)
+        {
+            throw new IllegalStateException("log is closed: " + dir);
+        }
+        final long start = System.nanoTime();
+        final Segment[] segments = this.segments;
+        if (segments.length < 2)
+        {
+            return null;
+        }
+        final LogCompactor compactor = new LogCompactor(segments, now, deleteRetentionMs);
+        if (0 == compactor.removableRecords() || compactor.dirtyRatio() < minDirtyRatio)
+        {
+            return null;
+        }
+        final List<Segment> toDelete = new ArrayList<>();
+        final long[] stats = new long[4];
+        final Segment[] compacted = compactor.rewrite(dir, config.indexIntervalBytes(), toDelete, stats);
+        this.segments = compacted;
+        for (final Segment segment : toDelete)
+        {
+            segment.deleteFiles();
+        }
+
+        return new CompactionResult((int)stats[3], stats[0], stats[1], stats[2], System.nanoTime() - start);
+    }
+
+    /**
      * Use new settings for segments rolled from now on. Writer thread.
      */
     public void config(final LogConfig config)
@@ -350,9 +392,17 @@ public final class PartitionLog implements AutoCloseable
             return OFFSET_OUT_OF_RANGE;
         }
 
-        final Segment segment = segments[floorSegment(segments, fetchOffset)];
-        final int limit = segment.length();
-        final int first = fetchOffset == end ? -1 : segment.findBatch(fetchOffset, limit);
+        int index = floorSegment(segments, fetchOffset);
+        Segment segment = segments[index];
+        int limit = segment.length();
+        int first = fetchOffset == end ? -1 : segment.findBatch(fetchOffset, limit);
+        while (first < 0 && fetchOffset < end && index < segments.length - 1)
+        {
+            // The offset fell in a gap compaction left at the end of a segment: serve the next batch after it.
+            segment = segments[++index];
+            limit = segment.length();
+            first = limit > 0 ? 0 : -1;
+        }
         if (first < 0)
         {
             out.set(segment.buffer(), 0, 0);
@@ -435,8 +485,10 @@ public final class PartitionLog implements AutoCloseable
         final Segment[] segments = this.segments;
         final int index = floorSegment(segments, newEndOffset);
         final Segment segment = segments[index];
-        final int position = segment.findBatch(newEndOffset, segment.length());
-        if (position < 0 || RecordBatches.baseOffset(segment.buffer(), position) != newEndOffset)
+        // Compaction may have removed the batch at newEndOffset: cut before the first batch after it, if any.
+        final int found = segment.findBatch(newEndOffset, segment.length());
+        final int position = found < 0 ? segment.length() : found;
+        if (found >= 0 && RecordBatches.baseOffset(segment.buffer(), position) < newEndOffset)
         {
             throw new IllegalArgumentException("cannot truncate to " + newEndOffset + ": not the first offset of a batch");
         }
