@@ -71,6 +71,7 @@ final class LogCompactor
     private final Map<ByteBuffer, Long> newestOffsetByKey = new HashMap<>();
     private long closedRecords;
     private long removableRecords;
+    private long keptTombstones;
 
     /**
      * Index the keys of every segment and count what compaction would remove from the closed ones.
@@ -115,6 +116,10 @@ final class LogCompactor
                     {
                         removableRecords++;
                     }
+                    else if (reader.isValueNull() && !reader.isKeyNull())
+                    {
+                        keptTombstones++;
+                    }
                 }
                 position += batchLength;
             }
@@ -132,6 +137,14 @@ final class LogCompactor
     long removableRecords()
     {
         return removableRecords;
+    }
+
+    /**
+     * @return tombstones in closed segments that are their key's newest record but not old enough to drop yet.
+     */
+    long keptTombstones()
+    {
+        return keptTombstones;
     }
 
     private boolean keep()

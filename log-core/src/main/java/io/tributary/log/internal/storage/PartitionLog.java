@@ -61,6 +61,9 @@ public final class PartitionLog implements AutoCloseable
     private Segment activeSegment;
     private long nextOffset;
     private boolean closed;
+    private Segment[] cleanCheckedSegments;
+    private long cleanCheckedEnd = -1;
+    private double cleanCheckedRatio;
 
     private PartitionLog(final Path dir, final LogConfig config)
     {
@@ -349,11 +352,23 @@ public final class PartitionLog implements AutoCloseable
         {
             return null;
         }
+        if (segments == cleanCheckedSegments && nextOffset == cleanCheckedEnd && minDirtyRatio == cleanCheckedRatio)
+        {
+            // Nothing appended, rolled or compacted since a check that found too little to remove and no tombstone
+            // that time could expire: the answer is the same, so skip the scan (an optimisation only).
+            return null;
+        }
         final LogCompactor compactor = new LogCompactor(segments, now, deleteRetentionMs);
         if (0 == compactor.removableRecords() || compactor.dirtyRatio() < minDirtyRatio)
         {
+            final boolean settled = 0 == compactor.keptTombstones();
+            cleanCheckedSegments = settled ? segments : null;
+            cleanCheckedEnd = settled ? nextOffset : -1;
+            cleanCheckedRatio = minDirtyRatio;
             return null;
         }
+        cleanCheckedSegments = null;
+        cleanCheckedEnd = -1;
         final List<Segment> toDelete = new ArrayList<>();
         final long[] stats = new long[4];
         final Segment[] compacted = compactor.rewrite(dir, config.indexIntervalBytes(), toDelete, stats);

@@ -171,6 +171,15 @@ class CompactionTest
 
         // Idempotent: nothing more to remove.
         assertNull(log.compact(T0 + 1000, 0, 0.0));
+        assertNull(log.compact(T0 + 1000, 0, 0.0), "and the unchanged log is not scanned again");
+        // New superseding records make it dirty again.
+        append(T0 + 2000, "k0", "newer");
+        log.rollActiveSegment();
+        append(T0 + 2001, "k1", "newer");
+        assertNotNull(log.compact(T0 + 3000, 0, 0.0));
+        final Map<String, String> view = view(readAll());
+        assertEquals("newer", view.get("k0"));
+        assertEquals("newer", view.get("k1"));
     }
 
     @Test
