@@ -418,18 +418,20 @@ public final class PartitionLog implements AutoCloseable
             limit = segment.length();
             first = limit > 0 ? 0 : -1;
         }
-        if (first < 0)
+        // A segment's length is published before the end offset, so it may already cover a batch at or past the end
+        // offset read above: serve only batches below it, or a reader could fetch past the end it is told.
+        final DirectBuffer buffer = segment.buffer();
+        if (first < 0 || RecordBatches.baseOffset(buffer, first) >= end)
         {
-            out.set(segment.buffer(), 0, 0);
+            out.set(buffer, 0, 0);
             return OK;
         }
 
-        final DirectBuffer buffer = segment.buffer();
         int position = first + RecordBatches.batchLength(buffer, first);
         while (position < limit)
         {
             final int batchLength = RecordBatches.batchLength(buffer, position);
-            if (position + batchLength - first > maxBytes)
+            if (position + batchLength - first > maxBytes || RecordBatches.baseOffset(buffer, position) >= end)
             {
                 break;
             }
