@@ -1,5 +1,6 @@
 package io.tributary.log.internal.cluster;
 
+import io.tributary.log.internal.storage.CompactionResult;
 import io.tributary.log.internal.storage.PartitionLog;
 
 /**
@@ -13,10 +14,19 @@ import io.tributary.log.internal.storage.PartitionLog;
  * without them (as Kafka). Only whole closed segments are ever deleted, and the start offset moves to the first
  * record left.
  * <p>
+ * For a topic whose {@code cleanup.policy} contains {@code compact}, after the roll and before any deletion, the
+ * closed segments are compacted by key ({@link PartitionLog#compact}) when at least {@link #MIN_DIRTY_RATIO} of their
+ * records are superseded or expired tombstones. This runs synchronously here, in the timer event, so it happens at
+ * the same log position with the same inputs on every node; it stalls this node's writes while it runs.
+ * <p>
  * Threading: the service thread only.
  */
 final class RetentionPolicy
 {
+    static final double MIN_DIRTY_RATIO = 0.5;
+
+    private static final System.Logger LOGGER = System.getLogger(RetentionPolicy.class.getName());
+
     private RetentionPolicy()
     {
     }
@@ -31,6 +41,17 @@ final class RetentionPolicy
         {
             log.rollActiveSegment();
         }
+        if (config.cleanupPolicy().contains("compact"))
+        {
+            final CompactionResult result = log.compact(now, config.deleteRetentionMs(), MIN_DIRTY_RATIO);
+            if (null != result)
+            {
+                LOGGER.log(System.Logger.Level.INFO, String.format(
+                    "compacted %s: %d segments rewritten, %d records removed, %d -> %d bytes in %.1f ms (%.1f MB/s)",
+                    log.directory().getFileName(), result.segmentsRewritten(), result.recordsRemoved(),
+                    result.bytesRead(), result.bytesWritten(), result.nanos() / 1e6, result.megabytesPerSecond()));
+            }
+        }
         if (!config.cleanupPolicy().contains("delete"))
         {
             return 0;
@@ -40,7 +61,8 @@ final class RetentionPolicy
         final int closed = log.closedSegmentCount();
         if (config.retentionMs() >= 0)
         {
-            while (deletable < closed && now - log.segmentMaxTimestamp(deletable) > config.retentionMs())
+            while (deletable < closed && (log.segmentMaxTimestamp(deletable) == Long.MIN_VALUE ||
+                now - log.segmentMaxTimestamp(deletable) > config.retentionMs()))
             {
                 deletable++;
             }

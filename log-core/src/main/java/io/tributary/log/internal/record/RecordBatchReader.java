@@ -28,6 +28,7 @@ public final class RecordBatchReader
     private int recordCount;
     private int recordIndex;
     private int nextRecordPosition;
+    private int recordPosition;
 
     private int offsetDelta;
     private long timestamp;
@@ -70,6 +71,7 @@ public final class RecordBatchReader
         recordIndex++;
 
         int position = nextRecordPosition;
+        recordPosition = position;
         offsetDelta = buffer.getInt(position, LITTLE_ENDIAN);
         timestamp = buffer.getLong(position + RECORD_TIMESTAMP_OFFSET, LITTLE_ENDIAN);
         flags = buffer.getByte(position + RECORD_FLAGS_OFFSET) & 0xFF;
@@ -92,6 +94,22 @@ public final class RecordBatchReader
         nextRecordPosition = valueOffset + valueLength;
 
         return true;
+    }
+
+    /**
+     * @return index in {@link #buffer()} at which the current record starts (its offsetDelta field).
+     */
+    public int recordPosition()
+    {
+        return recordPosition;
+    }
+
+    /**
+     * @return index in {@link #buffer()} just past the current record.
+     */
+    public int recordEnd()
+    {
+        return nextRecordPosition;
     }
 
     public DirectBuffer buffer()

@@ -19,8 +19,10 @@ import java.util.stream.Stream;
  * <p>
  * On disk: the directory holds, per segment, {@code NNNNNNNNNNNNNNNNNNNN.log} (RecordBatches back to back, named by
  * the 20-digit offset of its first batch), {@code .index} ({@link OffsetIndex}) and {@code .timeindex}
- * ({@link TimeIndex}). Offsets are dense: each batch's baseOffset is the previous batch's last offset + 1, across
- * segments too. Only the last segment is appended to; it is preallocated to {@link LogConfig#segmentBytes()} and a
+ * ({@link TimeIndex}). Offsets are dense as appended: each batch's baseOffset is the previous batch's last offset + 1,
+ * across segments too. {@link #compact} rewrites closed segments keeping each survivor's offset, so gaps appear
+ * between batches and segments (a compacted segment keeps its file name, its first batch may start later, and it may
+ * be empty); recovery, reads and truncation accept batches starting at or after the expected offset. Only the last segment is appended to; it is preallocated to {@link LogConfig#segmentBytes()} and a
  * new one is rolled when a batch does not fit. Nothing here is fsync'd except by {@link #flush()}: the replicated log
  * the cluster rebuilds a node from is what makes an append durable.
  * <p>
@@ -59,6 +61,9 @@ public final class PartitionLog implements AutoCloseable
     private Segment activeSegment;
     private long nextOffset;
     private boolean closed;
+    private Segment[] cleanCheckedSegments;
+    private long cleanCheckedEnd = -1;
+    private double cleanCheckedRatio;
 
     private PartitionLog(final Path dir, final LogConfig config)
     {
@@ -86,6 +91,7 @@ public final class PartitionLog implements AutoCloseable
         try
         {
             Files.createDirectories(dir);
+            LogCompactor.deleteLeftovers(dir);
             baseOffsets = listBaseOffsets(dir);
         }
         catch (final IOException ex)
@@ -99,7 +105,7 @@ public final class PartitionLog implements AutoCloseable
             final Segment segment = Segment.openRolled(
                 dir, baseOffsets[i], baseOffsets[i + 1], config.indexIntervalBytes());
             final long end = segment.endOffsetByWalking();
-            if (end != baseOffsets[i + 1])
+            if (end > baseOffsets[i + 1])
             {
                 throw new IllegalStateException(dir + ": segment " + baseOffsets[i] + " ends at offset " + end +
                     " but the next segment starts at " + baseOffsets[i + 1]);
@@ -325,6 +331,57 @@ public final class PartitionLog implements AutoCloseable
     }
 
     /**
+     * Compact the closed segments by key, as {@link LogCompactor} describes, when at least {@code minDirtyRatio} of
+     * their records would be removed. The new segment array is published in one volatile write; replaced files are
+     * unlinked, never unmapped, so readers holding the old array keep reading valid data. The start and end offsets
+     * do not move. Writer thread.
+     *
+     * @param now               cluster time of the check, epoch ms.
+     * @param deleteRetentionMs how long a tombstone survives after its batch's append time.
+     * @return what was done, or null when the log was not dirty enough.
+     */
+    public CompactionResult compact(final long now, final long deleteRetentionMs, final double minDirtyRatio)
+    {
+        if (closed)
+        {
+            throw new IllegalStateException("log is closed: " + dir);
+        }
+        final long start = System.nanoTime();
+        final Segment[] segments = this.segments;
+        if (segments.length < 2)
+        {
+            return null;
+        }
+        if (segments == cleanCheckedSegments && nextOffset == cleanCheckedEnd && minDirtyRatio == cleanCheckedRatio)
+        {
+            // Nothing appended, rolled or compacted since a check that found too little to remove and no tombstone
+            // that time could expire: the answer is the same, so skip the scan (an optimisation only).
+            return null;
+        }
+        final LogCompactor compactor = new LogCompactor(segments, now, deleteRetentionMs);
+        if (0 == compactor.removableRecords() || compactor.dirtyRatio() < minDirtyRatio)
+        {
+            final boolean settled = 0 == compactor.keptTombstones();
+            cleanCheckedSegments = settled ? segments : null;
+            cleanCheckedEnd = settled ? nextOffset : -1;
+            cleanCheckedRatio = minDirtyRatio;
+            return null;
+        }
+        cleanCheckedSegments = null;
+        cleanCheckedEnd = -1;
+        final List<Segment> toDelete = new ArrayList<>();
+        final long[] stats = new long[4];
+        final Segment[] compacted = compactor.rewrite(dir, config.indexIntervalBytes(), toDelete, stats);
+        this.segments = compacted;
+        for (final Segment segment : toDelete)
+        {
+            segment.deleteFiles();
+        }
+
+        return new CompactionResult((int)stats[3], stats[0], stats[1], stats[2], System.nanoTime() - start);
+    }
+
+    /**
      * Use new settings for segments rolled from now on. Writer thread.
      */
     public void config(final LogConfig config)
@@ -350,21 +407,31 @@ public final class PartitionLog implements AutoCloseable
             return OFFSET_OUT_OF_RANGE;
         }
 
-        final Segment segment = segments[floorSegment(segments, fetchOffset)];
-        final int limit = segment.length();
-        final int first = fetchOffset == end ? -1 : segment.findBatch(fetchOffset, limit);
-        if (first < 0)
+        int index = floorSegment(segments, fetchOffset);
+        Segment segment = segments[index];
+        int limit = segment.length();
+        int first = fetchOffset == end ? -1 : segment.findBatch(fetchOffset, limit);
+        while (first < 0 && fetchOffset < end && index < segments.length - 1)
         {
-            out.set(segment.buffer(), 0, 0);
+            // The offset fell in a gap compaction left at the end of a segment: serve the next batch after it.
+            segment = segments[++index];
+            limit = segment.length();
+            first = limit > 0 ? 0 : -1;
+        }
+        // A segment's length is published before the end offset, so it may already cover a batch at or past the end
+        // offset read above: serve only batches below it, or a reader could fetch past the end it is told.
+        final DirectBuffer buffer = segment.buffer();
+        if (first < 0 || RecordBatches.baseOffset(buffer, first) >= end)
+        {
+            out.set(buffer, 0, 0);
             return OK;
         }
 
-        final DirectBuffer buffer = segment.buffer();
         int position = first + RecordBatches.batchLength(buffer, first);
         while (position < limit)
         {
             final int batchLength = RecordBatches.batchLength(buffer, position);
-            if (position + batchLength - first > maxBytes)
+            if (position + batchLength - first > maxBytes || RecordBatches.baseOffset(buffer, position) >= end)
             {
                 break;
             }
@@ -435,8 +502,10 @@ public final class PartitionLog implements AutoCloseable
         final Segment[] segments = this.segments;
         final int index = floorSegment(segments, newEndOffset);
         final Segment segment = segments[index];
-        final int position = segment.findBatch(newEndOffset, segment.length());
-        if (position < 0 || RecordBatches.baseOffset(segment.buffer(), position) != newEndOffset)
+        // Compaction may have removed the batch at newEndOffset: cut before the first batch after it, if any.
+        final int found = segment.findBatch(newEndOffset, segment.length());
+        final int position = found < 0 ? segment.length() : found;
+        if (found >= 0 && RecordBatches.baseOffset(segment.buffer(), position) < newEndOffset)
         {
             throw new IllegalArgumentException("cannot truncate to " + newEndOffset + ": not the first offset of a batch");
         }

@@ -16,8 +16,9 @@ import static java.nio.ByteOrder.LITTLE_ENDIAN;
  * One file of a partition's log with its two indexes.
  * <p>
  * On disk: {@code NNNNNNNNNNNNNNNNNNNN.log}, named by the 20-digit base offset of its first batch, holds
- * RecordBatches back to back from position 0, with baseOffset and appendTime filled in and offsets dense across
- * batches. The active segment is preallocated (sparse) to its capacity, so its data is followed by zeros; a rolled
+ * RecordBatches back to back from position 0, with baseOffset and appendTime filled in and offsets increasing across
+ * batches: dense as appended, with gaps once compaction has rewritten a rolled segment (its first batch may then
+ * start after the base offset in its name, and it may even be empty). The active segment is preallocated (sparse) to its capacity, so its data is followed by zeros; a rolled
  * or closed segment is trimmed to its data. Next to it are its {@link OffsetIndex} ({@code .index}) and
  * {@link TimeIndex} ({@code .timeindex}). All three are memory-mapped.
  * <p>
@@ -169,6 +170,50 @@ final class Segment
         return rebuilt;
     }
 
+    /**
+     * Map a rolled segment whose log file was just written whole (by compaction) and build its indexes afresh. Its
+     * old index files must have been unlinked, not truncated: readers may still use their mappings.
+     */
+    static Segment openRewritten(final Path dir, final long baseOffset, final int indexIntervalBytes)
+    {
+        final Path logPath = dir.resolve(fileName(baseOffset, LOG_SUFFIX));
+        final long size = MappedFile.sizeOf(logPath);
+        final MappedFile log = MappedFile.open(logPath, size, size);
+        final int maxEntries = maxIndexEntries((int)size, indexIntervalBytes);
+        final Segment segment = new Segment(
+            baseOffset,
+            log,
+            OffsetIndex.create(dir.resolve(fileName(baseOffset, INDEX_SUFFIX)), maxEntries),
+            TimeIndex.create(dir.resolve(fileName(baseOffset, TIME_INDEX_SUFFIX)), maxEntries),
+            indexIntervalBytes,
+            0,
+            true);
+        final int dataLength = segment.rebuildIndexes((int)size);
+        if (dataLength != size)
+        {
+            throw new IllegalStateException(logPath + ": rewritten segment has whole batches for only " +
+                dataLength + " of its " + size + " bytes");
+        }
+        segment.seal();
+        return segment;
+    }
+
+    /**
+     * Unlink the two index files (their mappings stay valid for readers), ahead of replacing them.
+     */
+    void unlinkIndexFiles()
+    {
+        try
+        {
+            Files.deleteIfExists(offsetIndex.path());
+            Files.deleteIfExists(timeIndex.path());
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException(ex);
+        }
+    }
+
     private static int maxIndexEntries(final int capacity, final int indexIntervalBytes)
     {
         // An entry needs at least indexIntervalBytes of log and at least one batch before it.
@@ -253,13 +298,14 @@ final class Segment
         while (dataLength - position >= FIRST_RECORD_OFFSET)
         {
             final int batchLength = RecordBatches.batchLength(buffer, position);
+            final long batchBaseOffset = RecordBatches.baseOffset(buffer, position);
             if (batchLength < FIRST_RECORD_OFFSET || batchLength > dataLength - position ||
-                RecordBatches.baseOffset(buffer, position) != expectedOffset)
+                batchBaseOffset < expectedOffset)
             {
                 break;
             }
-            indexBatch(position, batchLength, expectedOffset, RecordBatches.maxTimestamp(buffer, position));
-            expectedOffset += RecordBatches.lastOffsetDelta(buffer, position) + 1L;
+            indexBatch(position, batchLength, batchBaseOffset, RecordBatches.maxTimestamp(buffer, position));
+            expectedOffset = batchBaseOffset + RecordBatches.lastOffsetDelta(buffer, position) + 1L;
             position += batchLength;
         }
         length = position;
@@ -292,16 +338,18 @@ final class Segment
                 break;
             }
             problem = RecordBatches.validate(buffer, position, batchLength);
-            if (null == problem && RecordBatches.baseOffset(buffer, position) != expectedOffset)
+            // Compaction leaves gaps between batches, so a batch may start after the expected offset, never before.
+            if (null == problem && RecordBatches.baseOffset(buffer, position) < expectedOffset)
             {
-                problem = "baseOffset " + RecordBatches.baseOffset(buffer, position) + " where " + expectedOffset +
-                    " was expected";
+                problem = "baseOffset " + RecordBatches.baseOffset(buffer, position) + " where at least " +
+                    expectedOffset + " was expected";
             }
             if (null != problem)
             {
                 break;
             }
-            expectedOffset += RecordBatches.lastOffsetDelta(buffer, position) + 1L;
+            expectedOffset = RecordBatches.baseOffset(buffer, position) +
+                RecordBatches.lastOffsetDelta(buffer, position) + 1L;
             position += batchLength;
         }
 
@@ -361,19 +409,28 @@ final class Segment
             final int batchLength = length - position >= FIRST_RECORD_OFFSET ?
                 RecordBatches.batchLength(buffer, position) : -1;
             if (batchLength < FIRST_RECORD_OFFSET || batchLength > length - position ||
-                RecordBatches.baseOffset(buffer, position) != expectedOffset)
+                RecordBatches.baseOffset(buffer, position) < expectedOffset ||
+                (position == offsetIndexEntryPosition(entries) &&
+                RecordBatches.baseOffset(buffer, position) != expectedOffset))
             {
                 return "batches do not line up with the index at position " + position;
             }
-            expectedOffset += RecordBatches.lastOffsetDelta(buffer, position) + 1L;
+            expectedOffset = RecordBatches.baseOffset(buffer, position) +
+                RecordBatches.lastOffsetDelta(buffer, position) + 1L;
             position += batchLength;
         }
 
         return null;
     }
 
+    private int offsetIndexEntryPosition(final int entries)
+    {
+        return entries > 0 ? offsetIndex.position(entries - 1) : -1;
+    }
+
     /**
-     * Walk the batches of a rolled segment to find its end offset; used to check continuity on open.
+     * Walk the batches of a rolled segment to find its end offset, one past its last record (its base offset when
+     * compaction left it empty); used to check continuity on open.
      */
     long endOffsetByWalking()
     {
@@ -382,7 +439,7 @@ final class Segment
         long offset = entries > 0 ? baseOffset + offsetIndex.relativeOffset(entries - 1) : baseOffset;
         while (position < length)
         {
-            offset += RecordBatches.lastOffsetDelta(buffer, position) + 1L;
+            offset = RecordBatches.baseOffset(buffer, position) + RecordBatches.lastOffsetDelta(buffer, position) + 1L;
             position += RecordBatches.batchLength(buffer, position);
         }
         return offset;
