@@ -82,8 +82,16 @@ final class Segment
             throw new IllegalStateException(logPath + " is larger than 2 GiB");
         }
         final MappedFile log = MappedFile.open(logPath, mapLength, mapLength);
-        final int maxEntries = maxIndexEntries((int)mapLength, indexIntervalBytes);
+        return withNewIndexes(dir, baseOffset, log, (int)mapLength, indexIntervalBytes);
+    }
 
+    /**
+     * A segment over a mapped log with new, empty index files, marked active until sealed.
+     */
+    private static Segment withNewIndexes(
+        final Path dir, final long baseOffset, final MappedFile log, final int capacity, final int indexIntervalBytes)
+    {
+        final int maxEntries = maxIndexEntries(capacity, indexIntervalBytes);
         return new Segment(
             baseOffset,
             log,
@@ -179,15 +187,7 @@ final class Segment
         final Path logPath = dir.resolve(fileName(baseOffset, LOG_SUFFIX));
         final long size = MappedFile.sizeOf(logPath);
         final MappedFile log = MappedFile.open(logPath, size, size);
-        final int maxEntries = maxIndexEntries((int)size, indexIntervalBytes);
-        final Segment segment = new Segment(
-            baseOffset,
-            log,
-            OffsetIndex.create(dir.resolve(fileName(baseOffset, INDEX_SUFFIX)), maxEntries),
-            TimeIndex.create(dir.resolve(fileName(baseOffset, TIME_INDEX_SUFFIX)), maxEntries),
-            indexIntervalBytes,
-            0,
-            true);
+        final Segment segment = withNewIndexes(dir, baseOffset, log, (int)size, indexIntervalBytes);
         final int dataLength = segment.rebuildIndexes((int)size);
         if (dataLength != size)
         {
