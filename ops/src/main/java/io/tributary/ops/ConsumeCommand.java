@@ -20,9 +20,6 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 import java.time.Duration;
-import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -113,7 +110,7 @@ final class ConsumeCommand implements Callable<Integer>
     public Integer call()
     {
         final RecordFormat recordFormat = parseFormat();
-        final Long fromTimeMs = start != null && start.fromTime != null ? parseTime(start.fromTime) : null;
+        final Long fromTimeMs = start != null && start.fromTime != null ? GroupCommand.parseTime(spec, "--from-time", start.fromTime) : null;
         if (maxRecords != null && maxRecords < 0)
         {
             throw new CommandLine.ParameterException(spec.commandLine(), "--max-records must be >= 0: " + maxRecords);
@@ -342,26 +339,6 @@ final class ConsumeCommand implements Callable<Integer>
         catch (final IllegalArgumentException ex)
         {
             throw new CommandLine.ParameterException(spec.commandLine(), "--format: " + ex.getMessage());
-        }
-    }
-
-    private long parseTime(final String text)
-    {
-        try
-        {
-            return Instant.parse(text).toEpochMilli();
-        }
-        catch (final DateTimeParseException notAnInstant)
-        {
-            try
-            {
-                return OffsetDateTime.parse(text).toInstant().toEpochMilli();
-            }
-            catch (final DateTimeParseException ex)
-            {
-                throw new CommandLine.ParameterException(spec.commandLine(), "--from-time '" + text +
-                    "' is not an ISO-8601 time with a zone, e.g. 2024-05-01T12:00:00Z or 2024-05-01T14:00:00+02:00");
-            }
         }
     }
 
