@@ -184,6 +184,20 @@ public final class Consumer<K, V> implements AutoCloseable
         return membership == null ? null : membership.memberId();
     }
 
+    /**
+     * @return the group identity to pass to {@link Transaction#sendOffsets}: fenced by this member's epoch when
+     *         subscribed, unfenced when partitions are assigned by hand; null when the consumer has no group.
+     */
+    public ConsumerGroupMetadata groupMetadata()
+    {
+        final GroupMembership current = membership;
+        if (current != null)
+        {
+            return new ConsumerGroupMetadata(config.groupId(), current.memberId(), current.epoch());
+        }
+        return config.groupId() == null ? null : ConsumerGroupMetadata.of(config.groupId());
+    }
+
     public Set<TopicPartition> assignment()
     {
         return Set.copyOf(assigned.keySet());

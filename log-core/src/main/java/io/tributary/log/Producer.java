@@ -88,6 +88,15 @@ public final class Producer<K, V> implements AutoCloseable
     }
 
     /**
+     * Begin an atomic append of several records, and optionally a group's offsets. Records sent through the
+     * transaction are ordered after every record this producer sent before {@link Transaction#commit()}.
+     */
+    public Transaction<K, V> beginTransaction()
+    {
+        return new Transaction<>();
+    }
+
+    /**
      * Send every buffered record now and wait until each has completed.
      */
     public void flush()
