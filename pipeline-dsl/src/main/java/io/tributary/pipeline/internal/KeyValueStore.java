@@ -1,0 +1,107 @@
+package io.tributary.pipeline.internal;
+
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.TreeMap;
+
+/**
+ * An in-memory, sorted key-value store of bytes that records what changed since the last checkpoint: those changes
+ * are what the task appends to the store's compacted changelog topic, in the same atomic append as its outputs and
+ * input offsets. A null value in the changes is a deletion (a tombstone in the changelog).
+ * <p>
+ * Not thread-safe: owned by one task.
+ */
+public final class KeyValueStore
+{
+    private final String name;
+    private final TreeMap<Bytes, byte[]> entries = new TreeMap<>();
+    private final LinkedHashMap<Bytes, byte[]> changes = new LinkedHashMap<>();
+
+    public KeyValueStore(final String name)
+    {
+        this.name = name;
+    }
+
+    public String name()
+    {
+        return name;
+    }
+
+    public byte[] get(final Bytes key)
+    {
+        return entries.get(key);
+    }
+
+    public void put(final Bytes key, final byte[] value)
+    {
+        if (value == null)
+        {
+            delete(key);
+            return;
+        }
+        entries.put(key, value);
+        changes.remove(key);
+        changes.put(key, value);
+    }
+
+    public void delete(final Bytes key)
+    {
+        if (entries.remove(key) != null || changes.containsKey(key))
+        {
+            changes.remove(key);
+            changes.put(key, null);
+        }
+    }
+
+    /**
+     * Apply a changelog record while restoring: not recorded as a change.
+     */
+    public void restore(final Bytes key, final byte[] value)
+    {
+        if (value == null)
+        {
+            entries.remove(key);
+        }
+        else
+        {
+            entries.put(key, value);
+        }
+    }
+
+    /**
+     * @return all entries in key order, read-only.
+     */
+    public NavigableMap<Bytes, byte[]> all()
+    {
+        return Collections.unmodifiableNavigableMap(entries);
+    }
+
+    public int size()
+    {
+        return entries.size();
+    }
+
+    /**
+     * @return the changes since the last call, in the order last made; the store forgets them.
+     */
+    public Map<Bytes, byte[]> drainChanges()
+    {
+        if (changes.isEmpty())
+        {
+            return Map.of();
+        }
+        final Map<Bytes, byte[]> drained = new LinkedHashMap<>(changes);
+        changes.clear();
+        return drained;
+    }
+
+    /**
+     * @return how many changes wait for the next checkpoint.
+     */
+    public int pendingChanges()
+    {
+        return changes.size();
+    }
+}
