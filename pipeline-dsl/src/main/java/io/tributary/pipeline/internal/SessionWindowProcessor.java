@@ -15,7 +15,7 @@ import java.util.Map;
  * Session windows: a key's open sessions and their records are kept in one store entry. A record less than
  * {@code gap} from a session joins it, merging sessions it bridges; a session closes once the watermark passes its
  * last record by {@code gap + lateness}, and is then folded in time order and emitted as {@code [first, last + 1)}
- * with the time of its last record.
+ * with the time of its last record. Sessions close in order of their closing time, then key bytes.
  * <p>
  * Store value format, big-endian: {@code int sessions}, then per session {@code long first, long last} and its
  * {@link TimedValues}.
@@ -97,7 +97,7 @@ final class SessionWindowProcessor implements Processor
             final Object k = sessions.isEmpty() ? null : keySerde.deserialize(key.array());
             for (final Session s : sessions)
             {
-                if (closeAt(s) <= watermark)
+                if (closeAt(s) == due.getKey())
                 {
                     Object aggregate = fold.initializer().get();
                     for (final TimedValues.Entry e : s.values)
