@@ -18,6 +18,7 @@ public final class KeyValueStore
     private final String name;
     private final TreeMap<Bytes, byte[]> entries = new TreeMap<>();
     private final LinkedHashMap<Bytes, byte[]> changes = new LinkedHashMap<>();
+    private long pendingBytes;
 
     public KeyValueStore(final String name)
     {
@@ -44,6 +45,7 @@ public final class KeyValueStore
         entries.put(key, value);
         changes.remove(key);
         changes.put(key, value);
+        pendingBytes += key.array().length + value.length;
     }
 
     public void delete(final Bytes key)
@@ -52,6 +54,7 @@ public final class KeyValueStore
         {
             changes.remove(key);
             changes.put(key, null);
+            pendingBytes += key.array().length;
         }
     }
 
@@ -94,7 +97,16 @@ public final class KeyValueStore
         }
         final Map<Bytes, byte[]> drained = new LinkedHashMap<>(changes);
         changes.clear();
+        pendingBytes = 0;
         return drained;
+    }
+
+    /**
+     * @return an upper bound of the bytes of keys and values the pending changes hold.
+     */
+    public long pendingBytes()
+    {
+        return pendingBytes;
     }
 
     /**

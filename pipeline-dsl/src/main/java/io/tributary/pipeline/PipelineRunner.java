@@ -1,0 +1,374 @@
+package io.tributary.pipeline;
+
+import io.tributary.log.Admin;
+import io.tributary.log.Consumer;
+import io.tributary.log.ConsumerConfig;
+import io.tributary.log.ConsumerRebalanceListener;
+import io.tributary.log.ConsumerRecord;
+import io.tributary.log.Deserializer;
+import io.tributary.log.ErrorCode;
+import io.tributary.log.Producer;
+import io.tributary.log.ProducerConfig;
+import io.tributary.log.ProducerRecord;
+import io.tributary.log.Serializer;
+import io.tributary.log.TopicPartition;
+import io.tributary.log.Transaction;
+import io.tributary.log.TributaryException;
+import io.tributary.pipeline.internal.Checkpoint;
+import io.tributary.pipeline.internal.GraphTopology;
+import io.tributary.pipeline.internal.KeyValueStore;
+import io.tributary.pipeline.internal.StateRestorer;
+import io.tributary.pipeline.internal.StreamTask;
+import io.tributary.pipeline.internal.TopicSetup;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Runs a pipeline against a cluster, in the calling thread, until {@link #close()}.
+ * <p>
+ * The runner joins the consumer group named after the pipeline, so parallel runners of the same pipeline share its
+ * input partitions. It keeps one {@link StreamTask} per input partition number it holds, restoring the task's state
+ * from partition {@code p} of the changelog topics first. Every {@code commitInterval}, or sooner when
+ * {@code maxCheckpointBytes} of outputs and state changes are pending, it appends one checkpoint as a single
+ * {@link Transaction}: the tasks' outputs, their state changes and the next input offsets, fenced by the group
+ * member's generation. A crash loses at most the uncommitted checkpoint, and a restarted runner resumes exactly from
+ * the last one, so outputs are neither lost nor duplicated. When the group takes partitions away the runner
+ * checkpoints first; when it loses them (a missed session) or a checkpoint is refused, the runner drops its
+ * uncommitted work and state and rejoins, restoring from the changelogs.
+ * <p>
+ * Partitions of different input topics with the same number belong to one task: the input topics must be
+ * co-partitioned (same partition count, keys partitioned the same way), as with Kafka Streams.
+ * <p>
+ * Threading: {@link #run()} owns everything on the calling thread; {@link #close()}, {@link #processedRecords()} and
+ * {@link #checkpoints()} may be called from any thread.
+ */
+public final class PipelineRunner implements AutoCloseable
+{
+    private static final System.Logger LOGGER = System.getLogger(PipelineRunner.class.getName());
+    private static final Duration POLL = Duration.ofMillis(20);
+    private static final Duration COMMIT_TIMEOUT = Duration.ofSeconds(30);
+
+    private final GraphTopology topology;
+    private final RunnerConfig config;
+    private final Set<String> repartitionTopics;
+    private final Map<String, String> changelogs;
+    private final TreeMap<Integer, StreamTask> tasks = new TreeMap<>();
+    private final Checkpoint checkpoint = new Checkpoint();
+    private volatile boolean running = true;
+    private volatile long processed;
+    private volatile long checkpoints;
+    private Consumer<byte[], byte[]> consumer;
+    private Producer<byte[], byte[]> producer;
+    private StateRestorer restorer;
+    private boolean lost;
+    private boolean failed;
+
+    private PipelineRunner(final GraphTopology topology, final RunnerConfig config)
+    {
+        this.topology = topology;
+        this.config = config;
+        this.repartitionTopics = topology.repartitionTopics();
+        this.changelogs = topology.changelogTopics();
+    }
+
+    /**
+     * @param topology a topology built by {@link Pipeline#build()}.
+     * @param config   where and how to run it.
+     * @return a runner; call {@link #run()}.
+     */
+    public static PipelineRunner create(final Topology topology, final RunnerConfig config)
+    {
+        return new PipelineRunner((GraphTopology)topology, config);
+    }
+
+    /**
+     * Create the internal topics if missing, then process until {@link #close()} is called.
+     *
+     * @throws TributaryException when the pipeline cannot run (a source topic is missing, the cluster refuses).
+     * @throws RuntimeException   what user code in the pipeline threw; the uncommitted checkpoint is dropped.
+     */
+    public void run()
+    {
+        try (Admin admin = Admin.create(config.cluster()))
+        {
+            final int partitions = TopicSetup.ensure(admin, topology);
+            LOGGER.log(System.Logger.Level.INFO, "pipeline " + topology.name() + ": " + partitions + " tasks over "
+                + topology.inputTopics());
+            restorer = new StateRestorer(config.cluster(), admin, Duration.ofMinutes(5));
+            producer = Producer.create(ProducerConfig.builder().cluster(config.cluster()).idempotence(true)
+                .linger(Duration.ZERO).build(), Serializer.bytes(), Serializer.bytes());
+            while (running)
+            {
+                try
+                {
+                    session();
+                }
+                catch (final TributaryException ex)
+                {
+                    if (!running || !(ex.errorCode() == ErrorCode.FENCED_MEMBER || ex.errorCode() == ErrorCode.UNKNOWN_MEMBER || ex.errorCode().isRetriable()))
+                    {
+                        throw ex;
+                    }
+                    LOGGER.log(System.Logger.Level.WARNING, "pipeline " + topology.name()
+                        + ": dropping uncommitted work and rejoining: " + ex.getMessage());
+                }
+            }
+        }
+        finally
+        {
+            if (producer != null)
+            {
+                producer.close();
+            }
+        }
+    }
+
+    /**
+     * Ask {@link #run()} to checkpoint and return. Thread-safe; does not wait.
+     */
+    public void close()
+    {
+        running = false;
+    }
+
+    /**
+     * @return input records processed so far, including ones whose checkpoint was later dropped.
+     */
+    public long processedRecords()
+    {
+        return processed;
+    }
+
+    /**
+     * @return checkpoints committed so far.
+     */
+    public long checkpoints()
+    {
+        return checkpoints;
+    }
+
+    private void session()
+    {
+        lost = false;
+        failed = false;
+        final ConsumerConfig consumerConfig = ConsumerConfig.builder().cluster(config.cluster())
+            .groupId(topology.name()).enableAutoCommit(false)
+            .autoOffsetReset(ConsumerConfig.OffsetReset.EARLIEST).build();
+        consumer = Consumer.create(consumerConfig, Deserializer.bytes(), Deserializer.bytes());
+        try
+        {
+            consumer.subscribe(topology.inputTopics(), new Rebalance());
+            long nextCommit = System.currentTimeMillis() + config.commitInterval().toMillis();
+            while (running && !lost)
+            {
+                for (final ConsumerRecord<byte[], byte[]> record : consumer.poll(POLL))
+                {
+                    if (lost)
+                    {
+                        break;
+                    }
+                    final StreamTask task = tasks.get(record.partition());
+                    if (task == null)
+                    {
+                        continue;
+                    }
+                    task.process(record.topic(), record.key(), record.value(), record.timestamp());
+                    checkpoint.consumed(record.topicPartition(), record.offset());
+                    processed++;
+                    if (pendingBytes() >= config.maxCheckpointBytes())
+                    {
+                        commit();
+                    }
+                }
+                final long now = System.currentTimeMillis();
+                for (final StreamTask task : tasks.values())
+                {
+                    task.advanceWallClock(now);
+                }
+                if (now >= nextCommit && !lost)
+                {
+                    commit();
+                    nextCommit = now + config.commitInterval().toMillis();
+                }
+            }
+            if (!lost)
+            {
+                commit();
+            }
+        }
+        catch (final RuntimeException ex)
+        {
+            failed = true;
+            throw ex;
+        }
+        finally
+        {
+            if (lost)
+            {
+                failed = true;
+            }
+            try
+            {
+                consumer.close();
+            }
+            finally
+            {
+                consumer = null;
+                tasks.clear();
+                checkpoint.clear();
+            }
+        }
+    }
+
+    private long pendingBytes()
+    {
+        long bytes = checkpoint.bytes();
+        for (final StreamTask task : tasks.values())
+        {
+            for (final KeyValueStore store : task.state().stores().values())
+            {
+                bytes += store.pendingBytes() + 64L * store.pendingChanges();
+            }
+        }
+        return bytes;
+    }
+
+    private void commit()
+    {
+        final long now = System.currentTimeMillis();
+        for (final Map.Entry<Integer, StreamTask> task : tasks.entrySet())
+        {
+            for (final KeyValueStore store : task.getValue().state().stores().values())
+            {
+                final String topic = changelogs.get(store.name());
+                store.drainChanges().forEach((k, v) -> checkpoint.changelog(topic, task.getKey(), k, v, now));
+            }
+        }
+        if (checkpoint.isEmpty())
+        {
+            return;
+        }
+        final Transaction<byte[], byte[]> tx = producer.beginTransaction();
+        for (final ProducerRecord<byte[], byte[]> record : checkpoint.records())
+        {
+            tx.send(record);
+        }
+        if (!checkpoint.offsets().isEmpty())
+        {
+            tx.sendOffsets(new HashMap<>(checkpoint.offsets()), consumer.groupMetadata());
+        }
+        try
+        {
+            tx.commit().get(COMMIT_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        }
+        catch (final ExecutionException ex)
+        {
+            if (ex.getCause() instanceof TributaryException te)
+            {
+                throw te;
+            }
+            throw new TributaryException(ErrorCode.UNKNOWN_ERROR, "checkpoint failed: " + ex.getCause(), ex.getCause());
+        }
+        catch (final TimeoutException ex)
+        {
+            throw new TributaryException(ErrorCode.TIMEOUT, "checkpoint not acknowledged in " + COMMIT_TIMEOUT);
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+            throw new TributaryException(ErrorCode.TIMEOUT, "interrupted while checkpointing");
+        }
+        checkpoint.clear();
+        checkpoints++;
+    }
+
+    private void seekUncommitted(final Collection<TopicPartition> partitions)
+    {
+        final Map<TopicPartition, Long> committed = consumer.committed(partitions);
+        final List<TopicPartition> fromBeginning = new ArrayList<>();
+        final List<TopicPartition> fromEnd = new ArrayList<>();
+        final List<TopicPartition> fromTime = new ArrayList<>();
+        for (final TopicPartition tp : partitions)
+        {
+            if (committed.containsKey(tp))
+            {
+                continue;
+            }
+            if (repartitionTopics.contains(tp.topic()))
+            {
+                fromBeginning.add(tp);
+                continue;
+            }
+            switch (config.startAt().position())
+            {
+                case BEGINNING -> fromBeginning.add(tp);
+                case END -> fromEnd.add(tp);
+                case OFFSET -> consumer.seek(tp, config.startAt().offset());
+                case TIME -> fromTime.add(tp);
+                default -> throw new IllegalStateException();
+            }
+        }
+        if (!fromBeginning.isEmpty())
+        {
+            consumer.seekToBeginning(fromBeginning);
+        }
+        if (!fromEnd.isEmpty())
+        {
+            consumer.seekToEnd(fromEnd);
+        }
+        if (!fromTime.isEmpty())
+        {
+            consumer.seekToTimestamp(fromTime, config.startAt().time().toEpochMilli());
+        }
+    }
+
+    private final class Rebalance implements ConsumerRebalanceListener
+    {
+        public void onPartitionsAssigned(final Collection<TopicPartition> partitions)
+        {
+            final long now = System.currentTimeMillis();
+            for (final TopicPartition tp : partitions)
+            {
+                if (!tasks.containsKey(tp.partition()))
+                {
+                    tasks.put(tp.partition(), new StreamTask(topology, restorer.restore(topology, tp.partition()),
+                        checkpoint::output, now));
+                }
+            }
+            seekUncommitted(partitions);
+        }
+
+        public void onPartitionsRevoked(final Collection<TopicPartition> partitions)
+        {
+            if (!failed && !lost)
+            {
+                commit();
+            }
+            final Set<Integer> held = new HashSet<>();
+            for (final TopicPartition tp : consumer.assignment())
+            {
+                if (!partitions.contains(tp))
+                {
+                    held.add(tp.partition());
+                }
+            }
+            tasks.keySet().removeIf(p -> !held.contains(p));
+        }
+
+        public void onPartitionsLost(final Collection<TopicPartition> partitions)
+        {
+            lost = true;
+        }
+    }
+}
