@@ -1,0 +1,243 @@
+package io.tributary.pipeline;
+
+import io.tributary.log.Admin;
+import io.tributary.log.Consumer;
+import io.tributary.log.ConsumerConfig;
+import io.tributary.log.ConsumerRecord;
+import io.tributary.log.Deserializer;
+import io.tributary.log.NewTopic;
+import io.tributary.log.Producer;
+import io.tributary.log.ProducerConfig;
+import io.tributary.log.ProducerRecord;
+import io.tributary.log.Serializer;
+import io.tributary.log.TopicPartition;
+import io.tributary.log.internal.AeronSettings;
+import io.tributary.testing.TestCluster;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A pipeline process is SIGKILLed mid-stream and restarted: its output holds every expected result exactly once and
+ * its state carries on; then a replay of the input from the beginning, under another pipeline name into another
+ * topic, gives the same output as the live run.
+ */
+@Tag("fault")
+@Timeout(300)
+class ExactlyOnceIT
+{
+    private static final int RECORDS = 6_000;
+    private static final int KEYS = 50;
+    private static final String INPUT = "eo-input";
+    private static final String OUTPUT = "eo-output";
+
+    private static TestCluster cluster;
+    private static Path dir;
+
+    @BeforeAll
+    static void startCluster() throws IOException
+    {
+        cluster = TestCluster.start(1);
+        dir = Files.createTempDirectory("exactly-once-it");
+    }
+
+    @AfterAll
+    static void stopCluster()
+    {
+        if (cluster != null)
+        {
+            cluster.close();
+        }
+        if (dir != null)
+        {
+            TestCluster.deleteRecursively(dir);
+        }
+    }
+
+    @Test
+    void killedPipelineResumesWithoutDuplicatesAndReplayMatchesLive() throws Exception
+    {
+        try (Admin admin = Admin.create(cluster.members()))
+        {
+            admin.createTopic(new NewTopic(INPUT, 2));
+            admin.createTopic(new NewTopic(OUTPUT, 2));
+            admin.createTopic(new NewTopic(OUTPUT + "-replay", 2));
+        }
+        Process pipeline = start("eo-live", OUTPUT);
+        try (Producer<String, Long> producer = Producer.create(ProducerConfig.builder().cluster(cluster.members())
+            .build(), Serializer.string(), Serializer.longs()))
+        {
+            for (long seq = 0; seq < RECORDS; seq++)
+            {
+                producer.send(ProducerRecord.of(INPUT, "k" + (seq % KEYS), seq));
+                if (seq == RECORDS / 3)
+                {
+                    producer.flush();
+                    await("some output before the kill", () -> count(OUTPUT) > RECORDS / 10, pipeline);
+                    pipeline.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+                    deleteClientDirsOf(pipeline.pid());
+                    pipeline = start("eo-live", OUTPUT);
+                }
+            }
+            producer.flush();
+        }
+        final Process restarted = pipeline;
+        await("every result", () -> count(OUTPUT) >= RECORDS, restarted);
+        Thread.sleep(500);
+        restarted.destroy();
+        assertTrue(restarted.waitFor(30, TimeUnit.SECONDS), "pipeline did not stop on SIGTERM");
+        deleteClientDirsOf(restarted.pid());
+
+        final Map<String, List<String>> live = readAll(OUTPUT);
+        assertExactlyOnce(live);
+
+        final PipelineRunner replay = PipelineRunner.create(
+            ExactlyOncePipeline.topology("eo-replay", INPUT, OUTPUT + "-replay"),
+            RunnerConfig.of(cluster.members()).withStartAt(StartAt.beginning()));
+        final Thread replayThread = new Thread(replay::run, "replay");
+        replayThread.start();
+        try
+        {
+            await("the replay", () -> count(OUTPUT + "-replay") >= RECORDS, null);
+        }
+        finally
+        {
+            replay.close();
+            replayThread.join(30_000);
+        }
+        assertEquals(live, readAll(OUTPUT + "-replay"));
+    }
+
+    private static void assertExactlyOnce(final Map<String, List<String>> byKey)
+    {
+        final Map<Long, Integer> seen = new HashMap<>();
+        for (final Map.Entry<String, List<String>> key : byKey.entrySet())
+        {
+            long expectedCount = 1;
+            for (final String value : key.getValue())
+            {
+                final String[] parts = value.split(":");
+                assertEquals(expectedCount++, Long.parseLong(parts[0]), "count of " + key.getKey()
+                    + " (state lost or result duplicated) in " + key.getValue());
+                seen.merge(Long.parseLong(parts[1]), 1, Integer::sum);
+            }
+        }
+        final long duplicates = seen.values().stream().filter(n -> n > 1).count();
+        assertEquals(0, duplicates, "sequence numbers written more than once");
+        assertEquals(RECORDS, seen.size(), "results");
+    }
+
+    private static Map<String, List<String>> readAll(final String topic)
+    {
+        final Map<String, List<String>> byKey = new TreeMap<>();
+        try (Consumer<String, String> consumer = Consumer.create(ConsumerConfig.builder().cluster(cluster.members())
+            .build(), Deserializer.string(), Deserializer.string()))
+        {
+            consumer.assignAll(topic);
+            final Map<TopicPartition, Long> ends = ends(topic);
+            while (consumer.assignment().stream().anyMatch(tp -> consumer.position(tp) < ends.get(tp)))
+            {
+                for (final ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(200)))
+                {
+                    byKey.computeIfAbsent(r.key(), k -> new ArrayList<>()).add(r.value());
+                }
+            }
+        }
+        return byKey;
+    }
+
+    private static long count(final String topic)
+    {
+        return ends(topic).values().stream().mapToLong(Long::longValue).sum();
+    }
+
+    private static Map<TopicPartition, Long> ends(final String topic)
+    {
+        try (Admin admin = Admin.create(cluster.members()))
+        {
+            return admin.endOffsets(List.of(new TopicPartition(topic, 0), new TopicPartition(topic, 1)));
+        }
+    }
+
+    private static void await(final String what, final BooleanSupplier condition, final Process process)
+        throws InterruptedException
+    {
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (!condition.getAsBoolean())
+        {
+            if (process != null && !process.isAlive())
+            {
+                throw new AssertionError("pipeline process exited with " + process.exitValue() + " waiting for "
+                    + what + ": " + log());
+            }
+            if (System.nanoTime() > deadline)
+            {
+                throw new AssertionError("timed out waiting for " + what + ": " + log());
+            }
+            Thread.sleep(100);
+        }
+    }
+
+    private static String log()
+    {
+        try
+        {
+            final Path log = dir.resolve("pipeline.log");
+            return Files.exists(log) ? Files.readString(log) : "(no log)";
+        }
+        catch (final IOException ex)
+        {
+            return ex.toString();
+        }
+    }
+
+    private static Process start(final String name, final String output) throws IOException
+    {
+        final List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(List.of("--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED",
+            "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED", "-Xmx256m", "-XX:+UseSerialGC",
+            "-cp", System.getProperty("java.class.path"), ExactlyOncePipeline.class.getName(),
+            cluster.members(), name, INPUT, output));
+        return new ProcessBuilder(command)
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(new File(dir.resolve("pipeline.log").toString())))
+            .start();
+    }
+
+    private static void deleteClientDirsOf(final long pid) throws IOException
+    {
+        final Path base = Path.of(AeronSettings.aeronDirectoryBase());
+        if (!Files.isDirectory(base))
+        {
+            return;
+        }
+        try (Stream<Path> dirs = Files.list(base))
+        {
+            final Set<Path> mine = dirs.filter(d -> d.getFileName().toString()
+                .startsWith("tributary-client-" + pid + "-")).collect(Collectors.toSet());
+            mine.forEach(TestCluster::deleteRecursively);
+        }
+    }
+}

@@ -1,0 +1,70 @@
+package io.tributary.pipeline;
+
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The pipeline the exactly-once tests run, in its own JVM so that a test can SIGKILL it. Input: key {@code k<n>},
+ * value a unique sequence number. It re-keys by key, keeps per key a count and the last sequence number, and writes
+ * {@code "<count>:<sequence>"} per record: a duplicate shows as a sequence number written twice, lost state as a
+ * count that starts over.
+ * <p>
+ * Arguments: cluster pipelineName inputTopic outputTopic.
+ */
+public final class ExactlyOncePipeline
+{
+    /**
+     * State per key.
+     *
+     * @param count records so far.
+     * @param last  last sequence number.
+     */
+    public record Progress(long count, long last)
+    {
+    }
+
+    private ExactlyOncePipeline()
+    {
+    }
+
+    public static Topology topology(final String name, final String input, final String output)
+    {
+        final Pipeline p = Pipeline.create(name);
+        p.stream(input, Consumed.with(Serdes.string(), Serdes.longs()))
+            .keyBy((k, v) -> k, Grouped.as("by-key", Serdes.string(), Serdes.longs()))
+            .aggregate(() -> new Progress(0, -1), (k, seq, progress) -> new Progress(progress.count() + 1, seq),
+                Stateful.<Progress>named("progress").withSerde(Serdes.json(Progress.class)))
+            .toStream()
+            .mapValues(progress -> progress.count() + ":" + progress.last())
+            .to(output, Produced.with(Serdes.string(), Serdes.string()));
+        return p.build();
+    }
+
+    public static void main(final String[] args) throws InterruptedException
+    {
+        final PipelineRunner runner = PipelineRunner.create(topology(args[1], args[2], args[3]),
+            RunnerConfig.of(args[0]).withCommitInterval(Duration.ofMillis(50)));
+        final CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() ->
+        {
+            runner.close();
+            try
+            {
+                stopped.await(20, TimeUnit.SECONDS);
+            }
+            catch (final InterruptedException ignored)
+            {
+                Thread.currentThread().interrupt();
+            }
+        }));
+        try
+        {
+            runner.run();
+        }
+        finally
+        {
+            stopped.countDown();
+        }
+    }
+}
