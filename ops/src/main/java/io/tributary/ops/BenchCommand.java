@@ -13,7 +13,8 @@ import java.util.Locale;
  * judges its numbers.
  */
 @Command(name = "bench", description = "Measure the cluster: produce throughput, end-to-end latency, consumer fan-out, failover.",
-    subcommands = { BenchProduceCommand.class, BenchE2eCommand.class, BenchFanoutCommand.class, BenchFailoverCommand.class })
+    subcommands = { BenchProduceCommand.class, BenchE2eCommand.class, BenchFanoutCommand.class, BenchFailoverCommand.class,
+        BenchPipelineCommand.class })
 final class BenchCommand extends CommandGroup
 {
     /**
