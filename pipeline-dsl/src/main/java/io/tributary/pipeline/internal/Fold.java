@@ -2,6 +2,7 @@ package io.tributary.pipeline.internal;
 
 import io.tributary.pipeline.Aggregator;
 import io.tributary.pipeline.Serde;
+import io.tributary.pipeline.Serdes;
 
 import java.util.function.BinaryOperator;
 import java.util.function.Supplier;
@@ -31,8 +32,7 @@ public record Fold(Supplier<Object> initializer, Aggregator<Object, Object, Obje
 
     public static Fold count()
     {
-        return new Fold(() -> 0L, (k, v, a) -> (Long)a + 1, (Serde<Object>)(Serde<?>)io.tributary.pipeline.Serdes
-            .longs());
+        return new Fold(() -> 0L, (k, v, a) -> (Long)a + 1, (Serde<Object>)(Serde<?>)Serdes.longs());
     }
 
     /**

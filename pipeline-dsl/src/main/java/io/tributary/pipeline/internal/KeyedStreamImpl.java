@@ -6,6 +6,7 @@ import io.tributary.pipeline.JoinWindows;
 import io.tributary.pipeline.KeyedStream;
 import io.tributary.pipeline.Record;
 import io.tributary.pipeline.Serde;
+import io.tributary.pipeline.Serdes;
 import io.tributary.pipeline.Stateful;
 import io.tributary.pipeline.Stream;
 import io.tributary.pipeline.Table;
@@ -73,7 +74,7 @@ public final class KeyedStreamImpl<K, V> implements KeyedStream<K, V>
 
     public Table<K, Long> count(final Stateful<Long> stateful)
     {
-        return table("count", Fold.count(), stateful, io.tributary.pipeline.Serdes.longs());
+        return table("count", Fold.count(), stateful, Serdes.longs());
     }
 
     public WindowedStream<K, V> window(final Windows windows)

@@ -11,6 +11,7 @@ import io.tributary.log.TributaryException;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -55,7 +56,7 @@ public final class StateRestorer
         {
             return state;
         }
-        final Map<String, String> storeByTopic = new java.util.HashMap<>();
+        final Map<String, String> storeByTopic = new HashMap<>();
         topology.changelogTopics().forEach((store, topic) -> storeByTopic.put(topic, store));
         final ConsumerConfig config = ConsumerConfig.builder().cluster(cluster).enableAutoCommit(false)
             .autoOffsetReset(ConsumerConfig.OffsetReset.EARLIEST).build();

@@ -190,7 +190,7 @@ public final class StreamImpl<K, V> implements Stream<K, V>
     }
 
     private <K2, V2> Stream<K2, V2> next(final String label,
-        final java.util.function.Function<NodeContext, Processor> factory)
+        final Function<NodeContext, Processor> factory)
     {
         return new StreamImpl<>(builder, builder.add(label, factory, node));
     }
