@@ -15,6 +15,11 @@ public interface NodeContext
     void forward(Record<?, ?> record);
 
     /**
+     * Pass a record to one of the node's children, by the order they were added.
+     */
+    void forwardTo(int child, Record<?, ?> record);
+
+    /**
      * Pass a record to the node's late-record children (the side output).
      */
     void forwardLate(Record<?, ?> record);

@@ -12,6 +12,7 @@ import io.tributary.pipeline.Table;
 import io.tributary.pipeline.TopicRouter;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.BiConsumer;
@@ -104,17 +105,19 @@ public final class StreamImpl<K, V> implements Stream<K, V>
 
     public Map<String, Stream<K, V>> split(final Split<K, V> split)
     {
-        final Node router = builder.add("split " + split.names(), ctx -> r -> ctx.forward(r), node);
-        final Map<String, Stream<K, V>> branches = new LinkedHashMap<>();
-        for (final String name : split.names())
+        final List<String> names = split.names();
+        final Node router = builder.add("split " + names, ctx -> r ->
         {
-            branches.put(name, new StreamImpl<>(builder, builder.add("branch " + name, ctx -> r ->
+            final String branch = split.route((K)r.key(), (V)r.value());
+            if (branch != null)
             {
-                if (name.equals(split.route((K)r.key(), (V)r.value())))
-                {
-                    ctx.forward(r);
-                }
-            }, router)));
+                ctx.forwardTo(names.indexOf(branch), r);
+            }
+        }, node);
+        final Map<String, Stream<K, V>> branches = new LinkedHashMap<>();
+        for (final String name : names)
+        {
+            branches.put(name, new StreamImpl<>(builder, builder.add("branch " + name, ctx -> ctx::forward, router)));
         }
         return branches;
     }

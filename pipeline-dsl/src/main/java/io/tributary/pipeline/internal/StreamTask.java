@@ -159,6 +159,11 @@ public final class StreamTask
             }
         }
 
+        public void forwardTo(final int child, final Record<?, ?> record)
+        {
+            children[child].processor.process((Record<Object, Object>)record);
+        }
+
         public void forwardLate(final Record<?, ?> record)
         {
             for (final TaskNode child : lateChildren)
