@@ -60,6 +60,11 @@ final class PipelineCommand extends CommandGroup
                 + "${DEFAULT-VALUE})")
         Duration commitInterval;
 
+        @Option(names = "--state-dir", paramLabel = "DIR",
+            description = "keep task state in RocksDB under DIR instead of in memory (restored from the changelogs "
+                + "either way)")
+        Path stateDir;
+
         Run(final CliContext ctx)
         {
             this.ctx = ctx;
@@ -81,7 +86,7 @@ final class PipelineCommand extends CommandGroup
                 ctx.out().print(topology.describe());
                 ctx.out().flush();
                 final PipelineRunner runner = PipelineRunner.create(topology, RunnerConfig.of(cluster.cluster())
-                    .withStartAt(startAt).withCommitInterval(commitInterval));
+                    .withStartAt(startAt).withCommitInterval(commitInterval).withStateDirectory(stateDir));
                 final CountDownLatch stopped = new CountDownLatch(1);
                 final Thread hook = new Thread(() ->
                 {

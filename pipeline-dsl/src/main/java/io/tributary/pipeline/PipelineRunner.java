@@ -16,11 +16,15 @@ import io.tributary.log.Transaction;
 import io.tributary.log.TributaryException;
 import io.tributary.pipeline.internal.Checkpoint;
 import io.tributary.pipeline.internal.GraphTopology;
+import io.tributary.pipeline.internal.InMemoryBackend;
 import io.tributary.pipeline.internal.KeyValueStore;
+import io.tributary.pipeline.internal.RocksDbBackend;
 import io.tributary.pipeline.internal.StateRestorer;
+import io.tributary.pipeline.internal.StoreBackend;
 import io.tributary.pipeline.internal.StreamTask;
 import io.tributary.pipeline.internal.TopicSetup;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -33,6 +37,7 @@ import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
 
 /**
  * Runs a pipeline against a cluster, in the calling thread, until {@link #close()}.
@@ -225,6 +230,7 @@ public final class PipelineRunner implements AutoCloseable
             finally
             {
                 consumer = null;
+                tasks.values().forEach(task -> task.state().close());
                 tasks.clear();
                 checkpoint.clear();
             }
@@ -293,6 +299,17 @@ public final class PipelineRunner implements AutoCloseable
         checkpoints++;
     }
 
+    private Function<String, StoreBackend> backends(final int partition)
+    {
+        final Path root = config.stateDirectory();
+        if (root == null)
+        {
+            return store -> new InMemoryBackend();
+        }
+        return store -> new RocksDbBackend(root.resolve(topology.name()).resolve(Integer.toString(partition))
+            .resolve(store));
+    }
+
     private void seekUncommitted(final Collection<TopicPartition> partitions)
     {
         final Map<TopicPartition, Long> committed = consumer.committed(partitions);
@@ -342,8 +359,8 @@ public final class PipelineRunner implements AutoCloseable
             {
                 if (!tasks.containsKey(tp.partition()))
                 {
-                    tasks.put(tp.partition(), new StreamTask(topology, restorer.restore(topology, tp.partition()),
-                        checkpoint::output, now));
+                    tasks.put(tp.partition(), new StreamTask(topology, restorer.restore(topology, tp.partition(),
+                        backends(tp.partition())), checkpoint::output, now));
                 }
             }
             seekUncommitted(partitions);
@@ -363,7 +380,15 @@ public final class PipelineRunner implements AutoCloseable
                     held.add(tp.partition());
                 }
             }
-            tasks.keySet().removeIf(p -> !held.contains(p));
+            tasks.entrySet().removeIf(task ->
+            {
+                if (held.contains(task.getKey()))
+                {
+                    return false;
+                }
+                task.getValue().state().close();
+                return true;
+            });
         }
 
         public void onPartitionsLost(final Collection<TopicPartition> partitions)

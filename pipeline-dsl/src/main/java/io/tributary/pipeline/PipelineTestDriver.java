@@ -135,7 +135,7 @@ public final class PipelineTestDriver implements AutoCloseable
     {
         final KeyValueStore kv = task.state().store(store);
         final Map<K, V> map = new LinkedHashMap<>();
-        kv.all().forEach((k, v) -> map.put(keySerde.deserialize(k.array()), valueSerde.deserialize(v)));
+        kv.forEach((k, v) -> map.put(keySerde.deserialize(k.array()), valueSerde.deserialize(v)));
         return map;
     }
 

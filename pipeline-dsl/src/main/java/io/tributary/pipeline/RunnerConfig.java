@@ -1,5 +1,6 @@
 package io.tributary.pipeline;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -11,8 +12,12 @@ import java.util.Objects;
  * @param commitInterval     how often a checkpoint is appended: outputs become visible at this pace.
  * @param maxCheckpointBytes a checkpoint is appended early once its outputs and state changes reach this many bytes;
  *                           it must leave room in the producer's request limit for one record's outputs.
+ * @param stateDirectory     where tasks keep their state in RocksDB (needs {@code org.rocksdb:rocksdbjni} on the
+ *                           class path), or null to keep it in memory. Either way a task restores its state from the
+ *                           changelog when it starts; RocksDB only lets state outgrow the heap.
  */
-public record RunnerConfig(String cluster, StartAt startAt, Duration commitInterval, int maxCheckpointBytes)
+public record RunnerConfig(
+    String cluster, StartAt startAt, Duration commitInterval, int maxCheckpointBytes, Path stateDirectory)
 {
     public RunnerConfig
     {
@@ -35,21 +40,29 @@ public record RunnerConfig(String cluster, StartAt startAt, Duration commitInter
      */
     public static RunnerConfig of(final String cluster)
     {
-        return new RunnerConfig(cluster, StartAt.beginning(), Duration.ofMillis(100), 256 * 1024);
+        return new RunnerConfig(cluster, StartAt.beginning(), Duration.ofMillis(100), 256 * 1024, null);
     }
 
     public RunnerConfig withStartAt(final StartAt startAt)
     {
-        return new RunnerConfig(cluster, startAt, commitInterval, maxCheckpointBytes);
+        return new RunnerConfig(cluster, startAt, commitInterval, maxCheckpointBytes, stateDirectory);
     }
 
     public RunnerConfig withCommitInterval(final Duration commitInterval)
     {
-        return new RunnerConfig(cluster, startAt, commitInterval, maxCheckpointBytes);
+        return new RunnerConfig(cluster, startAt, commitInterval, maxCheckpointBytes, stateDirectory);
+    }
+
+    /**
+     * @return a copy keeping state in RocksDB under the directory (null: in memory).
+     */
+    public RunnerConfig withStateDirectory(final Path stateDirectory)
+    {
+        return new RunnerConfig(cluster, startAt, commitInterval, maxCheckpointBytes, stateDirectory);
     }
 
     public RunnerConfig withMaxCheckpointBytes(final int maxCheckpointBytes)
     {
-        return new RunnerConfig(cluster, startAt, commitInterval, maxCheckpointBytes);
+        return new RunnerConfig(cluster, startAt, commitInterval, maxCheckpointBytes, stateDirectory);
     }
 }

@@ -1,13 +1,11 @@
 package io.tributary.pipeline.internal;
 
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.NavigableMap;
-import java.util.TreeMap;
+import java.util.function.BiConsumer;
 
 /**
- * An in-memory, sorted key-value store of bytes that records what changed since the last checkpoint: those changes
+ * A sorted key-value store of bytes, in memory or in RocksDB ({@link StoreBackend}), that records what changed since the last checkpoint: those changes
  * are what the task appends to the store's compacted changelog topic, in the same atomic append as its outputs and
  * input offsets. A null value in the changes is a deletion (a tombstone in the changelog).
  * <p>
@@ -16,13 +14,19 @@ import java.util.TreeMap;
 public final class KeyValueStore
 {
     private final String name;
-    private final TreeMap<Bytes, byte[]> entries = new TreeMap<>();
+    private final StoreBackend entries;
     private final LinkedHashMap<Bytes, byte[]> changes = new LinkedHashMap<>();
     private long pendingBytes;
 
     public KeyValueStore(final String name)
     {
+        this(name, new InMemoryBackend());
+    }
+
+    public KeyValueStore(final String name, final StoreBackend backend)
+    {
         this.name = name;
+        this.entries = backend;
     }
 
     public String name()
@@ -50,7 +54,7 @@ public final class KeyValueStore
 
     public void delete(final Bytes key)
     {
-        if (entries.remove(key) != null || changes.containsKey(key))
+        if (entries.delete(key) || changes.containsKey(key))
         {
             changes.remove(key);
             changes.put(key, null);
@@ -65,7 +69,7 @@ public final class KeyValueStore
     {
         if (value == null)
         {
-            entries.remove(key);
+            entries.delete(key);
         }
         else
         {
@@ -74,16 +78,19 @@ public final class KeyValueStore
     }
 
     /**
-     * @return all entries in key order, read-only.
+     * Visit every entry in key order; the store must not be changed meanwhile.
      */
-    public NavigableMap<Bytes, byte[]> all()
+    public void forEach(final BiConsumer<Bytes, byte[]> visitor)
     {
-        return Collections.unmodifiableNavigableMap(entries);
+        entries.forEach(visitor);
     }
 
-    public int size()
+    /**
+     * Release the backend.
+     */
+    public void close()
     {
-        return entries.size();
+        entries.close();
     }
 
     /**

@@ -47,13 +47,13 @@ final class SessionWindowProcessor implements Processor
         this.fold = fold;
         this.gap = windows.gap().toMillis();
         this.lateness = windows.allowedLateness().toMillis();
-        for (final Map.Entry<Bytes, byte[]> entry : store.all().entrySet())
+        store.forEach((key, value) ->
         {
-            for (final Session s : decode(entry.getValue()))
+            for (final Session s : decode(value))
             {
-                index.add(closeAt(s), entry.getKey());
+                index.add(closeAt(s), key);
             }
-        }
+        });
     }
 
     public void process(final Record<Object, Object> record)

@@ -40,16 +40,16 @@ final class SlidingWindowProcessor implements Processor
         this.size = windows.size().toMillis();
         this.lateness = windows.allowedLateness().toMillis();
         final long watermark = ctx.watermark();
-        for (final Map.Entry<Bytes, byte[]> entry : store.all().entrySet())
+        store.forEach((key, value) ->
         {
-            for (final TimedValues.Entry e : TimedValues.decode(entry.getValue()))
+            for (final TimedValues.Entry e : TimedValues.decode(value))
             {
                 if (e.timestamp() + 1 + lateness > watermark)
                 {
-                    index.add(e.timestamp() + 1 + lateness, entry.getKey());
+                    index.add(e.timestamp() + 1 + lateness, key);
                 }
             }
-        }
+        });
     }
 
     public void process(final Record<Object, Object> record)

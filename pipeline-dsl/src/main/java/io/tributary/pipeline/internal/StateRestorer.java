@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * Rebuilds a task's stores from partition {@code p} of their changelog topics, read from the beginning to the end
@@ -38,9 +39,10 @@ public final class StateRestorer
     /**
      * @return the task's state, restored.
      */
-    public TaskState restore(final GraphTopology topology, final int partition)
+    public TaskState restore(final GraphTopology topology, final int partition,
+        final Function<String, StoreBackend> backends)
     {
-        final TaskState state = new TaskState(topology.storeNames());
+        final TaskState state = new TaskState(topology.storeNames(), backends);
         final List<TopicPartition> partitions = new ArrayList<>();
         topology.changelogTopics().values().forEach(t -> partitions.add(new TopicPartition(t, partition)));
         final Map<TopicPartition, Long> ends = admin.endOffsets(partitions);

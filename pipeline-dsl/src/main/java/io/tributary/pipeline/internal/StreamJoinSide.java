@@ -46,13 +46,13 @@ final class StreamJoinSide implements Processor
         this.after = (left ? windows.after() : windows.before()).toMillis();
         this.retention = Math.max(windows.before().toMillis(), windows.after().toMillis())
             + windows.grace().toMillis();
-        for (final Map.Entry<Bytes, byte[]> entry : own.all().entrySet())
+        own.forEach((key, value) ->
         {
-            for (final TimedValues.Entry e : TimedValues.decode(entry.getValue()))
+            for (final TimedValues.Entry e : TimedValues.decode(value))
             {
-                index.add(e.timestamp() + retention + 1, entry.getKey());
+                index.add(e.timestamp() + retention + 1, key);
             }
-        }
+        });
     }
 
     public void process(final Record<Object, Object> record)

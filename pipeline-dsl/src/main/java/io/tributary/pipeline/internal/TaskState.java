@@ -3,6 +3,7 @@ package io.tributary.pipeline.internal;
 import java.nio.ByteBuffer;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * The state stores of one task, by store name, including the task's own store that keeps its watermark so that a
@@ -23,11 +24,27 @@ public final class TaskState
 
     public TaskState(final Iterable<String> storeNames)
     {
+        this(storeNames, name -> new InMemoryBackend());
+    }
+
+    /**
+     * @param backends makes the backend of each store, by store name.
+     */
+    public TaskState(final Iterable<String> storeNames, final Function<String, StoreBackend> backends)
+    {
         stores.put(TASK_STORE, new KeyValueStore(TASK_STORE));
         for (final String name : storeNames)
         {
-            stores.put(name, new KeyValueStore(name));
+            stores.put(name, new KeyValueStore(name, backends.apply(name)));
         }
+    }
+
+    /**
+     * Release every store's backend.
+     */
+    public void close()
+    {
+        stores.values().forEach(KeyValueStore::close);
     }
 
     public KeyValueStore store(final String name)

@@ -37,10 +37,7 @@ final class TimeWindowProcessor implements Processor
         this.size = windows.size().toMillis();
         this.advance = windows.advance().toMillis();
         this.lateness = windows.processingTime() ? 0 : windows.allowedLateness().toMillis();
-        for (final Bytes key : store.all().keySet())
-        {
-            index.add(key.suffix() + size + lateness, key);
-        }
+        store.forEach((key, value) -> index.add(key.suffix() + size + lateness, key));
     }
 
     public void process(final Record<Object, Object> record)
