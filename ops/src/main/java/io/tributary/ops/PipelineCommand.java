@@ -11,6 +11,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
+import java.io.IOException;
 import java.net.URL;
 import java.net.URLClassLoader;
 import java.nio.file.Files;
@@ -24,10 +25,85 @@ import java.util.concurrent.TimeUnit;
 /**
  * {@code tributary pipeline ...}: run a pipeline in the foreground against a cluster.
  */
-@Command(name = "pipeline", description = "Run a pipeline written with the pipeline DSL.",
-    subcommands = { PipelineCommand.Run.class })
+@Command(name = "pipeline", description = "Run or describe a pipeline written with the pipeline DSL.",
+    subcommands = { PipelineCommand.Run.class, PipelineCommand.Describe.class })
 final class PipelineCommand extends CommandGroup
 {
+    /**
+     * Where a pipeline class comes from: {@code --class} and an optional {@code --jar}.
+     */
+    static final class Definition
+    {
+        @Spec(Spec.Target.MIXEE)
+        CommandLine.Model.CommandSpec spec;
+
+        @Option(names = "--class", paramLabel = "CLASS", required = true,
+            description = "the pipeline class, e.g. com.acme.MyPipeline")
+        String className;
+
+        @Option(names = "--jar", paramLabel = "JAR",
+            description = "the jar holding the class and its dependencies (default: the CLI's own class path)")
+        Path jar;
+
+        URLClassLoader loader() throws IOException
+        {
+            if (jar != null && !Files.isRegularFile(jar))
+            {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--jar " + jar + " is not a file");
+            }
+            return new URLClassLoader(jar == null ? new URL[0] : new URL[] {jar.toUri().toURL()},
+                PipelineCommand.class.getClassLoader());
+        }
+
+        Topology topology(final ClassLoader loader) throws ReflectiveOperationException
+        {
+            final Class<?> type;
+            try
+            {
+                type = Class.forName(className, true, loader);
+            }
+            catch (final ClassNotFoundException ex)
+            {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--class " + className
+                    + " not found" + (jar == null ? " on the class path" : " in " + jar));
+            }
+            if (!PipelineDefinition.class.isAssignableFrom(type))
+            {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--class " + className
+                    + " does not implement " + PipelineDefinition.class.getName());
+            }
+            return ((PipelineDefinition)type.getConstructor().newInstance()).topology();
+        }
+    }
+
+    @Command(name = "describe", description = {
+        "Print a pipeline's topology: sources, operators, stores and their changelog topics. Needs no cluster." })
+    static final class Describe implements Callable<Integer>
+    {
+        private final CliContext ctx;
+
+        @Mixin
+        Definition definition;
+
+        Describe(final CliContext ctx)
+        {
+            this.ctx = ctx;
+        }
+
+        public Integer call() throws Exception
+        {
+            try (URLClassLoader loader = definition.loader())
+            {
+                final Topology topology = definition.topology(loader);
+                ctx.out().print(topology.describe());
+                ctx.out().println("Sources: " + String.join(", ", topology.sourceTopics()));
+                ctx.out().println("Sinks: " + String.join(", ", topology.sinkTopics()));
+                ctx.out().println("Repartition topics: " + String.join(", ", topology.repartitionTopics()));
+            }
+            return TributaryCli.OK;
+        }
+    }
+
     @Command(name = "run", description = {
         "Run a pipeline in the foreground until interrupted (Ctrl-C checkpoints and stops).",
         "The class implements io.tributary.pipeline.PipelineDefinition and has a public no-argument constructor.",
@@ -42,13 +118,8 @@ final class PipelineCommand extends CommandGroup
         @Mixin
         ClusterOption cluster;
 
-        @Option(names = "--class", paramLabel = "CLASS", required = true,
-            description = "the pipeline class, e.g. com.acme.MyPipeline")
-        String className;
-
-        @Option(names = "--jar", paramLabel = "JAR",
-            description = "the jar holding the class and its dependencies (default: the CLI's own class path)")
-        Path jar;
+        @Mixin
+        Definition definition;
 
         @Option(names = "--from", paramLabel = "WHERE", defaultValue = "beginning",
             description = "where partitions the pipeline never committed start: beginning, end, offset:N or an "
@@ -73,15 +144,9 @@ final class PipelineCommand extends CommandGroup
         public Integer call() throws Exception
         {
             final StartAt startAt = startAt();
-            if (jar != null && !Files.isRegularFile(jar))
+            try (URLClassLoader loader = definition.loader())
             {
-                throw new CommandLine.ParameterException(spec.commandLine(), "--jar " + jar + " is not a file");
-            }
-            final ClassLoader parent = PipelineCommand.class.getClassLoader();
-            try (URLClassLoader loader = new URLClassLoader(jar == null ? new URL[0] : new URL[] {
-                jar.toUri().toURL() }, parent))
-            {
-                final Topology topology = load(loader).topology();
+                final Topology topology = definition.topology(loader);
                 ctx.out().println("pipeline " + topology.name() + " running on " + cluster.cluster());
                 ctx.out().print(topology.describe());
                 ctx.out().flush();
@@ -113,26 +178,6 @@ final class PipelineCommand extends CommandGroup
                     + " records and " + runner.checkpoints() + " checkpoints");
             }
             return TributaryCli.OK;
-        }
-
-        private PipelineDefinition load(final ClassLoader loader) throws ReflectiveOperationException
-        {
-            final Class<?> type;
-            try
-            {
-                type = Class.forName(className, true, loader);
-            }
-            catch (final ClassNotFoundException ex)
-            {
-                throw new CommandLine.ParameterException(spec.commandLine(), "--class " + className
-                    + " not found" + (jar == null ? " on the class path" : " in " + jar));
-            }
-            if (!PipelineDefinition.class.isAssignableFrom(type))
-            {
-                throw new CommandLine.ParameterException(spec.commandLine(), "--class " + className
-                    + " does not implement " + PipelineDefinition.class.getName());
-            }
-            return (PipelineDefinition)type.getConstructor().newInstance();
         }
 
         private StartAt startAt()

@@ -49,6 +49,18 @@ class PipelineCommandTest
     }
 
     @Test
+    void describePrintsTheTopologyWithoutACluster()
+    {
+        assertEquals(TributaryCli.OK, run("pipeline", "describe", "--class",
+            "io.tributary.examples.pipelines.SensorAlerts"));
+        final String text = out.toString();
+        assertTrue(text.contains("Pipeline sensor-alerts"), text);
+        assertTrue(text.contains("minute-sums -> sensor-alerts-minute-sums-changelog"), text);
+        assertTrue(text.contains("Sources: sensor-readings"), text);
+        assertTrue(text.contains("Repartition topics: sensor-alerts-by-sensor-repartition"), text);
+    }
+
+    @Test
     void missingJarIsAUsageError()
     {
         assertEquals(TributaryCli.USAGE, run("pipeline", "run", "--class", "x.Y", "--jar", "/nonexistent.jar"));
