@@ -54,6 +54,11 @@ public final class ProduceSender implements ClientRuntime.Duty
 {
     private static final int MAX_BATCHES_PER_REQUEST = 1024;
     private static final int MAX_INFLIGHT_REQUESTS = 64;
+    /**
+     * The cluster answers a resent batch with its first outcome only for a partition's last five batches: more
+     * transactions in flight could not all be answered after a failover.
+     */
+    private static final int MAX_INFLIGHT_TRANSACTIONS = 5;
 
     private final ClientRuntime runtime;
     private final int batchSize;
@@ -94,6 +99,7 @@ public final class ProduceSender implements ClientRuntime.Duty
     private long nextProducerIdAttemptNs;
     private int nextQueue;
     private int inflightRequests;
+    private int inflightTransactions;
 
     public ProduceSender(
         final ClientRuntime runtime,
@@ -468,7 +474,7 @@ public final class ProduceSender implements ClientRuntime.Duty
     private boolean transactionReady()
     {
         final Txn txn = transactions.peek();
-        if (txn == null)
+        if (txn == null || inflightTransactions >= MAX_INFLIGHT_TRANSACTIONS)
         {
             return false;
         }
@@ -539,6 +545,7 @@ public final class ProduceSender implements ClientRuntime.Duty
                     inflightRequests--;
                     if (request.txn != null)
                     {
+                        inflightTransactions--;
                         try
                         {
                             onTransactionResponse(request.txn, buffer, offset);
@@ -564,6 +571,7 @@ public final class ProduceSender implements ClientRuntime.Duty
                     inflightRequests--;
                     if (request.txn != null)
                     {
+                        inflightTransactions--;
                         retryOrFail(request.txn, code, message);
                     }
                     for (final Batch batch : request.batches)
@@ -575,6 +583,10 @@ public final class ProduceSender implements ClientRuntime.Duty
         {
             pendingRequest = null;
             inflightRequests++;
+            if (request.txn != null)
+            {
+                inflightTransactions++;
+            }
             return 1;
         }
         if (nowNs - request.deadlineNs > 0)
