@@ -17,9 +17,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Transactions while the leader of a three-node cluster is killed: every acknowledged transaction is there once,
- * each transaction's records are in both topics or in neither, and the committed offset never runs ahead of the
- * outputs written with it.
+ * Transactions, and many small batches of one partition, in flight while the leader of a three-node cluster is
+ * killed: every acknowledged transaction and record is there once and in order, each transaction's records are in
+ * both topics or in neither, and the committed offset is the last transaction's.
  */
 @Tag("fault")
 @Timeout(300)
@@ -36,12 +36,16 @@ class TransactionFailoverIT
                 admin.createTopic(new NewTopic("tx-left", 1));
                 admin.createTopic(new NewTopic("tx-right", 2));
                 admin.createTopic(new NewTopic("tx-source", 1));
+                admin.createTopic(new NewTopic("small-batches", 1));
             }
             final TopicPartition source = new TopicPartition("tx-source", 0);
             final List<Integer> acknowledged = new ArrayList<>();
             final List<String> failures = new ArrayList<>();
             final AtomicBoolean killed = new AtomicBoolean();
-            try (Producer<String, String> producer = Producer.create(ProducerConfig.builder().cluster(members).build()))
+            final List<CompletableFuture<RecordMetadata>> plain = new ArrayList<>();
+            try (Producer<String, String> producer = Producer.create(ProducerConfig.builder().cluster(members).build());
+                Producer<String, String> small = Producer.create(ProducerConfig.builder().cluster(members)
+                    .batchSize(256).linger(Duration.ZERO).build()))
             {
                 final List<CompletableFuture<List<RecordMetadata>>> inFlight = new ArrayList<>();
                 final List<Integer> ids = new ArrayList<>();
@@ -53,6 +57,11 @@ class TransactionFailoverIT
                         .sendOffsets(Map.of(source, (long)i + 1), ConsumerGroupMetadata.of("tx-pipeline"))
                         .commit());
                     ids.add(i);
+                    for (int j = 0; j < 4; j++)
+                    {
+                        plain.add(small.send(ProducerRecord.of("small-batches", 0, "k", "p" + (i * 4 + j) + "-" +
+                            "x".repeat(100))));
+                    }
                     if (i == 1500 && killed.compareAndSet(false, true))
                     {
                         cluster.kill(cluster.awaitLeader(Duration.ofSeconds(10)));
@@ -75,8 +84,25 @@ class TransactionFailoverIT
                     }
                 }
             }
-            assertTrue(failures.isEmpty(), "an idempotent producer retries across the failover: " +
-                failures.subList(0, Math.min(5, failures.size())));
+            for (final CompletableFuture<RecordMetadata> sent : plain)
+            {
+                try
+                {
+                    sent.get(150, TimeUnit.SECONDS);
+                }
+                catch (final java.util.concurrent.ExecutionException ex)
+                {
+                    failures.add("plain: " + ex.getCause());
+                }
+            }
+            assertTrue(failures.isEmpty(), failures.size() + " failed; an idempotent producer retries across the " +
+                "failover: " + failures.subList(0, Math.min(5, failures.size())));
+            final List<String> smallBatches = values(Records.readAll(members, "small-batches"));
+            assertEquals(12_000, smallBatches.size(), "each plain record once");
+            for (int i = 0; i < 12_000; i++)
+            {
+                assertTrue(smallBatches.get(i).startsWith("p" + i + "-"), "in order at " + i);
+            }
 
             final List<String> left = values(Records.readAll(members, "tx-left"));
             final List<String> right = values(Records.readAll(members, "tx-right"));

@@ -59,6 +59,8 @@ public final class ProduceSender implements ClientRuntime.Duty
      * transactions in flight could not all be answered after a failover.
      */
     private static final int MAX_INFLIGHT_TRANSACTIONS = 5;
+    /** For the same reason, at most this many batches of a partition are in flight. */
+    private static final int MAX_INFLIGHT_BATCHES_PER_PARTITION = 5;
 
     private final ClientRuntime runtime;
     private final int batchSize;
@@ -339,7 +341,8 @@ public final class ProduceSender implements ClientRuntime.Duty
                 {
                     queue.closeOpen();
                 }
-                while (!queue.ready.isEmpty() && drained.size() < MAX_BATCHES_PER_REQUEST)
+                while (!queue.ready.isEmpty() && drained.size() < MAX_BATCHES_PER_REQUEST &&
+                    (!idempotent || queue.inflight < MAX_INFLIGHT_BATCHES_PER_PARTITION))
                 {
                     final Batch next = queue.ready.peek();
                     final int size = next.length + next.tp.topic().length() + 16;
@@ -349,6 +352,7 @@ public final class ProduceSender implements ClientRuntime.Duty
                     }
                     queue.ready.poll();
                     drained.add(next);
+                    queue.inflight++;
                     requestBytes += size;
                 }
             }
@@ -405,6 +409,7 @@ public final class ProduceSender implements ClientRuntime.Duty
             }
             retries.pollFirstEntry();
             drained.add(next);
+            queue(next.tp.topic(), next.tp.partition()).inflight++;
             requestBytes += size;
         }
         encode(drained.toArray(new Batch[0]));
@@ -478,6 +483,16 @@ public final class ProduceSender implements ClientRuntime.Duty
         {
             return false;
         }
+        if (idempotent)
+        {
+            for (final Batch part : txn.parts)
+            {
+                if (queue(part.tp.topic(), part.tp.partition()).inflight >= MAX_INFLIGHT_BATCHES_PER_PARTITION)
+                {
+                    return false;
+                }
+            }
+        }
         for (final PartitionQueue queue : allQueues)
         {
             synchronized (queue)
@@ -511,6 +526,10 @@ public final class ProduceSender implements ClientRuntime.Duty
 
     private void encodeTransaction(final Txn txn)
     {
+        for (final Batch part : txn.parts)
+        {
+            queue(part.tp.topic(), part.tp.partition()).inflight++;
+        }
         final long correlationId = runtime.nextCorrelationId();
         requestEncoder.wrapAndApplyHeader(requestBuffer, 0, headerEncoder)
             .correlationId(correlationId)
@@ -543,6 +562,7 @@ public final class ProduceSender implements ClientRuntime.Duty
                 public void onResponse(final DirectBuffer buffer, final int offset, final int length)
                 {
                     inflightRequests--;
+                    ended(request);
                     if (request.txn != null)
                     {
                         inflightTransactions--;
@@ -569,6 +589,7 @@ public final class ProduceSender implements ClientRuntime.Duty
                 public void onFailure(final ErrorCode code, final String message)
                 {
                     inflightRequests--;
+                    ended(request);
                     if (request.txn != null)
                     {
                         inflightTransactions--;
@@ -592,6 +613,7 @@ public final class ProduceSender implements ClientRuntime.Duty
         if (nowNs - request.deadlineNs > 0)
         {
             pendingRequest = null;
+            ended(request);
             if (request.txn != null)
             {
                 retryOrFail(request.txn, ErrorCode.TIMEOUT, "transaction not sent in time: " +
@@ -604,6 +626,24 @@ public final class ProduceSender implements ClientRuntime.Duty
             return 1;
         }
         return 0;
+    }
+
+    /**
+     * The request's batches are no longer in flight, whatever becomes of them.
+     */
+    private void ended(final PendingRequest request)
+    {
+        for (final Batch batch : request.batches)
+        {
+            queue(batch.tp.topic(), batch.tp.partition()).inflight--;
+        }
+        if (request.txn != null)
+        {
+            for (final Batch part : request.txn.parts)
+            {
+                queue(part.tp.topic(), part.tp.partition()).inflight--;
+            }
+        }
     }
 
     /**
@@ -901,6 +941,8 @@ public final class ProduceSender implements ClientRuntime.Duty
         Batch open;
         /** Conductor only: sequence number of the next record sent, for an idempotent producer. */
         int nextSequence;
+        /** Conductor only: batches sent and not yet answered. */
+        int inflight;
 
         PartitionQueue(final TopicPartition tp)
         {
