@@ -6,6 +6,7 @@ import io.tributary.log.Header;
 import io.tributary.log.RecordMetadata;
 import io.tributary.log.TopicPartition;
 import io.tributary.log.TributaryException;
+import io.tributary.log.internal.cluster.ProducerStates;
 import io.tributary.log.internal.codecs.BooleanType;
 import io.tributary.log.internal.codecs.InitProducerIdRequestEncoder;
 import io.tributary.log.internal.codecs.InitProducerIdResponseDecoder;
@@ -55,12 +56,13 @@ public final class ProduceSender implements ClientRuntime.Duty
     private static final int MAX_BATCHES_PER_REQUEST = 1024;
     private static final int MAX_INFLIGHT_REQUESTS = 64;
     /**
-     * The cluster answers a resent batch with its first outcome only for a partition's last five batches: more
-     * transactions in flight could not all be answered after a failover.
+     * The cluster answers a resent batch with its first outcome only for a partition's last
+     * {@link ProducerStates#REMEMBERED_BATCHES} batches: with more of a partition's batches in flight, one resent
+     * after a failover could not be answered although it was written.
      */
-    private static final int MAX_INFLIGHT_TRANSACTIONS = 5;
-    /** For the same reason, at most this many batches of a partition are in flight. */
-    private static final int MAX_INFLIGHT_BATCHES_PER_PARTITION = 5;
+    private static final int MAX_INFLIGHT_BATCHES_PER_PARTITION = ProducerStates.REMEMBERED_BATCHES;
+    /** Each transaction is at least one batch of a partition; the same bound keeps them all answerable. */
+    private static final int MAX_INFLIGHT_TRANSACTIONS = ProducerStates.REMEMBERED_BATCHES;
 
     private final ClientRuntime runtime;
     private final int batchSize;
