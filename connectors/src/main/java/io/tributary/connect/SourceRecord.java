@@ -29,6 +29,8 @@ public record SourceRecord(
     String failure,
     Object handle)
 {
+    private static final Object POSITION_ONLY = new Object();
+
     public SourceRecord
     {
         headers = headers == null ? List.of() : List.copyOf(headers);
@@ -39,6 +41,19 @@ public record SourceRecord(
         final String position, final Object handle)
     {
         return new SourceRecord(key, value, List.of(), null, attributes, position, null, handle);
+    }
+
+    /**
+     * @return no record, only a new position to store (a poll that moved a cursor past an empty page).
+     */
+    public static SourceRecord positionOnly(final String position)
+    {
+        return new SourceRecord(null, null, List.of(), null, Map.of(), position, null, POSITION_ONLY);
+    }
+
+    public boolean isPositionOnly()
+    {
+        return handle == POSITION_ONLY;
     }
 
     /**

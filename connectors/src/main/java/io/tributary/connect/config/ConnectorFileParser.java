@@ -84,6 +84,7 @@ public final class ConnectorFileParser
         }
         if (!errors.isEmpty())
         {
+            errors.sort(java.util.Comparator.comparingInt(ConfigError::line).thenComparingInt(ConfigError::column));
             throw new ConfigException(errors);
         }
         return configs;
@@ -92,6 +93,7 @@ public final class ConnectorFileParser
     private ConnectorConfig document(final String file, final YamlNode document, final List<ConfigError> errors)
     {
         final SpecBinder binder = new SpecBinder(file, new EnvSubstitution(env), errors);
+        final int before = errors.size();
         if (!(document instanceof YamlNode.MapNode map))
         {
             binder.error(document.at(), "", "expected a connector (a map with name and source or sink), got " +
@@ -153,7 +155,7 @@ public final class ConnectorFileParser
             binder.bind(SharedBlocks.DEAD_LETTER, blocks.get("dead_letter"), "dead_letter", map.at());
         positive(binder, blocks.get("batching"), "batching.count", batching.integer("count"));
         positive(binder, blocks.get("retry"), "retry.max_attempts", retry.integer("max_attempts"));
-        if (component == null || name == null)
+        if (component == null || name == null || errors.size() > before)
         {
             return null;
         }
@@ -177,7 +179,7 @@ public final class ConnectorFileParser
                 types.sinks().get(component.type).create(component.settings);
             }
         }
-        catch (final IllegalArgumentException ex)
+        catch (final RuntimeException ex)
         {
             binder.error(component.at, kind.key() + "." + component.type, ex.getMessage());
             return null;

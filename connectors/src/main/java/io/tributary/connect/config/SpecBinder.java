@@ -68,10 +68,6 @@ final class SpecBinder
             {
                 values.put(key, value);
             }
-            else if (field.required())
-            {
-                given.remove(key);
-            }
         }
         for (final FieldSpec field : spec.fields())
         {

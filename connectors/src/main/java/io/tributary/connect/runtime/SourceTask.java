@@ -61,9 +61,14 @@ public final class SourceTask
         final List<ProducerRecord<byte[], byte[]>> out = new ArrayList<>(batch.size() + 1);
         String position = null;
         int invalid = 0;
+        int none = 0;
         for (final SourceRecord record : batch)
         {
-            if (record.failure() != null)
+            if (record.isPositionOnly())
+            {
+                none++;
+            }
+            else if (record.failure() != null)
             {
                 out.add(DeadLetters.forSource(deadLetterTopic, name, record.value(), record.failure()));
                 invalid++;
@@ -84,7 +89,7 @@ public final class SourceTask
         }
         append(batch, out);
         source.acknowledge(batch);
-        status.delivered(batch.size() - invalid);
+        status.delivered(batch.size() - invalid - none);
         status.deadLettered(invalid);
         return batch.size();
     }
