@@ -1,6 +1,6 @@
 package io.tributary.connect;
 
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.util.Objects;
 
 /**
@@ -10,7 +10,7 @@ import java.util.Objects;
  * @param cluster the cluster's members list, for connectors that write to topics themselves.
  * @param stdout  where the {@code stdout} sink writes.
  */
-public record ConnectorContext(String name, String cluster, PrintStream stdout)
+public record ConnectorContext(String name, String cluster, PrintWriter stdout)
 {
     public ConnectorContext
     {

@@ -9,7 +9,7 @@ import io.tributary.connect.spec.Settings;
 import io.tributary.connect.support.Json;
 import io.tributary.log.ConsumerRecord;
 
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.util.List;
 
 /**
@@ -38,7 +38,7 @@ public final class StdoutSink implements SinkConnector
     }
 
     private final boolean json;
-    private PrintStream out;
+    private PrintWriter out;
 
     StdoutSink(final boolean json)
     {
