@@ -126,12 +126,24 @@ public final class HttpPollSource implements SourceConnector
         final URI uri = cursor == null || config.cursorField == null ? config.url : withCursor();
         final HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(config.timeout).GET();
         config.headers.forEach(request::header);
-        final HttpResponse<byte[]> response = client.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
-        if (response.statusCode() / 100 != 2)
+        final HttpResponse<byte[]> response;
+        final JsonNode body;
+        try
         {
-            throw new java.io.IOException("GET " + uri + " answered " + response.statusCode());
+            response = client.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
+            if (response.statusCode() / 100 != 2)
+            {
+                throw new java.io.IOException("answered " + response.statusCode());
+            }
+            body = Json.parse(response.body());
         }
-        final JsonNode body = Json.parse(response.body());
+        catch (final java.io.IOException ex)
+        {
+            // The API is down or answered nonsense: the cursor stays, and the next interval asks again.
+            System.getLogger(HttpPollSource.class.getName()).log(System.Logger.Level.WARNING,
+                "GET " + uri + " failed, retrying in " + config.interval.toMillis() + " ms: " + ex.getMessage());
+            return List.of();
+        }
         final List<byte[]> items = new ArrayList<>();
         final JsonNode array = config.itemsField != null ? body.get(config.itemsField) : body;
         if (array != null && array.isArray())
