@@ -93,7 +93,10 @@ class ConnectorKillIT
                 """.formatted(broker.url()));
             Process connector = launch(yaml, "first");
             final MqttClient publisher = new MqttClient(broker.url(), "kill-publisher", new MemoryPersistence());
-            publisher.connect();
+            final org.eclipse.paho.client.mqttv3.MqttConnectOptions options =
+                new org.eclipse.paho.client.mqttv3.MqttConnectOptions();
+            options.setMaxInflight(1000);
+            publisher.connect(options);
             for (int id = 0; id < MESSAGES; id++)
             {
                 final MqttMessage message = new MqttMessage(("{\"id\":" + id + "}").getBytes(StandardCharsets.UTF_8));
