@@ -140,10 +140,17 @@ final class ConnectorCommand extends CommandGroup
             {
                 for (final ConnectorConfig config : configs)
                 {
-                    runners.add(new ConnectorRunner(config, types,
-                        new ConnectorContext(config.name(), cluster.cluster(), ctx.out())).start());
+                    final ConnectorRunner runner = new ConnectorRunner(config, types,
+                        new ConnectorContext(config.name(), cluster.cluster(), ctx.out())).start();
+                    runners.add(runner);
+                    if (!runner.awaitStarted(Duration.ofSeconds(60)))
+                    {
+                        ctx.err().println("error: " + config.name() + " did not start: " + runner.status().line());
+                        return TributaryCli.FAILED;
+                    }
                     ctx.out().println("started " + config.name() + " (" + config.kind().key() + " " + config.type() +
                         ")");
+                    ctx.out().flush();
                 }
                 ctx.out().flush();
                 final long deadline = maxTime == null ? Long.MAX_VALUE : System.nanoTime() + maxTime.toNanos();
