@@ -53,6 +53,26 @@ public final class SpecDocs
         return sb.toString();
     }
 
+    /**
+     * @return a Markdown section per spec: a table of its fields.
+     */
+    public static String markdown(final String heading, final ComponentSpec spec)
+    {
+        final StringBuilder sb = new StringBuilder("### ").append(heading).append("\n\n")
+            .append(spec.description()).append("\n\n")
+            .append("| field | type | default | description | example |\n|---|---|---|---|---|\n");
+        for (final FieldSpec field : spec.fields())
+        {
+            sb.append("| `").append(field.name()).append("` | ").append(type(field).replace("|", "\\|"))
+                .append(" | ").append(field.required() ? "**required**" : field.defaultValue() == null ? "" :
+                    "`" + ValueCoercion.format(field.defaultValue()) + "`")
+                .append(" | ").append(field.description().replace("|", "\\|"))
+                .append(field.secret() ? " (secret: use `${ENV_VAR}`)" : "")
+                .append(" | ").append(field.example() == null ? "" : "`" + field.example() + "`").append(" |\n");
+        }
+        return sb.append('\n').toString();
+    }
+
     private static String type(final FieldSpec field)
     {
         return field.type() == FieldType.ENUM ? String.join("|", field.values()) : field.type().display();
