@@ -18,6 +18,9 @@ import java.util.List;
  */
 public final class SourceTask
 {
+    /** Bytes of records in one atomic append, below the producer's 1 MiB request with room for the framing. */
+    static final long MAX_APPEND_BYTES = 900 * 1024;
+
     private final String name;
     private final SourceConnector source;
     private final AtomicAppender appender;
@@ -58,40 +61,77 @@ public final class SourceTask
         {
             return 0;
         }
-        final List<ProducerRecord<byte[], byte[]>> out = new ArrayList<>(batch.size() + 1);
+        // One atomic append must fit one request: a large batch goes as several appends, each with the position of
+        // its own last record, which keeps "records and position together" true for each.
+        final List<ProducerRecord<byte[], byte[]>> out = new ArrayList<>();
         String position = null;
+        long bytes = 0;
         int invalid = 0;
         int none = 0;
         for (final SourceRecord record : batch)
         {
+            final ProducerRecord<byte[], byte[]> produced;
             if (record.isPositionOnly())
             {
+                produced = null;
                 none++;
             }
             else if (record.failure() != null)
             {
-                out.add(DeadLetters.forSource(deadLetterTopic, name, record.value(), record.failure()));
+                produced = DeadLetters.forSource(deadLetterTopic, name, record.value(), record.failure());
                 invalid++;
             }
             else
             {
-                out.add(new ProducerRecord<>(to.topic(), null, keyTemplate.key(record.key(), record.attributes()),
-                    record.value(), record.timestamp(), record.headers()));
+                produced = new ProducerRecord<>(to.topic(), null, keyTemplate.key(record.key(), record.attributes()),
+                    record.value(), record.timestamp(), record.headers());
+            }
+            final long size = produced == null ? 0 : size(produced);
+            if (!out.isEmpty() && bytes + size > MAX_APPEND_BYTES)
+            {
+                flush(batch, out, position);
+                bytes = 0;
+            }
+            if (produced != null)
+            {
+                out.add(produced);
+                bytes += size;
             }
             if (record.position() != null)
             {
                 position = record.position();
             }
         }
-        if (position != null)
-        {
-            out.add(SourcePositions.record(name, position));
-        }
-        append(batch, out);
+        flush(batch, out, position);
         source.acknowledge(batch);
         status.delivered(batch.size() - invalid - none);
         status.deadLettered(invalid);
         return batch.size();
+    }
+
+    private void flush(final List<SourceRecord> batch, final List<ProducerRecord<byte[], byte[]>> out,
+        final String position) throws Exception
+    {
+        if (position != null)
+        {
+            out.add(SourcePositions.record(name, position));
+        }
+        if (!out.isEmpty())
+        {
+            append(batch, new ArrayList<>(out));
+        }
+        out.clear();
+    }
+
+    private static long size(final ProducerRecord<byte[], byte[]> record)
+    {
+        long size = 64 + (record.key() == null ? 0 : record.key().length) +
+            (record.value() == null ? 0 : record.value().length);
+        for (final io.tributary.log.Header h : record.headers())
+        {
+            size += 8 + h.key().length() * 3L + h.value().length;
+        }
+        return size;
     }
 
     private void append(final List<SourceRecord> batch, final List<ProducerRecord<byte[], byte[]>> out)

@@ -109,14 +109,24 @@ public final class MqttSource implements SourceConnector, MqttCallbackExtended
         return records;
     }
 
-    public void acknowledge(final List<SourceRecord> records) throws MqttException
+    public void acknowledge(final List<SourceRecord> records)
     {
         for (final SourceRecord record : records)
         {
             final Ack ack = (Ack)record.handle();
             if (ack.qos > 0)
             {
-                client.messageArrivedComplete(ack.id, ack.qos);
+                try
+                {
+                    client.messageArrivedComplete(ack.id, ack.qos);
+                }
+                catch (final MqttException ex)
+                {
+                    // Lost connection: the broker redelivers the message, and it is appended once more.
+                    System.getLogger(MqttSource.class.getName()).log(System.Logger.Level.WARNING,
+                        "acknowledging message " + ack.id + " failed, the broker will redeliver it: " +
+                            ex.getMessage());
+                }
             }
         }
     }

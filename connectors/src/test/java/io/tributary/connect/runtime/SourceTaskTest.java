@@ -91,6 +91,26 @@ class SourceTaskTest
         assertEquals(List.of("h1"), source.rejected);
     }
 
+    @Test
+    void aBatchTooLargeForOneRequestGoesAsSeveralAppendsEachWithItsPosition() throws Exception
+    {
+        final byte[] big = new byte[400 * 1024];
+        source.next = List.of(
+            SourceRecord.of(null, big, Map.of(), "1", "h1"),
+            SourceRecord.of(null, big, Map.of(), "2", "h2"),
+            SourceRecord.of(null, big, Map.of(), "3", "h3"));
+        final SourceTask task = task(appends::add, 3);
+
+        task.runOnce();
+
+        assertEquals(2, appends.size());
+        assertEquals(3, appends.get(0).size(), "two records and position 2");
+        assertArrayEquals(bytes("2"), appends.get(0).get(2).value());
+        assertEquals(2, appends.get(1).size(), "one record and position 3");
+        assertArrayEquals(bytes("3"), appends.get(1).get(1).value());
+        assertEquals(List.of("h1", "h2", "h3"), source.acked);
+    }
+
     private SourceTask task(final AtomicAppender appender, final int maxAttempts)
     {
         return new SourceTask("in", source, appender, new BlockConfigs.To("out", "${mqtt.topic}", 1),
