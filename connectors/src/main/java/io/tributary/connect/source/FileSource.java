@@ -99,6 +99,9 @@ public final class FileSource implements SourceConnector
         {
             if (!open())
             {
+                // Not there yet: wait for it as for new lines.
+                Thread.sleep(Math.max(1, Math.min(config.pollInterval.toMillis(),
+                    (deadline - System.nanoTime()) / 1_000_000)));
                 break;
             }
             buffer.clear();
