@@ -49,7 +49,7 @@ public final class JdbcSink implements SinkConnector
             FieldSpec.optional("key_column", FieldType.STRING, null,
                 "column the record key goes to; needed by upsert and tombstones", "sensor"),
             FieldSpec.oneOf("mode", "insert", List.of("insert", "upsert"),
-                "insert: a row per record; upsert: one row per key, replaced"),
+                "insert: a row per record; upsert: one row per key, replaced (key_column needs a unique index)"),
             FieldSpec.optional("delete_on_tombstone", FieldType.BOOLEAN, true,
                 "delete the key's row when a record has no value", "true"));
 
