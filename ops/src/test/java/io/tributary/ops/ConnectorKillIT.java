@@ -9,6 +9,7 @@ import io.tributary.log.TopicPartition;
 import io.tributary.connect.support.Json;
 import io.tributary.testing.MosquittoBroker;
 import io.tributary.testing.TestCluster;
+import io.tributary.testing.TransactionSupport;
 import org.eclipse.paho.client.mqttv3.MqttClient;
 import org.eclipse.paho.client.mqttv3.MqttMessage;
 import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
@@ -54,6 +55,8 @@ class ConnectorKillIT
     {
         cluster = TestCluster.start(1);
         dir = Files.createTempDirectory("tributary-kill-");
+        org.junit.jupiter.api.Assumptions.assumeTrue(TransactionSupport.available(cluster.members()),
+            TransactionSupport.MISSING);
     }
 
     @AfterEach

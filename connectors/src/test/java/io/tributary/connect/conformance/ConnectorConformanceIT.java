@@ -19,6 +19,7 @@ import io.tributary.log.Serializer;
 import io.tributary.testing.MosquittoBroker;
 import io.tributary.testing.PostgresServer;
 import io.tributary.testing.TestCluster;
+import io.tributary.testing.TransactionSupport;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
@@ -57,6 +58,7 @@ class ConnectorConformanceIT
     private static final AtomicInteger NAMES = new AtomicInteger();
     private static final ConnectorTypes TYPES = ConnectorTypes.load();
     private static ConformanceEnv env;
+    private static boolean transactions;
 
     private final List<AutoCloseable> closeables = new ArrayList<>();
     private ConnectorRunner current;
@@ -73,6 +75,7 @@ class ConnectorConformanceIT
             postgres = PostgresServer.start();
             postgres.createDatabase(ConformanceEnv.DATABASE);
             env = new ConformanceEnv(cluster, broker, postgres, Files.createTempDirectory("tributary-conformance-"));
+            transactions = TransactionSupport.available(cluster.members());
         }
         catch (final RuntimeException ex)
         {
@@ -301,6 +304,10 @@ class ConnectorConformanceIT
     private ConnectorRunner start(final ConnectorConfig config, final ConnectorHarness harness)
         throws InterruptedException
     {
+        if (harness.source())
+        {
+            Assumptions.assumeTrue(transactions, TransactionSupport.MISSING);
+        }
         final ConnectorRunner runner = new ConnectorRunner(config, TYPES,
             new ConnectorContext(config.name(), env.cluster().members(), harness.stdout())).start();
         closeables.add(runner);
