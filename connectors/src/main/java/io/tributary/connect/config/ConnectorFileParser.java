@@ -146,8 +146,7 @@ public final class ConnectorFileParser
         forbid(binder, keys, isSource ? "from" : "to", isSource ? "from applies to sinks; a source writes to 'to'" :
             "to applies to sources; a sink reads 'from'");
         final Component component = component(binder, kind, blocks.get(kind.key()), kind.key());
-        final ComponentSpec toSpec = SharedBlocks.TO;
-        final Settings to = isSource ? binder.bind(toSpec, blocks.get("to"), "to", map.at()) : null;
+        final Settings to = isSource ? binder.bind(SharedBlocks.TO, blocks.get("to"), "to", map.at()) : null;
         final Settings from = isSink ? binder.bind(SharedBlocks.FROM, blocks.get("from"), "from", map.at()) : null;
         final Settings batching = binder.bind(SharedBlocks.BATCHING, blocks.get("batching"), "batching", map.at());
         final Settings retry = binder.bind(SharedBlocks.RETRY, blocks.get("retry"), "retry", map.at());

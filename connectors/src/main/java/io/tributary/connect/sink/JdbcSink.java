@@ -19,7 +19,6 @@ import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -231,10 +230,8 @@ public final class JdbcSink implements SinkConnector
             }
             columns.put(config.keyColumn, key);
         }
-        final Iterator<Map.Entry<String, JsonNode>> fields = value.fields();
-        while (fields.hasNext())
+        for (final Map.Entry<String, JsonNode> field : value.properties())
         {
-            final Map.Entry<String, JsonNode> field = fields.next();
             if (!IDENTIFIER.matcher(field.getKey()).matches() || field.getKey().contains("."))
             {
                 throw new RecordConversionException(record, "field '" + field.getKey() + "' is not a column name");
