@@ -1,6 +1,7 @@
 package io.tributary.connect.conformance;
 
 import org.eclipse.paho.client.mqttv3.MqttClient;
+import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
 import org.eclipse.paho.client.mqttv3.MqttMessage;
 import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
 
@@ -70,7 +71,10 @@ final class MqttSourceHarness implements ConnectorHarness
         if (publisher == null)
         {
             publisher = new MqttClient(env.broker().url(), name + "-feed", new MemoryPersistence());
-            publisher.connect();
+            // A QoS 1 token is freed on the callback thread a little after publish returns: leave room in flight.
+            final MqttConnectOptions options = new MqttConnectOptions();
+            options.setMaxInflight(1000);
+            publisher.connect(options);
         }
         final MqttMessage message = new MqttMessage(payload);
         message.setQos(1);
