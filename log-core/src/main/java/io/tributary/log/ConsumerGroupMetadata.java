@@ -8,7 +8,7 @@ import java.util.Objects;
  *
  * @param groupId    the group.
  * @param memberId   the member, or empty for a group whose offsets are not fenced by membership.
- * @param generation the generation the member was assigned in, or -1 when not fenced.
+ * @param generation the member's epoch when the metadata was taken (informational), or -1 when not a member.
  */
 public record ConsumerGroupMetadata(String groupId, String memberId, int generation)
 {
@@ -31,10 +31,11 @@ public record ConsumerGroupMetadata(String groupId, String memberId, int generat
     }
 
     /**
-     * @return whether commits are checked against the group's current generation and assignment.
+     * @return whether a commit is checked against the member's current assignment: refused for a partition it
+     *         no longer holds.
      */
     public boolean fenced()
     {
-        return generation >= 0;
+        return !memberId.isEmpty();
     }
 }

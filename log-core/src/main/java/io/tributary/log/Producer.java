@@ -93,7 +93,46 @@ public final class Producer<K, V> implements AutoCloseable
      */
     public Transaction<K, V> beginTransaction()
     {
-        return new Transaction<>();
+        if (closed)
+        {
+            throw new TributaryException(ErrorCode.CLOSED, "producer is closed");
+        }
+        return new Transaction<>(this, sender.newTransaction());
+    }
+
+    void appendTo(final ProduceSender.Txn txn, final ProducerRecord<K, V> record)
+    {
+        final byte[] key = keySerializer.serialize(record.key());
+        final byte[] value = valueSerializer.serialize(record.value());
+        final long timestamp = record.timestamp() != null ? record.timestamp() : System.currentTimeMillis();
+        final int partition;
+        if (record.partition() != null)
+        {
+            partition = record.partition();
+            if (partition < 0 || partition >= MAX_PARTITIONS)
+            {
+                throw new TributaryException(ErrorCode.PARTITION_OUT_OF_RANGE,
+                    "partition " + partition + " does not exist in topic '" + record.topic() + "'");
+            }
+        }
+        else if (key != null)
+        {
+            partition = KeyPartitioner.partitionForKey(key, partitionCount(record.topic()));
+        }
+        else
+        {
+            partition = sticky.partition(record.topic(), partitionCount(record.topic()));
+        }
+        txn.append(new TopicPartition(record.topic(), partition), timestamp, key, value, record.headers());
+    }
+
+    CompletableFuture<List<RecordMetadata>> commit(final ProduceSender.Txn txn)
+    {
+        if (closed)
+        {
+            return CompletableFuture.failedFuture(new TributaryException(ErrorCode.CLOSED, "producer is closed"));
+        }
+        return sender.send(txn);
     }
 
     /**

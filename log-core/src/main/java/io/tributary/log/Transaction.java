@@ -1,5 +1,7 @@
 package io.tributary.log;
 
+import io.tributary.log.internal.client.ProduceSender;
+
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -20,30 +22,40 @@ import java.util.concurrent.CompletableFuture;
  */
 public final class Transaction<K, V>
 {
-    Transaction()
+    private final Producer<K, V> producer;
+    private final ProduceSender.Txn txn;
+
+    Transaction(final Producer<K, V> producer, final ProduceSender.Txn txn)
     {
+        this.producer = producer;
+        this.txn = txn;
     }
 
     /**
-     * Add a record.
+     * Add a record, partitioned as {@link Producer#send} would: an explicit partition, else by key, else the
+     * topic's current sticky partition.
      *
      * @return this.
-     * @throws TributaryException RECORD_TOO_LARGE when the transaction would no longer fit one request.
+     * @throws TributaryException RECORD_TOO_LARGE when the transaction would no longer fit one request, or
+     *                            UNKNOWN_TOPIC when the topic does not exist.
      * @throws IllegalStateException when the transaction was already committed.
      */
     public Transaction<K, V> send(final ProducerRecord<K, V> record)
     {
-        throw new UnsupportedOperationException("not yet");
+        producer.appendTo(txn, record);
+        return this;
     }
 
     /**
-     * Commit a group's offsets with the records: each offset is the next one the group will read.
+     * Commit a group's offsets with the records: each offset is the next one the group will read. Offsets of the
+     * same partition given twice: the later wins.
      *
      * @return this.
      */
     public Transaction<K, V> sendOffsets(final Map<TopicPartition, Long> offsets, final ConsumerGroupMetadata group)
     {
-        throw new UnsupportedOperationException("not yet");
+        txn.offsets(offsets, group.groupId(), group.memberId());
+        return this;
     }
 
     /**
@@ -51,11 +63,11 @@ public final class Transaction<K, V>
      */
     public int recordCount()
     {
-        throw new UnsupportedOperationException("not yet");
+        return txn.recordCount();
     }
 
     /**
-     * Send the transaction as one atomic append.
+     * Send the transaction as one atomic append. It goes after every record this producer was sent before.
      *
      * @return completed with where each record was written, in the order they were added, once the cluster
      *         committed it; or exceptionally with a {@link TributaryException} saying why nothing was written
@@ -63,6 +75,6 @@ public final class Transaction<K, V>
      */
     public CompletableFuture<List<RecordMetadata>> commit()
     {
-        throw new UnsupportedOperationException("not yet");
+        return producer.commit(txn);
     }
 }

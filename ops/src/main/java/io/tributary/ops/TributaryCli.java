@@ -29,6 +29,7 @@ import java.nio.charset.StandardCharsets;
         ProduceCommand.class,
         ConsumeCommand.class,
         GroupCommand.class,
+        ConnectorCommand.class,
         PipelineCommand.class,
         BenchCommand.class,
         DemoCommand.class

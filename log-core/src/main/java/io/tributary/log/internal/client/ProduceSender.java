@@ -6,6 +6,7 @@ import io.tributary.log.Header;
 import io.tributary.log.RecordMetadata;
 import io.tributary.log.TopicPartition;
 import io.tributary.log.TributaryException;
+import io.tributary.log.internal.cluster.ProducerStates;
 import io.tributary.log.internal.codecs.BooleanType;
 import io.tributary.log.internal.codecs.InitProducerIdRequestEncoder;
 import io.tributary.log.internal.codecs.InitProducerIdResponseDecoder;
@@ -28,6 +29,8 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
@@ -41,12 +44,25 @@ import java.util.concurrent.locks.LockSupport;
  * to be acknowledged. Batches of a partition are sent in the order they were closed, and a session's requests are
  * applied in order, so records of a partition keep the order in which they were sent.
  * <p>
- * Threading: {@link #append}, {@link #flush} and {@link #close} from any thread; {@link #doWork} on the conductor.
+ * A transaction ({@link Txn}) is sent alone in one atomic request, after every batch that was closed before it was
+ * handed over; a transaction whose outcome is unknown is sent again as a whole, in its place among the retries, and
+ * the cluster answers its duplicate batches with their first outcome.
+ * <p>
+ * Threading: {@link #append}, {@link #send(Txn)}, {@link #flush} and {@link #close} from any thread; {@link #doWork}
+ * on the conductor. A {@link Txn} is built by one thread.
  */
 public final class ProduceSender implements ClientRuntime.Duty
 {
     private static final int MAX_BATCHES_PER_REQUEST = 1024;
     private static final int MAX_INFLIGHT_REQUESTS = 64;
+    /**
+     * The cluster answers a resent batch with its first outcome only for a partition's last
+     * {@link ProducerStates#REMEMBERED_BATCHES} batches: with more of a partition's batches in flight, one resent
+     * after a failover could not be answered although it was written.
+     */
+    private static final int MAX_INFLIGHT_BATCHES_PER_PARTITION = ProducerStates.REMEMBERED_BATCHES;
+    /** Each transaction is at least one batch of a partition; the same bound keeps them all answerable. */
+    private static final int MAX_INFLIGHT_TRANSACTIONS = ProducerStates.REMEMBERED_BATCHES;
 
     private final ClientRuntime runtime;
     private final int batchSize;
@@ -63,6 +79,9 @@ public final class ProduceSender implements ClientRuntime.Duty
     /** Every queue, for the sender to visit; replaced whole when a queue is added. */
     private volatile PartitionQueue[] allQueues = new PartitionQueue[0];
     private final ArrayDeque<RecordBatchBuilder> builderPool = new ArrayDeque<>();
+    /** Orders closed batches against transactions: a transaction goes after every batch closed before it. */
+    private final AtomicLong closeCounter = new AtomicLong();
+    private final ConcurrentLinkedQueue<Txn> transactions = new ConcurrentLinkedQueue<>();
     private final Object memoryLock = new Object();
     private long bufferedBytes;
     private long unacknowledgedRecords;
@@ -76,13 +95,15 @@ public final class ProduceSender implements ClientRuntime.Duty
     private final ProduceResponseDecoder responseDecoder = new ProduceResponseDecoder();
     private final ArrayList<Batch> drained = new ArrayList<>();
     private PendingRequest pendingRequest;
-    private final TreeMap<Long, Batch> retries = new TreeMap<>();
+    /** Batches and transactions to send again, by first send order. */
+    private final TreeMap<Long, Object> retries = new TreeMap<>();
     private long nextSendOrder;
     private long producerId = -1;
     private boolean producerIdRequested;
     private long nextProducerIdAttemptNs;
     private int nextQueue;
     private int inflightRequests;
+    private int inflightTransactions;
 
     public ProduceSender(
         final ClientRuntime runtime,
@@ -200,6 +221,11 @@ public final class ProduceSender implements ClientRuntime.Duty
         {
             fail(batch, ErrorCode.CLOSED, "producer closed before the record was sent");
         }
+        Txn txn;
+        while ((txn = transactions.poll()) != null)
+        {
+            failTransaction(txn, ErrorCode.CLOSED, "producer closed before the transaction was sent");
+        }
     }
 
     public int doWork(final long nowNs)
@@ -216,7 +242,8 @@ public final class ProduceSender implements ClientRuntime.Duty
         while (pendingRequest == null && inflightRequests < MAX_INFLIGHT_REQUESTS)
         {
             // Batches to send again go first, in their first order, and nothing new overtakes them.
-            final boolean built = retries.isEmpty() ? buildRequest(nowNs) : buildRetryRequest(nowNs);
+            final boolean built = !retries.isEmpty() ? buildRetryRequest(nowNs) :
+                transactionReady() ? buildTransactionRequest() : buildRequest(nowNs);
             if (!built)
             {
                 break;
@@ -285,6 +312,16 @@ public final class ProduceSender implements ClientRuntime.Duty
                 fail(batch, ErrorCode.TIMEOUT, "no producer id from the cluster within the delivery timeout: " + why);
             }
         }
+        for (final Iterator<Txn> it = transactions.iterator(); it.hasNext(); )
+        {
+            final Txn txn = it.next();
+            if (nowNs - txn.createdNs > deliveryTimeoutNs)
+            {
+                it.remove();
+                failTransaction(txn, ErrorCode.TIMEOUT,
+                    "no producer id from the cluster within the delivery timeout: " + why);
+            }
+        }
     }
 
     private boolean buildRequest(final long nowNs)
@@ -306,7 +343,8 @@ public final class ProduceSender implements ClientRuntime.Duty
                 {
                     queue.closeOpen();
                 }
-                while (!queue.ready.isEmpty() && drained.size() < MAX_BATCHES_PER_REQUEST)
+                while (!queue.ready.isEmpty() && drained.size() < MAX_BATCHES_PER_REQUEST &&
+                    (!idempotent || queue.inflight < MAX_INFLIGHT_BATCHES_PER_PARTITION))
                 {
                     final Batch next = queue.ready.peek();
                     final int size = next.length + next.tp.topic().length() + 16;
@@ -316,6 +354,7 @@ public final class ProduceSender implements ClientRuntime.Duty
                     }
                     queue.ready.poll();
                     drained.add(next);
+                    queue.inflight++;
                     requestBytes += size;
                 }
             }
@@ -345,16 +384,26 @@ public final class ProduceSender implements ClientRuntime.Duty
 
     private boolean buildRetryRequest(final long nowNs)
     {
-        final Map.Entry<Long, Batch> first = retries.firstEntry();
-        if (nowNs < first.getValue().retryAtNs)
+        final Map.Entry<Long, Object> first = retries.firstEntry();
+        if (first.getValue() instanceof Txn txn)
+        {
+            if (nowNs < txn.retryAtNs)
+            {
+                return false;
+            }
+            retries.pollFirstEntry();
+            encodeTransaction(txn);
+            return true;
+        }
+        if (nowNs < ((Batch)first.getValue()).retryAtNs)
         {
             return false;
         }
         drained.clear();
         int requestBytes = 64;
-        while (!retries.isEmpty() && drained.size() < MAX_BATCHES_PER_REQUEST)
+        while (!retries.isEmpty() && drained.size() < MAX_BATCHES_PER_REQUEST &&
+            retries.firstEntry().getValue() instanceof Batch next)
         {
-            final Batch next = retries.firstEntry().getValue();
             final int size = next.length + next.tp.topic().length() + 16;
             if (!drained.isEmpty() && requestBytes + size > maxRequestSize)
             {
@@ -362,6 +411,7 @@ public final class ProduceSender implements ClientRuntime.Duty
             }
             retries.pollFirstEntry();
             drained.add(next);
+            queue(next.tp.topic(), next.tp.partition()).inflight++;
             requestBytes += size;
         }
         encode(drained.toArray(new Batch[0]));
@@ -382,8 +432,127 @@ public final class ProduceSender implements ClientRuntime.Duty
                 .topic(batch.tp.topic())
                 .putBatch(batch.builder.buffer(), 0, batch.length);
         }
+        requestEncoder.offsetsCount(0);
+        requestEncoder.groupId("").memberId("");
         final int length = MessageHeaderEncoder.ENCODED_LENGTH + requestEncoder.encodedLength();
-        pendingRequest = new PendingRequest(correlationId, length, batches, System.nanoTime() + requestTimeoutNs);
+        pendingRequest = new PendingRequest(correlationId, length, batches, null, System.nanoTime() + requestTimeoutNs);
+    }
+
+    /**
+     * Start a transaction: records are added to it by one thread, then it is {@link #send(Txn) sent}.
+     */
+    public Txn newTransaction()
+    {
+        return new Txn();
+    }
+
+    /**
+     * Hand a transaction over for sending: it goes after every batch closed so far, so after every record sent
+     * before this call.
+     */
+    public CompletableFuture<List<RecordMetadata>> send(final Txn txn)
+    {
+        if (txn.sent)
+        {
+            throw new IllegalStateException("the transaction was already committed");
+        }
+        txn.sent = true;
+        for (final Batch part : txn.parts)
+        {
+            part.length = part.builder.finish();
+        }
+        reserveTransaction(txn.bytes);
+        for (final PartitionQueue queue : allQueues)
+        {
+            synchronized (queue)
+            {
+                queue.closeOpen();
+            }
+        }
+        txn.mark = closeCounter.get();
+        txn.createdNs = System.nanoTime();
+        transactions.add(txn);
+        return txn.future;
+    }
+
+    /**
+     * @return true when the next transaction may go: no batch closed before it is still waiting to be sent.
+     */
+    private boolean transactionReady()
+    {
+        final Txn txn = transactions.peek();
+        if (txn == null || inflightTransactions >= MAX_INFLIGHT_TRANSACTIONS)
+        {
+            return false;
+        }
+        if (idempotent)
+        {
+            for (final Batch part : txn.parts)
+            {
+                if (queue(part.tp.topic(), part.tp.partition()).inflight >= MAX_INFLIGHT_BATCHES_PER_PARTITION)
+                {
+                    return false;
+                }
+            }
+        }
+        for (final PartitionQueue queue : allQueues)
+        {
+            synchronized (queue)
+            {
+                final Batch head = queue.ready.peek();
+                if (head != null && head.closeOrder <= txn.mark)
+                {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    private boolean buildTransactionRequest()
+    {
+        final Txn txn = transactions.poll();
+        txn.sendOrder = nextSendOrder++;
+        if (idempotent)
+        {
+            for (final Batch part : txn.parts)
+            {
+                final PartitionQueue queue = queue(part.tp.topic(), part.tp.partition());
+                part.builder.stampProducer(producerId, queue.nextSequence);
+                queue.nextSequence += part.builder.recordCount();
+            }
+        }
+        encodeTransaction(txn);
+        return true;
+    }
+
+    private void encodeTransaction(final Txn txn)
+    {
+        for (final Batch part : txn.parts)
+        {
+            queue(part.tp.topic(), part.tp.partition()).inflight++;
+        }
+        final long correlationId = runtime.nextCorrelationId();
+        requestEncoder.wrapAndApplyHeader(requestBuffer, 0, headerEncoder)
+            .correlationId(correlationId)
+            .atomic(BooleanType.TRUE);
+        final ProduceRequestEncoder.PartitionsEncoder partitions = requestEncoder.partitionsCount(txn.parts.size());
+        for (final Batch part : txn.parts)
+        {
+            partitions.next()
+                .partition(part.tp.partition())
+                .topic(part.tp.topic())
+                .putBatch(part.builder.buffer(), 0, part.length);
+        }
+        final ProduceRequestEncoder.OffsetsEncoder offsets = requestEncoder.offsetsCount(txn.offsets.size());
+        for (final Map.Entry<TopicPartition, Long> e : txn.offsets.entrySet())
+        {
+            offsets.next().partition(e.getKey().partition()).offset(e.getValue()).topic(e.getKey().topic());
+        }
+        requestEncoder.groupId(txn.groupId).memberId(txn.memberId);
+        final int length = MessageHeaderEncoder.ENCODED_LENGTH + requestEncoder.encodedLength();
+        pendingRequest = new PendingRequest(
+            correlationId, length, new Batch[0], txn, System.nanoTime() + requestTimeoutNs);
     }
 
     private int offerPending(final long nowNs)
@@ -395,12 +564,39 @@ public final class ProduceSender implements ClientRuntime.Duty
                 public void onResponse(final DirectBuffer buffer, final int offset, final int length)
                 {
                     inflightRequests--;
-                    onProduceResponse(request, buffer, offset);
+                    ended(request);
+                    if (request.txn != null)
+                    {
+                        inflightTransactions--;
+                        try
+                        {
+                            onTransactionResponse(request.txn, buffer, offset);
+                        }
+                        catch (final RuntimeException ex)
+                        {
+                            if (!request.txn.future.isDone())
+                            {
+                                failTransaction(request.txn, ErrorCode.UNKNOWN_ERROR,
+                                    "could not read the cluster's answer to the transaction: " + ex);
+                            }
+                            throw ex;
+                        }
+                    }
+                    else
+                    {
+                        onProduceResponse(request, buffer, offset);
+                    }
                 }
 
                 public void onFailure(final ErrorCode code, final String message)
                 {
                     inflightRequests--;
+                    ended(request);
+                    if (request.txn != null)
+                    {
+                        inflightTransactions--;
+                        retryOrFail(request.txn, code, message);
+                    }
                     for (final Batch batch : request.batches)
                     {
                         retryOrFail(batch, code, message);
@@ -410,11 +606,21 @@ public final class ProduceSender implements ClientRuntime.Duty
         {
             pendingRequest = null;
             inflightRequests++;
+            if (request.txn != null)
+            {
+                inflightTransactions++;
+            }
             return 1;
         }
         if (nowNs - request.deadlineNs > 0)
         {
             pendingRequest = null;
+            ended(request);
+            if (request.txn != null)
+            {
+                retryOrFail(request.txn, ErrorCode.TIMEOUT, "transaction not sent in time: " +
+                    runtime.connectionProblem());
+            }
             for (final Batch batch : request.batches)
             {
                 retryOrFail(batch, ErrorCode.TIMEOUT, "records not sent in time: " + runtime.connectionProblem());
@@ -422,6 +628,24 @@ public final class ProduceSender implements ClientRuntime.Duty
             return 1;
         }
         return 0;
+    }
+
+    /**
+     * The request's batches are no longer in flight, whatever becomes of them.
+     */
+    private void ended(final PendingRequest request)
+    {
+        for (final Batch batch : request.batches)
+        {
+            queue(batch.tp.topic(), batch.tp.partition()).inflight--;
+        }
+        if (request.txn != null)
+        {
+            for (final Batch part : request.txn.parts)
+            {
+                queue(part.tp.topic(), part.tp.partition()).inflight--;
+            }
+        }
     }
 
     /**
@@ -441,6 +665,93 @@ public final class ProduceSender implements ClientRuntime.Duty
         else
         {
             fail(batch, code, batch.attempts > 0 ? message + " (after " + (batch.attempts + 1) + " attempts)" : message);
+        }
+    }
+
+    private void retryOrFail(final Txn txn, final ErrorCode code, final String message)
+    {
+        final long nowNs = System.nanoTime();
+        if (idempotent && code.isRetriable() && nowNs - txn.createdNs < deliveryTimeoutNs)
+        {
+            txn.attempts++;
+            txn.retryAtNs = nowNs + (code == ErrorCode.OUT_OF_ORDER_SEQUENCE ? retryBackoffNs : 0);
+            retries.put(txn.sendOrder, txn);
+        }
+        else
+        {
+            failTransaction(txn, code, txn.attempts > 0 ?
+                message + " (after " + (txn.attempts + 1) + " attempts)" : message);
+        }
+    }
+
+    private void onTransactionResponse(final Txn txn, final DirectBuffer buffer, final int offset)
+    {
+        headerDecoder.wrap(buffer, offset);
+        if (headerDecoder.templateId() != ProduceResponseDecoder.TEMPLATE_ID)
+        {
+            failTransaction(txn, ErrorCode.INVALID_REQUEST, "the cluster refused the transaction as malformed");
+            return;
+        }
+        responseDecoder.wrapAndApplyHeader(buffer, offset, headerDecoder);
+        final io.tributary.log.internal.codecs.ErrorCode requestCode = responseDecoder.errorCode();
+        final long[] baseOffsets = new long[txn.parts.size()];
+        final long[] appendTimes = new long[txn.parts.size()];
+        io.tributary.log.internal.codecs.ErrorCode partCode = io.tributary.log.internal.codecs.ErrorCode.NONE;
+        String partMessage = "";
+        int i = 0;
+        for (final ProduceResponseDecoder.PartitionsDecoder p : responseDecoder.partitions())
+        {
+            final io.tributary.log.internal.codecs.ErrorCode code = p.errorCode();
+            baseOffsets[i] = p.baseOffset();
+            appendTimes[i] = p.appendTime();
+            p.topic();
+            final String message = p.errorMessage();
+            if (code != io.tributary.log.internal.codecs.ErrorCode.NONE &&
+                partCode == io.tributary.log.internal.codecs.ErrorCode.NONE)
+            {
+                partCode = code;
+                partMessage = message;
+            }
+            i++;
+        }
+        final String requestMessage = responseDecoder.errorMessage();
+        if (requestCode != io.tributary.log.internal.codecs.ErrorCode.NONE)
+        {
+            retryOrFail(txn, ClusterRequests.errorCode(requestCode), requestMessage);
+            return;
+        }
+        if (partCode != io.tributary.log.internal.codecs.ErrorCode.NONE || i != txn.parts.size())
+        {
+            retryOrFail(txn, ClusterRequests.errorCode(partCode), partMessage);
+            return;
+        }
+
+        final List<RecordMetadata> written = new ArrayList<>(txn.slots.size());
+        for (final long slot : txn.slots)
+        {
+            final int part = (int)(slot >>> 32);
+            final int index = (int)slot;
+            final Batch batch = txn.parts.get(part);
+            written.add(new RecordMetadata(batch.tp.topic(), batch.tp.partition(), baseOffsets[part] + index,
+                batch.completions.get(index).timestamp, appendTimes[part]));
+        }
+        releaseTransaction(txn);
+        txn.future.complete(written);
+    }
+
+    private void failTransaction(final Txn txn, final ErrorCode code, final String message)
+    {
+        releaseTransaction(txn);
+        txn.future.completeExceptionally(new TributaryException(code, message));
+    }
+
+    private void releaseTransaction(final Txn txn)
+    {
+        synchronized (memoryLock)
+        {
+            bufferedBytes -= txn.bytes;
+            unacknowledgedRecords--;
+            memoryLock.notifyAll();
         }
     }
 
@@ -548,6 +859,11 @@ public final class ProduceSender implements ClientRuntime.Duty
         }
     }
 
+    private void reserveTransaction(final int size)
+    {
+        reserve(size);
+    }
+
     private void reserve(final int size)
     {
         final long deadline = System.nanoTime() + maxBlockNs;
@@ -627,6 +943,8 @@ public final class ProduceSender implements ClientRuntime.Duty
         Batch open;
         /** Conductor only: sequence number of the next record sent, for an idempotent producer. */
         int nextSequence;
+        /** Conductor only: batches sent and not yet answered. */
+        int inflight;
 
         PartitionQueue(final TopicPartition tp)
         {
@@ -639,6 +957,7 @@ public final class ProduceSender implements ClientRuntime.Duty
             if (open != null && open.builder.recordCount() > 0)
             {
                 open.length = open.builder.finish();
+                open.closeOrder = closeCounter.incrementAndGet();
                 ready.add(open);
             }
             open = null;
@@ -656,6 +975,9 @@ public final class ProduceSender implements ClientRuntime.Duty
         long sendOrder;
         int attempts;
         long retryAtNs;
+        long closeOrder;
+        /** For a part of a transaction: its place among the transaction's parts. */
+        int indexInTransaction;
 
         Batch(final TopicPartition tp, final RecordBatchBuilder builder)
         {
@@ -668,7 +990,100 @@ public final class ProduceSender implements ClientRuntime.Duty
     {
     }
 
-    private record PendingRequest(long correlationId, int length, Batch[] batches, long deadlineNs)
+    private record PendingRequest(long correlationId, int length, Batch[] batches, Txn txn, long deadlineNs)
     {
+    }
+
+    /**
+     * A transaction being built: its records in batches (a partition gets another batch when one is full), the
+     * group offsets it commits, and where each record went, by order of adding.
+     */
+    public final class Txn
+    {
+        private static final int PART_OVERHEAD = 16;
+
+        final ArrayList<Batch> parts = new ArrayList<>();
+        private final java.util.HashMap<TopicPartition, Batch> openParts = new java.util.HashMap<>();
+        /** Per record added: its part index in the high 32 bits, its index in that part in the low 32. */
+        final ArrayList<Long> slots = new ArrayList<>();
+        final TreeMap<TopicPartition, Long> offsets = new TreeMap<>();
+        final CompletableFuture<List<RecordMetadata>> future = new CompletableFuture<>();
+        String groupId = "";
+        String memberId = "";
+        int bytes = 64;
+        boolean sent;
+        long mark;
+        long createdNs;
+        long sendOrder;
+        int attempts;
+        long retryAtNs;
+
+        private Txn()
+        {
+        }
+
+        /**
+         * Add a record.
+         *
+         * @throws TributaryException RECORD_TOO_LARGE when the transaction would no longer fit one request.
+         */
+        public void append(
+            final TopicPartition tp, final long timestamp, final byte[] key, final byte[] value,
+            final List<Header> headers)
+        {
+            if (sent)
+            {
+                throw new IllegalStateException("the transaction was already committed");
+            }
+            final int size = RecordBatches.encodedRecordSize(key, value, headers);
+            Batch part = openParts.get(tp);
+            final int partBytes = part == null ? RecordBatches.FIRST_RECORD_OFFSET + tp.topic().length() +
+                PART_OVERHEAD : 0;
+            if (bytes + partBytes + size > maxRequestSize)
+            {
+                throw new TributaryException(ErrorCode.RECORD_TOO_LARGE, "the transaction would take " +
+                    (bytes + partBytes + size) + " bytes, more than the producer's maxRequestSize of " +
+                    maxRequestSize + " bytes: commit it and begin another");
+            }
+            if (part == null || !part.builder.tryAppend(timestamp, key, value, headers))
+            {
+                if (part != null)
+                {
+                    bytes += RecordBatches.FIRST_RECORD_OFFSET + tp.topic().length() + PART_OVERHEAD;
+                }
+                part = new Batch(tp, new RecordBatchBuilder(maxRequestSize, 256));
+                part.builder.tryAppend(timestamp, key, value, headers);
+                part.indexInTransaction = parts.size();
+                parts.add(part);
+                openParts.put(tp, part);
+            }
+            bytes += partBytes + size;
+            slots.add(((long)part.indexInTransaction << 32) | part.completions.size());
+            part.completions.add(new Completion(null, null, timestamp, size));
+        }
+
+        /**
+         * Commit these offsets of a group with the records; later calls add to or replace earlier ones.
+         */
+        public void offsets(final Map<TopicPartition, Long> offsets, final String groupId, final String memberId)
+        {
+            if (!this.groupId.isEmpty() && !this.groupId.equals(groupId))
+            {
+                throw new IllegalArgumentException("a transaction commits the offsets of one group, not '" +
+                    this.groupId + "' and '" + groupId + "'");
+            }
+            this.groupId = groupId;
+            this.memberId = memberId;
+            for (final Map.Entry<TopicPartition, Long> e : offsets.entrySet())
+            {
+                bytes += e.getKey().topic().length() + 16;
+                this.offsets.put(e.getKey(), e.getValue());
+            }
+        }
+
+        public int recordCount()
+        {
+            return slots.size();
+        }
     }
 }

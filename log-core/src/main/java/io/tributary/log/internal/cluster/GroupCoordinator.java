@@ -335,7 +335,6 @@ final class GroupCoordinator implements TopicStore.SnapshotSection
     {
         final GroupCommitRequestDecoder decoder = commitDecoder.wrapAndApplyHeader(request, offset, headerDecoder);
         final long correlationId = decoder.correlationId();
-        decoder.memberEpoch();
         final TreeMap<TopicPartition, Long> offsets = new TreeMap<>();
         for (final GroupCommitRequestDecoder.OffsetsDecoder o : decoder.offsets())
         {
@@ -347,32 +346,83 @@ final class GroupCoordinator implements TopicStore.SnapshotSection
         final String memberId = decoder.memberId();
         checkLimit(decoder.limit(), offset, length);
 
-        final Member member = member(groupId, memberId);
-        if (member == null)
+        final Refusal refusal = checkCommit(groupId, memberId, offsets);
+        if (refusal != null)
         {
-            admin(session, correlationId, ErrorCode.UNKNOWN_MEMBER, "commit refused: member " + memberId +
-                " is not in group '" + groupId + "' (its session expired or it left); its partitions may have " +
-                "moved to another member");
+            admin(session, correlationId, refusal.code(), "commit refused: " + refusal.message());
             return;
-        }
-        for (final Map.Entry<TopicPartition, Long> e : offsets.entrySet())
-        {
-            final TopicPartition tp = e.getKey();
-            if (!member.held.contains(tp))
-            {
-                admin(session, correlationId, ErrorCode.FENCED_MEMBER, "commit refused: member " + memberId +
-                    " of group '" + groupId + "' does not hold " + tp + " (it was reassigned)");
-                return;
-            }
-            if (e.getValue() < 0)
-            {
-                admin(session, correlationId, ErrorCode.OFFSET_OUT_OF_RANGE,
-                    "cannot commit negative offset " + e.getValue() + " for " + tp);
-                return;
-            }
         }
         store.commitOffsets(groupId, offsets);
         admin(session, correlationId, ErrorCode.NONE, "");
+    }
+
+    /**
+     * Whether a commit of these offsets may be applied. A member (memberId not empty) commits only partitions it
+     * holds, so a zombie that lost one in a rebalance cannot rewind or skip it. Without a member id the group must
+     * have no live members (its partitions are assigned by hand) and the partitions must exist.
+     *
+     * @return null when the commit may be applied, else why not.
+     */
+    Refusal checkCommit(
+        final String groupId, final String memberId, final Map<TopicPartition, Long> offsets)
+    {
+        if (groupId.isEmpty())
+        {
+            return new Refusal(ErrorCode.INVALID_REQUEST, "a commit needs a group id");
+        }
+        for (final Map.Entry<TopicPartition, Long> e : offsets.entrySet())
+        {
+            if (e.getValue() < 0)
+            {
+                return new Refusal(ErrorCode.OFFSET_OUT_OF_RANGE,
+                    "cannot commit negative offset " + e.getValue() + " for " + e.getKey());
+            }
+        }
+        if (memberId.isEmpty())
+        {
+            if (hasMembers(groupId))
+            {
+                return new Refusal(ErrorCode.GROUP_NOT_EMPTY, "group '" + groupId +
+                    "' has live members: only they commit its offsets (subscribe to join it)");
+            }
+            for (final TopicPartition tp : offsets.keySet())
+            {
+                final TopicStore.Topic topic = store.topic(tp.topic());
+                if (topic == null)
+                {
+                    return new Refusal(ErrorCode.UNKNOWN_TOPIC, "unknown topic '" + tp.topic() + "'");
+                }
+                if (tp.partition() < 0 || tp.partition() >= topic.partitionCount())
+                {
+                    return new Refusal(ErrorCode.PARTITION_OUT_OF_RANGE,
+                        "topic '" + tp.topic() + "' has no partition " + tp.partition());
+                }
+            }
+            return null;
+        }
+
+        final Member member = member(groupId, memberId);
+        if (member == null)
+        {
+            return new Refusal(ErrorCode.UNKNOWN_MEMBER, "member " + memberId + " is not in group '" + groupId +
+                "' (its session expired or it left); its partitions may have moved to another member");
+        }
+        for (final TopicPartition tp : offsets.keySet())
+        {
+            if (!member.held.contains(tp))
+            {
+                return new Refusal(ErrorCode.FENCED_MEMBER, "member " + memberId + " of group '" + groupId +
+                    "' does not hold " + tp + " (it was reassigned)");
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Why a request is refused.
+     */
+    record Refusal(ErrorCode code, String message)
+    {
     }
 
     private void onListGroups(final ClientSession session, final DirectBuffer request, final int offset)

@@ -83,6 +83,7 @@ public final class PartitionLogService implements ClusteredService
     private final MetadataRequestDecoder metadataDecoder = new MetadataRequestDecoder();
     private final MetadataResponseEncoder metadataEncoder = new MetadataResponseEncoder();
     private final AdminResponseEncoder adminEncoder = new AdminResponseEncoder();
+    private final TreeMap<TopicPartition, Long> transactionOffsets = new TreeMap<>();
     private final OffsetCommitRequestDecoder offsetCommitDecoder = new OffsetCommitRequestDecoder();
     private final OffsetFetchRequestDecoder offsetFetchDecoder = new OffsetFetchRequestDecoder();
     private final OffsetFetchResponseEncoder offsetFetchEncoder = new OffsetFetchResponseEncoder();
@@ -323,10 +324,52 @@ public final class PartitionLogService implements ClusteredService
             }
         }
 
-        final boolean rejectAll = atomic && failures > 0;
+        transactionOffsets.clear();
+        for (final ProduceRequestDecoder.OffsetsDecoder o : produceDecoder.offsets())
+        {
+            final int partition = o.partition();
+            final long committed = o.offset();
+            transactionOffsets.put(new TopicPartition(o.topic(), partition), committed);
+        }
+        final String groupId = produceDecoder.groupId();
+        final String memberId = produceDecoder.memberId();
+        if (produceDecoder.limit() > offset + length)
+        {
+            throw new IllegalArgumentException("request runs past its message");
+        }
+
+        // A transaction retried after its first attempt was applied finds every batch a duplicate: it is answered
+        // with the first outcome and its offsets, committed the first time, are not checked or committed again.
+        final boolean commitOffsets = !groupId.isEmpty() && !(count > 0 && entries.allDuplicates());
+        ErrorCode refusal = ErrorCode.NONE;
+        String refusalMessage = "";
+        if (commitOffsets && failures == 0)
+        {
+            final GroupCoordinator.Refusal commitRefusal = !atomic ?
+                new GroupCoordinator.Refusal(ErrorCode.INVALID_REQUEST, "offsets are committed only atomically") :
+                groups.checkCommit(groupId, memberId, transactionOffsets);
+            if (commitRefusal != null)
+            {
+                refusal = commitRefusal.code();
+                refusalMessage = "offsets commit refused: " + commitRefusal.message();
+            }
+        }
+
+        final boolean rejectAll = (atomic && failures > 0) || refusal != ErrorCode.NONE;
         if (rejectAll)
         {
-            entries.failAllForAtomicity();
+            if (refusal == ErrorCode.NONE)
+            {
+                refusal = entries.firstError();
+                refusalMessage = entries.firstErrorMessage();
+            }
+            entries.failAll(refusal, "not appended: the atomic request was rejected because " + refusalMessage);
+            // A refusal that sending again cannot cure uses up the batches' sequences, as a refused batch of a
+            // non-atomic request does, so the producer moves on; an out-of-sequence one does not: it is resent.
+            if (refusal != ErrorCode.OUT_OF_ORDER_SEQUENCE)
+            {
+                recordSequences(count, timestamp);
+            }
         }
         else
         {
@@ -346,24 +389,17 @@ public final class PartitionLogService implements ClusteredService
                             "append to " + entries.topic[i] + "-" + entries.partition[i] + " failed", ex);
                     }
                 }
-                if (entries.recordSequence[i])
-                {
-                    producerStates.record(
-                        RecordBatches.producerId(batch, 0),
-                        new TopicPartition(entries.topic[i], entries.partition[i]),
-                        RecordBatches.baseSequence(batch, 0),
-                        RecordBatches.recordCount(batch, 0),
-                        entries.baseOffset[i],
-                        entries.appendTime[i],
-                        entries.errorCode[i],
-                        timestamp);
-                }
+            }
+            recordSequences(count, timestamp);
+            if (commitOffsets)
+            {
+                store.commitOffsets(groupId, new TreeMap<>(transactionOffsets));
             }
         }
 
         produceEncoder.wrapAndApplyHeader(responseBuffer, 0, headerEncoder)
             .correlationId(correlationId)
-            .errorCode(rejectAll ? entries.firstError() : ErrorCode.NONE);
+            .errorCode(refusal);
         final ProduceResponseEncoder.PartitionsEncoder out = produceEncoder.partitionsCount(count);
         for (int i = 0; i < count; i++)
         {
@@ -375,8 +411,28 @@ public final class PartitionLogService implements ClusteredService
                 .topic(entries.topic[i])
                 .errorMessage(entries.errorMessage[i]);
         }
-        produceEncoder.errorMessage(rejectAll ? entries.firstErrorMessage() : "");
+        produceEncoder.errorMessage(refusalMessage);
         offer(session, MessageHeaderEncoder.ENCODED_LENGTH + produceEncoder.encodedLength());
+    }
+
+    private void recordSequences(final int count, final long timestamp)
+    {
+        for (int i = 0; i < count; i++)
+        {
+            if (entries.recordSequence[i])
+            {
+                final UnsafeBuffer batch = entries.batch(i);
+                producerStates.record(
+                    RecordBatches.producerId(batch, 0),
+                    new TopicPartition(entries.topic[i], entries.partition[i]),
+                    RecordBatches.baseSequence(batch, 0),
+                    RecordBatches.recordCount(batch, 0),
+                    entries.baseOffset[i],
+                    entries.appendTime[i],
+                    entries.errorCode[i],
+                    timestamp);
+            }
+        }
     }
 
     /**
@@ -639,39 +695,11 @@ public final class PartitionLogService implements ClusteredService
         }
         final String groupId = offsetCommitDecoder.groupId();
 
-        if (groupId.isEmpty())
+        final GroupCoordinator.Refusal refusal = groups.checkCommit(groupId, "", offsets);
+        if (refusal != null)
         {
-            sendAdminResponse(session, correlationId, ErrorCode.INVALID_REQUEST, "a commit needs a group id");
+            sendAdminResponse(session, correlationId, refusal.code(), refusal.message());
             return;
-        }
-        if (groups.hasMembers(groupId))
-        {
-            sendAdminResponse(session, correlationId, ErrorCode.GROUP_NOT_EMPTY, "group '" + groupId +
-                "' has live members: only they commit its offsets (subscribe to join it)");
-            return;
-        }
-        for (final Map.Entry<TopicPartition, Long> e : offsets.entrySet())
-        {
-            final TopicPartition tp = e.getKey();
-            final TopicStore.Topic topic = store.topic(tp.topic());
-            if (topic == null)
-            {
-                sendAdminResponse(session, correlationId, ErrorCode.UNKNOWN_TOPIC,
-                    "unknown topic '" + tp.topic() + "'");
-                return;
-            }
-            if (tp.partition() < 0 || tp.partition() >= topic.partitionCount())
-            {
-                sendAdminResponse(session, correlationId, ErrorCode.PARTITION_OUT_OF_RANGE,
-                    "topic '" + tp.topic() + "' has no partition " + tp.partition());
-                return;
-            }
-            if (e.getValue() < 0)
-            {
-                sendAdminResponse(session, correlationId, ErrorCode.OFFSET_OUT_OF_RANGE,
-                    "cannot commit negative offset " + e.getValue() + " for " + tp);
-                return;
-            }
         }
 
         store.commitOffsets(groupId, offsets);
@@ -850,17 +878,31 @@ public final class PartitionLogService implements ClusteredService
             return false;
         }
 
-        void failAllForAtomicity()
+        void failAll(final ErrorCode code, final String message)
         {
-            final String cause = firstErrorMessage();
             for (int i = 0; i < count; i++)
             {
                 if (errorCode[i] == ErrorCode.NONE)
                 {
-                    errorCode[i] = firstError();
-                    errorMessage[i] = "not appended: the atomic request was rejected because " + cause;
+                    errorCode[i] = code;
+                    errorMessage[i] = message;
                 }
             }
+        }
+
+        /**
+         * @return true when every batch was sent before and is answered with its first outcome.
+         */
+        boolean allDuplicates()
+        {
+            for (int i = 0; i < count; i++)
+            {
+                if (log[i] != null || errorCode[i] != ErrorCode.NONE)
+                {
+                    return false;
+                }
+            }
+            return true;
         }
 
         ErrorCode firstError()

@@ -27,9 +27,9 @@ import java.util.function.IntConsumer;
  * <p>
  * Threading: the service thread only. Deterministic: sorted maps, cluster time.
  */
-final class ProducerStates
+public final class ProducerStates
 {
-    static final int REMEMBERED_BATCHES = 5;
+    public static final int REMEMBERED_BATCHES = 16;
     static final long EXPIRY_MS = 7L * 24 * 3600 * 1000;
 
     /** What a batch's sequence numbers say about it. */

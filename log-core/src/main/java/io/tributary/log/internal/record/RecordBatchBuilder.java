@@ -41,12 +41,21 @@ public final class RecordBatchBuilder
      */
     public RecordBatchBuilder(final int maxBatchBytes)
     {
+        this(maxBatchBytes, 64 * 1024);
+    }
+
+    /**
+     * @param maxBatchBytes   size a batch may not grow past, except to hold its first record.
+     * @param initialCapacity bytes allocated at first; the buffer grows as records need.
+     */
+    public RecordBatchBuilder(final int maxBatchBytes, final int initialCapacity)
+    {
         if (maxBatchBytes < FIRST_RECORD_OFFSET + RECORD_OVERHEAD)
         {
             throw new IllegalArgumentException("maxBatchBytes " + maxBatchBytes + " cannot hold a record");
         }
         this.maxBatchBytes = maxBatchBytes;
-        this.buffer = new ExpandableArrayBuffer(Math.min(maxBatchBytes, 64 * 1024));
+        this.buffer = new ExpandableArrayBuffer(Math.min(maxBatchBytes, Math.max(initialCapacity, FIRST_RECORD_OFFSET)));
         reset(-1, 0);
     }
 

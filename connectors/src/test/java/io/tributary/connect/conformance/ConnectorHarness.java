@@ -1,0 +1,106 @@
+package io.tributary.connect.conformance;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.util.List;
+
+/**
+ * What the conformance suite needs to know about one connector type: its YAML block, how to put records upstream
+ * of a source or read them downstream of a sink, and how to poison it. Records carry an {@code id}; the suite checks
+ * ids. Not thread-safe: one per test.
+ */
+interface ConnectorHarness extends AutoCloseable
+{
+    /** What a poisoned input led to. */
+    enum Poison
+    {
+        /** It went to the dead-letter topic. */
+        DEAD_LETTERED,
+        /** The source refused it upstream (an HTTP 400), which is its contract for bad input. */
+        REFUSED_UPSTREAM,
+        /** The type accepts every input, so none can be poisoned. */
+        NOT_POSSIBLE
+    }
+
+    String type();
+
+    boolean source();
+
+    /**
+     * @return the type's block as a YAML flow map, for a connector named {@code name}.
+     */
+    String block(String name);
+
+    /**
+     * @return a block with a mistake, and the key path the error must name.
+     */
+    String[] badBlock();
+
+    /**
+     * Put records with ids {@code from} (inclusive) to {@code to} (exclusive) upstream of a source.
+     */
+    default void feed(final int from, final int to) throws Exception
+    {
+        throw new UnsupportedOperationException();
+    }
+
+    /**
+     * @return whether upstream keeps what is fed while the source is stopped (a webhook caller cannot).
+     */
+    default boolean feedsWhileStopped()
+    {
+        return true;
+    }
+
+    /**
+     * @return whether the source's positions are exact, so a restart repeats nothing.
+     */
+    default boolean exactPositions()
+    {
+        return false;
+    }
+
+    /**
+     * For a source: put one unconvertible input upstream. For a sink: prepare the poisoned value.
+     */
+    default Poison poisonSource() throws Exception
+    {
+        return Poison.NOT_POSSIBLE;
+    }
+
+    /**
+     * @return for a sink, whether {@link #poisonValue()} can never be delivered (else the type accepts anything).
+     */
+    default Poison poisonSink()
+    {
+        return Poison.NOT_POSSIBLE;
+    }
+
+    /**
+     * @return for a sink, a value it cannot deliver; null is a tombstone.
+     */
+    default byte[] poisonValue()
+    {
+        return null;
+    }
+
+    /**
+     * @return for a sink, the ids delivered downstream so far, duplicates included.
+     */
+    default List<Integer> delivered() throws Exception
+    {
+        throw new UnsupportedOperationException();
+    }
+
+    /**
+     * @return what the stdout sink writes to.
+     */
+    default PrintWriter stdout()
+    {
+        return new PrintWriter(new StringWriter());
+    }
+
+    default void close() throws Exception
+    {
+    }
+}
