@@ -155,6 +155,7 @@ class ExactlyOnceIT
             .build(), Deserializer.string(), Deserializer.string()))
         {
             consumer.assignAll(topic);
+            consumer.seekToBeginning(consumer.assignment());
             final Map<TopicPartition, Long> ends = ends(topic);
             while (consumer.assignment().stream().anyMatch(tp -> consumer.position(tp) < ends.get(tp)))
             {
