@@ -138,6 +138,7 @@ public final class Consumer<K, V> implements AutoCloseable
         }
         membership = new GroupMembership(runtime, config.groupId(), UUID.randomUUID().toString(), List.copyOf(topics),
             (int)config.sessionTimeout().toMillis(), config.requestTimeout().toNanos(),
+            config.partitionAssignment() == ConsumerConfig.PartitionAssignment.CO_PARTITIONED,
             () -> completed.add(CompletedFetch.WAKEUP));
         nextAutoCommitNs = System.nanoTime() + config.autoCommitInterval().toNanos();
         runtime.addDuty(membership);

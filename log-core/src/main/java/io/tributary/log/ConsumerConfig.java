@@ -22,6 +22,9 @@ import java.util.Objects;
  *                             every {@code autoCommitInterval} (from within {@code poll}), before giving up a
  *                             partition, and on close ({@code enable.auto.commit}); at-least-once.
  * @param autoCommitInterval   how often auto-commit commits ({@code auto.commit.interval.ms}).
+ * @param partitionAssignment  with {@link Consumer#subscribe}: how the group spreads partitions over its members
+ *                             ({@code partition.assignment.strategy}); the group co-partitions while any member
+ *                             asks for it.
  */
 public record ConsumerConfig(
     String cluster,
@@ -32,8 +35,24 @@ public record ConsumerConfig(
     Duration requestTimeout,
     Duration sessionTimeout,
     boolean enableAutoCommit,
-    Duration autoCommitInterval)
+    Duration autoCommitInterval,
+    PartitionAssignment partitionAssignment)
 {
+    /** How a group spreads partitions over its members. */
+    public enum PartitionAssignment
+    {
+        /**
+         * Balanced to within one partition, sticky: a member keeps what it has, and only what must move moves.
+         */
+        BALANCED,
+        /**
+         * By partition number: a member gets partition p of every topic it subscribes to, or of none, so records
+         * keyed alike in several topics (a stream and a table, an input and its repartition topic) meet in one
+         * member. Partition numbers are balanced and sticky as {@link #BALANCED} balances partitions.
+         */
+        CO_PARTITIONED
+    }
+
     /** Where to start reading a partition that has no valid position. */
     public enum OffsetReset
     {
@@ -56,6 +75,7 @@ public record ConsumerConfig(
         }
         Objects.requireNonNull(sessionTimeout, "sessionTimeout");
         Objects.requireNonNull(autoCommitInterval, "autoCommitInterval");
+        Objects.requireNonNull(partitionAssignment, "partitionAssignment");
         if (sessionTimeout.toMillis() < 1000 || sessionTimeout.toMillis() > 300_000)
         {
             throw new IllegalArgumentException("sessionTimeout must be between 1 s and 5 min: " + sessionTimeout);
@@ -84,6 +104,7 @@ public record ConsumerConfig(
         private Duration fetchMaxWait = Duration.ofMillis(500);
         private Duration requestTimeout = Duration.ofSeconds(30);
         private Duration sessionTimeout = Duration.ofSeconds(10);
+        private PartitionAssignment partitionAssignment = PartitionAssignment.BALANCED;
         private boolean enableAutoCommit = true;
         private Duration autoCommitInterval = Duration.ofSeconds(5);
 
@@ -135,6 +156,12 @@ public record ConsumerConfig(
             return this;
         }
 
+        public Builder partitionAssignment(final PartitionAssignment partitionAssignment)
+        {
+            this.partitionAssignment = partitionAssignment;
+            return this;
+        }
+
         public Builder autoCommitInterval(final Duration autoCommitInterval)
         {
             this.autoCommitInterval = autoCommitInterval;
@@ -144,7 +171,7 @@ public record ConsumerConfig(
         public ConsumerConfig build()
         {
             return new ConsumerConfig(cluster, groupId, autoOffsetReset, fetchMaxBytes, fetchMaxWait, requestTimeout,
-                sessionTimeout, enableAutoCommit, autoCommitInterval);
+                sessionTimeout, enableAutoCommit, autoCommitInterval, partitionAssignment);
         }
     }
 }

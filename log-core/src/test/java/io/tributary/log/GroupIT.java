@@ -169,6 +169,38 @@ class GroupIT
     }
 
     @Test
+    void coPartitionedMembersHoldTheSamePartitionNumbersOfEveryTopic() throws Exception
+    {
+        createTopic("co-left", 4);
+        createTopic("co-right", 4);
+        final ConsumerConfig config = ConsumerConfig.builder()
+            .cluster(cluster.members())
+            .groupId("co")
+            .sessionTimeout(Duration.ofSeconds(5))
+            .partitionAssignment(ConsumerConfig.PartitionAssignment.CO_PARTITIONED)
+            .build();
+        try (Consumer<String, String> first = Consumer.create(config);
+            Consumer<String, String> second = Consumer.create(config))
+        {
+            first.subscribe(List.of("co-left", "co-right"));
+            second.subscribe(List.of("co-left", "co-right"));
+            await("they share four partition numbers", () -> first.poll(Duration.ofMillis(100)) != null &&
+                second.poll(Duration.ofMillis(100)) != null &&
+                first.assignment().size() == 4 && second.assignment().size() == 4);
+            for (final Consumer<String, String> member : List.of(first, second))
+            {
+                final Set<Integer> left = new TreeSet<>();
+                final Set<Integer> right = new TreeSet<>();
+                for (final TopicPartition tp : member.assignment())
+                {
+                    (tp.topic().equals("co-left") ? left : right).add(tp.partition());
+                }
+                assertEquals(left, right, "partition p of both topics together: " + member.assignment());
+            }
+        }
+    }
+
+    @Test
     void zombieCommitsAreRejected() throws Exception
     {
         createTopic("zombies", 2);

@@ -169,6 +169,7 @@ public final class PipelineRunner implements AutoCloseable
         failed = false;
         final ConsumerConfig consumerConfig = ConsumerConfig.builder().cluster(config.cluster())
             .groupId(topology.name()).enableAutoCommit(false)
+            .partitionAssignment(ConsumerConfig.PartitionAssignment.CO_PARTITIONED)
             .autoOffsetReset(ConsumerConfig.OffsetReset.EARLIEST).build();
         consumer = Consumer.create(consumerConfig, Deserializer.bytes(), Deserializer.bytes());
         try

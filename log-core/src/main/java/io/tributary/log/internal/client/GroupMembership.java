@@ -4,6 +4,7 @@ import io.tributary.log.ErrorCode;
 import io.tributary.log.TopicPartition;
 import io.tributary.log.TributaryException;
 import io.tributary.log.internal.codecs.AdminResponseDecoder;
+import io.tributary.log.internal.codecs.BooleanType;
 import io.tributary.log.internal.codecs.GroupHeartbeatRequestEncoder;
 import io.tributary.log.internal.codecs.GroupHeartbeatResponseDecoder;
 import io.tributary.log.internal.codecs.MessageHeaderDecoder;
@@ -43,6 +44,7 @@ public final class GroupMembership implements ClientRuntime.Duty
     private final String groupId;
     private final String memberId;
     private final int sessionTimeoutMs;
+    private final boolean coPartitioned;
     private final long requestTimeoutNs;
     private final Runnable wakeup;
 
@@ -72,6 +74,24 @@ public final class GroupMembership implements ClientRuntime.Duty
         final long requestTimeoutNs,
         final Runnable wakeup)
     {
+        this(runtime, groupId, memberId, topics, sessionTimeoutMs, requestTimeoutNs, false, wakeup);
+    }
+
+    /**
+     * @param coPartitioned ask the group for partition p of every subscribed topic together.
+     * @param wakeup        run on the conductor thread when a new assignment arrives, to wake a waiting poll.
+     */
+    public GroupMembership(
+        final ClientRuntime runtime,
+        final String groupId,
+        final String memberId,
+        final List<String> topics,
+        final int sessionTimeoutMs,
+        final long requestTimeoutNs,
+        final boolean coPartitioned,
+        final Runnable wakeup)
+    {
+        this.coPartitioned = coPartitioned;
         this.runtime = runtime;
         this.groupId = groupId;
         this.memberId = memberId;
@@ -177,7 +197,8 @@ public final class GroupMembership implements ClientRuntime.Duty
             .wrapAndApplyHeader(requestBuffer, 0, new MessageHeaderEncoder())
             .correlationId(correlationId)
             .memberEpoch(sendEpoch)
-            .sessionTimeoutMs(sessionTimeoutMs);
+            .sessionTimeoutMs(sessionTimeoutMs)
+            .coPartitioned(coPartitioned ? BooleanType.TRUE : BooleanType.FALSE);
         final GroupHeartbeatRequestEncoder.TopicsEncoder topicsOut = encoder.topicsCount(sendTopics.size());
         for (final String topic : sendTopics)
         {

@@ -94,6 +94,64 @@ final class GroupAssignor
         return result;
     }
 
+    /**
+     * Co-partitioned assignment: partition numbers are assigned as partitions are by {@link #assign} (sticky,
+     * balanced), each member subscribing to every topic of the group under one pseudo-topic whose partition count is
+     * the largest of them; a member then gets partition p of each topic it subscribes to that has one. A number is
+     * kept by a member that held it in any topic before.
+     */
+    static TreeMap<String, TreeSet<TopicPartition>> assignCoPartitioned(
+        final SortedMap<String, ? extends Set<String>> subscriptions,
+        final Map<String, Integer> partitionCounts,
+        final Map<String, ? extends Set<TopicPartition>> current)
+    {
+        final String numbers = "";
+        int slots = 0;
+        for (final Set<String> topics : subscriptions.values())
+        {
+            for (final String topic : topics)
+            {
+                slots = Math.max(slots, partitionCounts.getOrDefault(topic, 0));
+            }
+        }
+        final TreeMap<String, Set<String>> oneTopic = new TreeMap<>();
+        final TreeMap<String, TreeSet<TopicPartition>> heldNumbers = new TreeMap<>();
+        for (final String member : subscriptions.keySet())
+        {
+            oneTopic.put(member, Set.of(numbers));
+            final TreeSet<TopicPartition> held = new TreeSet<>();
+            final Set<TopicPartition> before = current.get(member);
+            if (before != null)
+            {
+                for (final TopicPartition tp : before)
+                {
+                    held.add(new TopicPartition(numbers, tp.partition()));
+                }
+            }
+            heldNumbers.put(member, held);
+        }
+        final TreeMap<String, TreeSet<TopicPartition>> byNumber =
+            assign(oneTopic, Map.of(numbers, slots), heldNumbers);
+
+        final TreeMap<String, TreeSet<TopicPartition>> result = new TreeMap<>();
+        for (final Map.Entry<String, TreeSet<TopicPartition>> member : byNumber.entrySet())
+        {
+            final TreeSet<TopicPartition> partitions = new TreeSet<>();
+            for (final TopicPartition number : member.getValue())
+            {
+                for (final String topic : subscriptions.get(member.getKey()))
+                {
+                    if (number.partition() < partitionCounts.getOrDefault(topic, 0))
+                    {
+                        partitions.add(new TopicPartition(topic, number.partition()));
+                    }
+                }
+            }
+            result.put(member.getKey(), partitions);
+        }
+        return result;
+    }
+
     private static void balance(
         final SortedMap<String, ? extends Set<String>> subscriptions,
         final TreeMap<String, TreeSet<TopicPartition>> result,

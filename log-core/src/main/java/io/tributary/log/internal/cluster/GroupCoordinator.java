@@ -3,6 +3,7 @@ package io.tributary.log.internal.cluster;
 import io.aeron.ExclusivePublication;
 import io.aeron.cluster.service.ClientSession;
 import io.tributary.log.TopicPartition;
+import io.tributary.log.internal.codecs.BooleanType;
 import io.tributary.log.internal.codecs.AdminResponseEncoder;
 import io.tributary.log.internal.codecs.DescribeGroupRequestDecoder;
 import io.tributary.log.internal.codecs.DescribeGroupResponseEncoder;
@@ -89,6 +90,7 @@ final class GroupCoordinator implements TopicStore.SnapshotSection
         final long timerId;
         int epoch;
         int sessionTimeoutMs;
+        boolean coPartitioned;
         long deadline;
         TreeSet<String> topics = new TreeSet<>();
         TreeSet<TopicPartition> target = new TreeSet<>();
@@ -215,6 +217,7 @@ final class GroupCoordinator implements TopicStore.SnapshotSection
         final long correlationId = decoder.correlationId();
         final int epoch = decoder.memberEpoch();
         final int sessionTimeoutMs = decoder.sessionTimeoutMs();
+        final boolean coPartitioned = decoder.coPartitioned() == BooleanType.TRUE;
         final TreeSet<String> topics = new TreeSet<>();
         for (final GroupHeartbeatRequestDecoder.TopicsDecoder t : decoder.topics())
         {
@@ -261,6 +264,7 @@ final class GroupCoordinator implements TopicStore.SnapshotSection
             }
             member = new Member(groupId, memberId, TIMER_ID_BIT | nextTimerSequence++);
             member.sessionTimeoutMs = sessionTimeoutMs;
+            member.coPartitioned = coPartitioned;
             member.topics = topics;
             groups.computeIfAbsent(groupId, g -> new Group()).members.put(memberId, member);
             membersByTimer.put(member.timerId, member);
@@ -606,8 +610,10 @@ final class GroupCoordinator implements TopicStore.SnapshotSection
         final TreeMap<String, TreeSet<String>> subscriptions = new TreeMap<>();
         final TreeMap<String, TreeSet<TopicPartition>> current = new TreeMap<>();
         final TreeMap<String, Integer> partitionCounts = new TreeMap<>();
+        boolean coPartitioned = false;
         for (final Member member : group.members.values())
         {
+            coPartitioned |= member.coPartitioned;
             subscriptions.put(member.id, member.topics);
             current.put(member.id, member.target);
             for (final String topic : member.topics)
@@ -620,6 +626,7 @@ final class GroupCoordinator implements TopicStore.SnapshotSection
             }
         }
         final TreeMap<String, TreeSet<TopicPartition>> next =
+            coPartitioned ? GroupAssignor.assignCoPartitioned(subscriptions, partitionCounts, current) :
             GroupAssignor.assign(subscriptions, partitionCounts, current);
         for (final Member member : group.members.values())
         {
@@ -688,7 +695,8 @@ final class GroupCoordinator implements TopicStore.SnapshotSection
                     .memberEpoch(member.epoch)
                     .sessionTimeoutMs(member.sessionTimeoutMs)
                     .timerId(member.timerId)
-                    .sessionDeadline(member.deadline);
+                    .sessionDeadline(member.deadline)
+                    .coPartitioned(member.coPartitioned ? BooleanType.TRUE : BooleanType.FALSE);
                 final GroupMemberSnapshotEncoder.TopicsEncoder topicsOut = encoder.topicsCount(member.topics.size());
                 for (final String topic : member.topics)
                 {
@@ -730,6 +738,7 @@ final class GroupCoordinator implements TopicStore.SnapshotSection
         final int sessionTimeoutMs = decoder.sessionTimeoutMs();
         final long timerId = decoder.timerId();
         final long deadline = decoder.sessionDeadline();
+        final boolean coPartitioned = decoder.coPartitioned() == BooleanType.TRUE;
         final TreeSet<String> topics = new TreeSet<>();
         for (final GroupMemberSnapshotDecoder.TopicsDecoder t : decoder.topics())
         {
@@ -751,6 +760,7 @@ final class GroupCoordinator implements TopicStore.SnapshotSection
         final Member member = new Member(groupId, decoder.memberId(), timerId);
         member.epoch = epoch;
         member.sessionTimeoutMs = sessionTimeoutMs;
+        member.coPartitioned = coPartitioned;
         member.deadline = deadline;
         member.topics = topics;
         member.target = target;

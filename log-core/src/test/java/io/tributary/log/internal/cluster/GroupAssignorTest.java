@@ -4,6 +4,7 @@ import io.tributary.log.TopicPartition;
 import org.junit.jupiter.api.Test;
 
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -15,6 +16,45 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class GroupAssignorTest
 {
     private static final Map<String, Integer> TOPICS = Map.of("t", 6, "u", 5);
+
+    @Test
+    void coPartitionedMembersGetTheSamePartitionNumbersOfEveryTopicAndKeepThemWhenOneJoins()
+    {
+        final TreeMap<String, TreeSet<TopicPartition>> before =
+            GroupAssignor.assignCoPartitioned(subscriptions(Set.of("t", "u"), "a", "b"), TOPICS, Map.of());
+        assertCoversExactly(before, "t", 6);
+        assertCoversExactly(before, "u", 5);
+        assertCoPartitioned(before);
+        final TreeMap<String, TreeSet<TopicPartition>> after =
+            GroupAssignor.assignCoPartitioned(subscriptions(Set.of("t", "u"), "a", "b", "c"), TOPICS, before);
+        assertCoversExactly(after, "t", 6);
+        assertCoversExactly(after, "u", 5);
+        assertCoPartitioned(after);
+        for (final String member : List.of("a", "b"))
+        {
+            assertTrue(before.get(member).containsAll(after.get(member)), "a kept member only loses: " + member);
+        }
+        for (final TreeSet<TopicPartition> parts : after.values())
+        {
+            final long numbers = parts.stream().mapToInt(TopicPartition::partition).distinct().count();
+            assertEquals(2, numbers, "six partition numbers over three members: " + after);
+        }
+    }
+
+    private static void assertCoPartitioned(final TreeMap<String, TreeSet<TopicPartition>> result)
+    {
+        for (final TreeSet<TopicPartition> parts : result.values())
+        {
+            for (final TopicPartition tp : parts)
+            {
+                if (tp.partition() < TOPICS.get("u"))
+                {
+                    assertTrue(parts.contains(new TopicPartition("t", tp.partition())) &&
+                        parts.contains(new TopicPartition("u", tp.partition())), "together: " + result);
+                }
+            }
+        }
+    }
 
     @Test
     void threeMembersOverSixPartitionsGetTwoEach()
