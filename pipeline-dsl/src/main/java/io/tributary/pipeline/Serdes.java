@@ -3,10 +3,15 @@ package io.tributary.pipeline;
 import io.tributary.log.Deserializer;
 import io.tributary.log.Serializer;
 import io.tributary.pipeline.internal.JsonSerde;
+import io.tributary.pipeline.internal.SbeSerde;
+import org.agrona.sbe.MessageDecoderFlyweight;
+
+import java.util.function.Supplier;
 
 /**
- * The built-in serdes: UTF-8 strings, raw bytes, 8-byte big-endian longs (as Kafka's), and JSON mapped to Java
- * records or classes with Jackson. All are thread-safe.
+ * The built-in serdes: UTF-8 strings, raw bytes, 8-byte big-endian longs (as Kafka's), JSON mapped to Java
+ * records or classes with Jackson, and SBE messages read in place through their generated decoders. All are
+ * thread-safe.
  */
 public final class Serdes
 {
@@ -49,6 +54,27 @@ public final class Serdes
     public static <T> Serde<T> json(final Class<T> type)
     {
         return new JsonSerde<>(type);
+    }
+
+    /**
+     * SBE messages read through their generated decoder, without copying or mapping to objects: each record is a
+     * fresh flyweight wrapped over the record's bytes (a standard 8-byte message header, then the message). Reading
+     * a message of another schema or template is an error naming both.
+     * <p>
+     * Writing takes a flyweight this serde read (its bytes go out unchanged, not copied) or one wrapped over a buffer
+     * holding exactly one message with its header; build new messages with the generated encoder and
+     * {@link #bytes()}.
+     *
+     * Decoders implement Agrona's {@code MessageDecoderFlyweight} when SBE generates them with
+     * {@code sbe.java.generate.interfaces=true}.
+     *
+     * @param decoders makes a decoder, e.g. {@code ReadingDecoder::new}.
+     * @param <D>      the decoder type.
+     * @return a serde of decoder flyweights.
+     */
+    public static <D extends MessageDecoderFlyweight> Serde<D> sbe(final Supplier<D> decoders)
+    {
+        return new SbeSerde<>(decoders);
     }
 
     /**

@@ -41,7 +41,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * A pipeline process is SIGKILLed mid-stream and restarted: its output holds every expected result exactly once and
  * its state carries on; then a replay of the input from the beginning, under another pipeline name into another
- * topic, gives the same output as the live run.
+ * topic, gives the same output as the live run. Two runner processes of one pipeline, the second joining
+ * mid-stream, share its partitions and still write every result exactly once.
  */
 @Tag("fault")
 @Timeout(300)
@@ -127,6 +128,49 @@ class ExactlyOnceIT
             replayThread.join(30_000);
         }
         assertEquals(live, readAll(OUTPUT + "-replay"));
+    }
+
+    @Test
+    void twoRunnersOfOnePipelineShareItsPartitionsExactlyOnce() throws Exception
+    {
+        final String input = "pair-input";
+        final String output = "pair-output";
+        try (Admin admin = Admin.create(cluster.members()))
+        {
+            admin.createTopic(new NewTopic(input, 4));
+            admin.createTopic(new NewTopic(output, 2));
+        }
+        final Process first = start("eo-pair", input, output);
+        Process second = null;
+        try (Producer<String, Long> producer = Producer.create(ProducerConfig.builder().cluster(cluster.members())
+            .build(), Serializer.string(), Serializer.longs()))
+        {
+            for (long seq = 0; seq < RECORDS; seq++)
+            {
+                producer.send(ProducerRecord.of(input, "k" + (seq % KEYS), seq));
+                if (seq == RECORDS / 3)
+                {
+                    producer.flush();
+                    await("the first runner's output", () -> count(output) > RECORDS / 10, first);
+                    second = start("eo-pair", input, output);   // joins mid-stream: partitions move to it
+                }
+            }
+            producer.flush();
+            await("every result from the pair", () -> count(output) >= RECORDS, first);
+        }
+        finally
+        {
+            for (final Process runner : second == null ? List.of(first) : List.of(first, second))
+            {
+                runner.destroy();
+                if (!runner.waitFor(30, TimeUnit.SECONDS))
+                {
+                    runner.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+                }
+                deleteClientDirsOf(runner.pid());
+            }
+        }
+        assertExactlyOnce(readAll(output));
     }
 
     private static void assertExactlyOnce(final Map<String, List<String>> byKey)
@@ -215,12 +259,17 @@ class ExactlyOnceIT
 
     private static Process start(final String name, final String output) throws IOException
     {
+        return start(name, INPUT, output);
+    }
+
+    private static Process start(final String name, final String input, final String output) throws IOException
+    {
         final List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(List.of("--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED",
             "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED", "-Xmx256m", "-XX:+UseSerialGC",
             "-cp", System.getProperty("java.class.path"), ExactlyOncePipeline.class.getName(),
-            cluster.members(), name, INPUT, output));
+            cluster.members(), name, input, output));
         return new ProcessBuilder(command)
             .redirectErrorStream(true)
             .redirectOutput(ProcessBuilder.Redirect.appendTo(new File(dir.resolve("pipeline.log").toString())))
