@@ -5,6 +5,7 @@ import io.tributary.log.Consumer;
 import io.tributary.log.ConsumerRebalanceListener;
 import io.tributary.log.ConsumerRecord;
 import io.tributary.log.TopicPartition;
+import io.tributary.log.TributaryException;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -45,7 +46,21 @@ public final class SinkTask implements ConsumerRebalanceListener
     {
         final long waitMs = pending.isEmpty() ? batching.period().toMillis() :
             Math.max(0, batching.period().toMillis() - (System.nanoTime() - batchStartNs) / 1_000_000);
-        for (final ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(Math.max(1, waitMs))))
+        Iterable<ConsumerRecord<byte[], byte[]>> polled;
+        try
+        {
+            polled = consumer.poll(Duration.ofMillis(Math.max(1, waitMs)));
+        }
+        catch (final TributaryException ex)
+        {
+            if (!ex.errorCode().isRetriable())
+            {
+                throw ex;
+            }
+            // A fetch that timed out (a loaded or failing-over node) is polled again; the position did not move.
+            polled = List.of();
+        }
+        for (final ConsumerRecord<byte[], byte[]> record : polled)
         {
             if (pending.isEmpty())
             {
