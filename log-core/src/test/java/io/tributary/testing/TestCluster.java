@@ -42,6 +42,8 @@ public final class TestCluster implements AutoCloseable
     private final String members;
     private final int size;
     private final Process[] processes;
+    /** When each node was last SIGKILLed, System.nanoTime(); 0 when never. */
+    private final long[] killedAtNs;
     private final List<String> extraArgs = new ArrayList<>();
 
     private TestCluster(final int size, final List<String> nodeArgs) throws IOException
@@ -50,6 +52,7 @@ public final class TestCluster implements AutoCloseable
         this.size = size;
         this.root = Files.createTempDirectory("tributary-test-");
         this.processes = new Process[size];
+        this.killedAtNs = new long[size];
         final StringBuilder sb = new StringBuilder();
         final List<Integer> bases = freeBasePorts(size);
         for (int i = 0; i < size; i++)
@@ -167,6 +170,7 @@ public final class TestCluster implements AutoCloseable
             process.destroyForcibly();
             waitFor(process);
             processes[node] = null;
+            killedAtNs[node] = System.nanoTime();
         }
     }
 
@@ -232,6 +236,13 @@ public final class TestCluster implements AutoCloseable
      */
     public void restart(final int node)
     {
+        // Aeron refuses to start over a killed process's mark files until they are ~10 s stale; a node that started
+        // before then could pass the liveness check below and die a moment later.
+        final long staleAtNs = killedAtNs[node] + TimeUnit.SECONDS.toNanos(11);
+        while (killedAtNs[node] != 0 && System.nanoTime() - staleAtNs < 0)
+        {
+            sleep(200);
+        }
         final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (true)
         {
