@@ -91,7 +91,7 @@ public final class ClientRuntime
                 .aeronDirectoryName(driver.aeronDirectoryName())
                 .errorHandler(ex -> LOG.log(System.Logger.Level.DEBUG, "client", ex)));
             aeron = connected;
-            fetchClient = new FetchClient(aeron, members, localHost(members));
+            fetchClient = new FetchClient(aeron, members, localHost(members) + ":0");
             runner = new AgentRunner(
                 AeronSettings.idle(),
                 ex -> LOG.log(System.Logger.Level.WARNING, "client conductor: " + ex, ex),

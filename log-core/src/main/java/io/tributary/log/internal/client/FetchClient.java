@@ -27,6 +27,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -44,7 +45,13 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class FetchClient
 {
-    static final int RESPONSE_STREAM_ID = 1102;
+    /**
+     * Response stream ids are drawn per client from a range of their own: a node keeps its response publication to
+     * an endpoint for a while after the client closed, and a new client whose port the OS reused must not receive
+     * on that old publication, whose first answers it would miss while joining it.
+     */
+    private static final int RESPONSE_STREAM_ID_BASE = 0x4000_0000;
+    private static final int RESPONSE_STREAM_ID_RANGE = 0x1000_0000;
     private static final long NODE_CONNECT_TIMEOUT_NS = 2_000_000_000L;
     private static final long RESPONSE_GRACE_NS = 3_000_000_000L;
 
@@ -64,15 +71,20 @@ public final class FetchClient
     private final NodeStatusRequestEncoder statusEncoder = new NodeStatusRequestEncoder();
     private final ExpandableArrayBuffer requestBuffer = new ExpandableArrayBuffer(512);
     private final AtomicLong requestIds = new AtomicLong(System.nanoTime() & 0xFFFF_FFFFL);
+    private final int responseStreamId;
     private String responseChannel;
     private int preferredNode;
     private long lastSweepNs;
 
-    FetchClient(final Aeron aeron, final ClusterMembers members, final String localHost)
+    /**
+     * @param responseEndpoint where nodes answer, {@code host:port}; port 0 lets the OS choose.
+     */
+    FetchClient(final Aeron aeron, final ClusterMembers members, final String responseEndpoint)
     {
         this.aeron = aeron;
         this.members = members;
-        this.responses = aeron.addSubscription("aeron:udp?endpoint=" + localHost + ":0", RESPONSE_STREAM_ID);
+        this.responseStreamId = RESPONSE_STREAM_ID_BASE + ThreadLocalRandom.current().nextInt(RESPONSE_STREAM_ID_RANGE);
+        this.responses = aeron.addSubscription("aeron:udp?endpoint=" + responseEndpoint, responseStreamId);
         this.publications = new Publication[members.size()];
         this.publicationCreatedNs = new long[members.size()];
     }
@@ -249,7 +261,7 @@ public final class FetchClient
                     .fetchOffset(request.offset)
                     .maxBytes(request.maxBytes)
                     .maxWaitMs(request.maxWaitMs)
-                    .responseStreamId(RESPONSE_STREAM_ID)
+                    .responseStreamId(responseStreamId)
                     .topic(request.topic)
                     .responseChannel(responseChannel);
                 return MessageHeaderEncoder.ENCODED_LENGTH + fetchEncoder.encodedLength();
@@ -261,7 +273,7 @@ public final class FetchClient
                     .partition(request.partition)
                     .spec(request.spec)
                     .timestamp(request.offset)
-                    .responseStreamId(RESPONSE_STREAM_ID)
+                    .responseStreamId(responseStreamId)
                     .topic(request.topic)
                     .responseChannel(responseChannel);
                 return MessageHeaderEncoder.ENCODED_LENGTH + listOffsetsEncoder.encodedLength();
@@ -270,7 +282,7 @@ public final class FetchClient
             {
                 statusEncoder.wrapAndApplyHeader(requestBuffer, 0, headerEncoder)
                     .correlationId(correlationId)
-                    .responseStreamId(RESPONSE_STREAM_ID)
+                    .responseStreamId(responseStreamId)
                     .responseChannel(responseChannel);
                 return MessageHeaderEncoder.ENCODED_LENGTH + statusEncoder.encodedLength();
             }

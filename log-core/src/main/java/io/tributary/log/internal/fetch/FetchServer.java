@@ -182,6 +182,7 @@ public final class FetchServer implements Agent
         fetch.maxBytes = Math.max(1, Math.min(MAX_FETCH_BYTES, fetchDecoder.maxBytes()));
         final int maxWaitMs = Math.max(0, Math.min(MAX_WAIT_MS, fetchDecoder.maxWaitMs()));
         fetch.deadlineNs = nowNs + maxWaitMs * 1_000_000L;
+        fetch.arrivedNs = nowNs;
         final int streamId = fetchDecoder.responseStreamId();
         fetch.topic = fetchDecoder.topic();
         final String responseChannel = fetchDecoder.responseChannel();
@@ -259,6 +260,7 @@ public final class FetchServer implements Agent
         final PendingFetch reply = pool.isEmpty() ? new PendingFetch() : pool.remove(pool.size() - 1);
         reply.channel = channel;
         reply.deadlineNs = nowNs;
+        reply.arrivedNs = nowNs;
         reply.encodedReply = new byte[length];
         headerBuffer.getBytes(0, reply.encodedReply);
         pending.add(reply);
@@ -291,7 +293,9 @@ public final class FetchServer implements Agent
         final ResponseChannel channel = fetch.channel;
         if (!channel.publication.isConnected())
         {
-            return nowNs - channel.createdNs > CONNECT_TIMEOUT_NS;
+            // From the request's arrival, not the channel's creation: a channel kept from an earlier client whose
+            // port a new client now has is disconnected until the new client joins it.
+            return nowNs - fetch.arrivedNs > CONNECT_TIMEOUT_NS;
         }
         if (fetch.encodedReply != null)
         {
@@ -482,14 +486,12 @@ public final class FetchServer implements Agent
     {
         final String key;
         final ExclusivePublication publication;
-        final long createdNs;
         long lastUsedNs;
 
         ResponseChannel(final String key, final ExclusivePublication publication, final long nowNs)
         {
             this.key = key;
             this.publication = publication;
-            this.createdNs = nowNs;
             this.lastUsedNs = nowNs;
         }
     }
@@ -502,6 +504,8 @@ public final class FetchServer implements Agent
         long fetchOffset;
         int maxBytes;
         long deadlineNs;
+        /** When the request arrived: a reply waits for its channel to connect for a while from then. */
+        long arrivedNs;
         ResponseChannel channel;
         /** Set for an answer already encoded (list offsets, node status) that waits only for its channel. */
         byte[] encodedReply;
