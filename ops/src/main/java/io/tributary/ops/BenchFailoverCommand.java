@@ -158,12 +158,12 @@ final class BenchFailoverCommand implements Callable<Integer>
         final Path nodeDir = dataDir.resolve("node-" + node);
         FileTrees.deleteRecursively(nodeDir);
         final long start = System.nanoTime();
-        Process process = null;
-        while (process == null || !process.isAlive())
+        // Restarted seconds after its SIGKILL, the node waits by itself for the killed process's mark files to go stale.
+        final Process process = ClusterCommand.launchNode(dataDir, node, members);
+        Thread.sleep(3000);
+        if (!process.isAlive())
         {
-            // A node restarted within seconds of a SIGKILL finds its Aeron mark files still "active": retry.
-            process = ClusterCommand.launchNode(dataDir, node, members);
-            Thread.sleep(3000);
+            throw new IllegalStateException("node " + node + " did not start again; see its log in " + dataDir);
         }
         final List<TopicPartition> partitions = IntStream.range(0, admin.describeTopic(topic).partitions().size())
             .mapToObj(p -> new TopicPartition(topic, p)).collect(Collectors.toList());

@@ -10,6 +10,7 @@ import io.aeron.cluster.ConsensusModule;
 import io.aeron.cluster.service.ClusterTerminationException;
 import io.aeron.cluster.service.ClusteredServiceContainer;
 import io.aeron.driver.MediaDriver;
+import io.aeron.driver.exceptions.ActiveDriverException;
 import io.tributary.log.internal.AeronSettings;
 import io.tributary.log.internal.fetch.FetchServer;
 import org.agrona.CloseHelper;
@@ -28,6 +29,7 @@ import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Locale;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
@@ -44,6 +46,8 @@ import java.util.concurrent.TimeUnit;
 public final class TributaryNode implements AutoCloseable
 {
     private static final System.Logger LOG = System.getLogger(TributaryNode.class.getName());
+    /** Aeron takes a killed process's mark files as live for about 10 s; wait a little longer than that. */
+    private static final long STALE_MARK_FILE_WAIT_NS = TimeUnit.SECONDS.toNanos(20);
 
     /**
      * Settings of a node, set fluently, checked by {@link #conclude()}.
@@ -231,16 +235,61 @@ public final class TributaryNode implements AutoCloseable
     public static TributaryNode launch(final Context ctx)
     {
         ctx.conclude();
-        final TributaryNode node = new TributaryNode(ctx);
+        final long deadlineNs = System.nanoTime() + STALE_MARK_FILE_WAIT_NS;
+        boolean told = false;
+        while (true)
+        {
+            final TributaryNode node = new TributaryNode(ctx);
+            try
+            {
+                node.start();
+                return node;
+            }
+            catch (final RuntimeException ex)
+            {
+                node.close();
+                // The data directory's lock is ours, so no live process owns these mark files: a node killed a
+                // moment ago left them, and Aeron accepts them once they are ~10 s old.
+                if (!isActiveMarkFile(ex) || System.nanoTime() - deadlineNs > 0)
+                {
+                    throw ex;
+                }
+                if (!told)
+                {
+                    told = true;
+                    LOG.log(System.Logger.Level.INFO, "node {0}: waiting for the mark files of a node process that " +
+                        "ended without closing (killed?) on {1} to go stale, up to {2} s", ctx.nodeId, ctx.dataDir,
+                        TimeUnit.NANOSECONDS.toSeconds(STALE_MARK_FILE_WAIT_NS));
+                }
+                sleepQuietly(500);
+            }
+        }
+    }
+
+    private static boolean isActiveMarkFile(final Throwable ex)
+    {
+        for (Throwable cause = ex; cause != null; cause = cause.getCause())
+        {
+            final String message = cause.getMessage();
+            if (cause instanceof ActiveDriverException ||
+                message != null && message.toLowerCase(Locale.ROOT).contains("active mark file detected"))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static void sleepQuietly(final long millis)
+    {
         try
         {
-            node.start();
-            return node;
+            Thread.sleep(millis);
         }
-        catch (final RuntimeException ex)
+        catch (final InterruptedException ex)
         {
-            node.close();
-            throw ex;
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting to start", ex);
         }
     }
 
