@@ -1,5 +1,7 @@
 package io.tributary.ops;
 
+import io.tributary.connect.spec.Durations;
+
 import io.tributary.log.Admin;
 import io.tributary.log.ErrorCode;
 import io.tributary.log.Producer;

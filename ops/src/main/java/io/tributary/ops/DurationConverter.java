@@ -1,5 +1,7 @@
 package io.tributary.ops;
 
+import io.tributary.connect.spec.Durations;
+
 import picocli.CommandLine;
 
 import java.time.Duration;

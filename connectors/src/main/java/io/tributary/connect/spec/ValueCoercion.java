@@ -8,8 +8,6 @@ import java.util.Locale;
  */
 public final class ValueCoercion
 {
-    private static final String DURATION_HINT = "a whole number and a unit (ms, s, m or h), e.g. 100ms, 10s";
-
     private ValueCoercion()
     {
     }
@@ -46,25 +44,7 @@ public final class ValueCoercion
 
     public static Duration duration(final String text)
     {
-        int digits = 0;
-        while (digits < text.length() && Character.isDigit(text.charAt(digits)))
-        {
-            digits++;
-        }
-        if (digits == 0 || digits == text.length())
-        {
-            throw new IllegalArgumentException("expected a duration, " + DURATION_HINT + ", got '" + text + "'");
-        }
-        final long amount = parseLong(text.substring(0, digits));
-        return switch (text.substring(digits).trim())
-        {
-            case "ms" -> Duration.ofMillis(amount);
-            case "s" -> Duration.ofSeconds(amount);
-            case "m" -> Duration.ofMinutes(amount);
-            case "h" -> Duration.ofHours(amount);
-            default -> throw new IllegalArgumentException("expected a duration, " + DURATION_HINT + ", got '" +
-                text + "'");
-        };
+        return Durations.parse(text);
     }
 
     public static long size(final String text)
@@ -100,20 +80,7 @@ public final class ValueCoercion
     {
         if (value instanceof Duration d)
         {
-            final long ms = d.toMillis();
-            if (ms != 0 && ms % 3_600_000 == 0)
-            {
-                return ms / 3_600_000 + "h";
-            }
-            if (ms != 0 && ms % 60_000 == 0)
-            {
-                return ms / 60_000 + "m";
-            }
-            if (ms != 0 && ms % 1000 == 0)
-            {
-                return ms / 1000 + "s";
-            }
-            return ms + "ms";
+            return Durations.format(d);
         }
         return String.valueOf(value);
     }

@@ -1,4 +1,4 @@
-package io.tributary.ops;
+package io.tributary.connect.spec;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -26,12 +26,12 @@ class DurationsTest
     @Test
     void namesWhatIsWrong()
     {
-        assertMessage("", "empty duration");
-        assertMessage("10", "has no unit");
+        assertMessage("", "got nothing");
+        assertMessage("10", "got '10' with no unit");
         assertMessage("10x", "unknown unit 'x'");
         assertMessage("10 s", "unknown unit ' s'");
-        assertMessage("s", "bad duration 's'");
-        assertMessage("-5s", "bad duration '-5s'");
+        assertMessage("s", "got 's'");
+        assertMessage("-5s", "got '-5s'");
         assertMessage("1.5s", "unknown unit '.5s'");
         assertMessage("99999999999999999999s", "too long");
         assertMessage("9999999999999999h", "too long");

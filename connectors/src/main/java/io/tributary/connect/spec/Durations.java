@@ -1,14 +1,14 @@
-package io.tributary.ops;
+package io.tributary.connect.spec;
 
 import java.time.Duration;
 
 /**
- * Durations as the CLI writes them: a whole number and a unit, {@code ms}, {@code s}, {@code m} or {@code h}, such
- * as {@code 500ms}, {@code 10s}, {@code 5m}, {@code 1h}. Stateless and thread-safe.
+ * Durations as the YAML files and the CLI write them: a whole number and a unit, {@code ms}, {@code s}, {@code m} or
+ * {@code h}, such as {@code 500ms}, {@code 10s}, {@code 5m}, {@code 1h}. Stateless and thread-safe.
  */
 public final class Durations
 {
-    private static final String EXPECTED = "expected a whole number and a unit (ms, s, m or h), e.g. 500ms, 10s, 5m, 1h";
+    private static final String EXPECTED = "a whole number and a unit (ms, s, m or h), e.g. 500ms, 10s, 5m, 1h";
 
     private Durations()
     {
@@ -23,7 +23,7 @@ public final class Durations
     {
         if (text == null || text.isBlank())
         {
-            throw new IllegalArgumentException("empty duration: " + EXPECTED);
+            throw new IllegalArgumentException("expected a duration, got nothing; " + EXPECTED);
         }
         final String trimmed = text.trim();
         int digits = 0;
@@ -33,12 +33,12 @@ public final class Durations
         }
         if (digits == 0)
         {
-            throw new IllegalArgumentException("bad duration '" + text + "': " + EXPECTED);
+            throw new IllegalArgumentException("expected a duration, got '" + text + "'; " + EXPECTED);
         }
         final String unit = trimmed.substring(digits);
         if (unit.isEmpty())
         {
-            throw new IllegalArgumentException("duration '" + text + "' has no unit: " + EXPECTED);
+            throw new IllegalArgumentException("expected a duration, got '" + text + "' with no unit; " + EXPECTED);
         }
         final long amount;
         try
@@ -47,7 +47,7 @@ public final class Durations
         }
         catch (final NumberFormatException ex)
         {
-            throw new IllegalArgumentException("duration '" + text + "' is too long");
+            throw new IllegalArgumentException("expected a duration, got '" + text + "', which is too long");
         }
         try
         {
@@ -58,12 +58,12 @@ public final class Durations
                 case "m" -> Duration.ofMinutes(amount);
                 case "h" -> Duration.ofHours(amount);
                 default -> throw new IllegalArgumentException(
-                    "duration '" + text + "' has unknown unit '" + unit + "': " + EXPECTED);
+                    "expected a duration, got '" + text + "' with unknown unit '" + unit + "'; " + EXPECTED);
             };
         }
         catch (final ArithmeticException ex)
         {
-            throw new IllegalArgumentException("duration '" + text + "' is too long");
+            throw new IllegalArgumentException("expected a duration, got '" + text + "', which is too long");
         }
     }
 
