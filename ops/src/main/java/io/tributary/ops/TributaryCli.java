@@ -50,6 +50,13 @@ public final class TributaryCli extends CommandGroup
 
     public static void main(final String[] args)
     {
+        // The JDK's HTTP server (webhook sources) writes a response's headers and body separately; without
+        // TCP_NODELAY, Nagle's algorithm and the client's delayed ACK add ~40 ms to every answer. Read once, when the
+        // server is first used; a user's own -D setting wins.
+        if (System.getProperty("sun.net.httpserver.nodelay") == null)
+        {
+            System.setProperty("sun.net.httpserver.nodelay", "true");
+        }
         final PrintWriter out = new PrintWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8), false);
         final PrintWriter err = new PrintWriter(new OutputStreamWriter(System.err, StandardCharsets.UTF_8), true);
         final int exitCode = run(new CliContext(System.getenv(), System.in, out, err, true), args);

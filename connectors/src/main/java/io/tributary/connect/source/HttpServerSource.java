@@ -44,6 +44,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>
  * Threading: requests are handled on a pool of the server's; each waits for its records' acknowledgement, which the
  * runner thread gives.
+ * <p>
+ * Latency: run the JVM with {@code -Dsun.net.httpserver.nodelay=true} (the {@code tributary} command does), or
+ * Nagle's algorithm and the client's delayed ACK add ~40 ms to every answer of the JDK's HTTP server.
  */
 public final class HttpServerSource implements SourceConnector
 {
@@ -103,16 +106,6 @@ public final class HttpServerSource implements SourceConnector
     public record Config(String address, int port, String path, boolean json, String secret, String signatureHeader,
         long maxBody, Duration timeout, int threads)
     {
-    }
-
-    static
-    {
-        // The JDK server writes a response's headers and body separately; without TCP_NODELAY Nagle's algorithm and
-        // the client's delayed ACK add ~40 ms to every answer. The server reads this once, when first used.
-        if (System.getProperty("sun.net.httpserver.nodelay") == null)
-        {
-            System.setProperty("sun.net.httpserver.nodelay", "true");
-        }
     }
 
     private final Config config;
