@@ -12,6 +12,7 @@ import io.tributary.connect.spec.FieldSpec;
 import io.tributary.connect.spec.FieldType;
 import io.tributary.connect.spec.Settings;
 import io.tributary.connect.support.Json;
+import io.tributary.connect.support.PushedRecords;
 
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
@@ -30,7 +31,6 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -109,7 +109,7 @@ public final class HttpServerSource implements SourceConnector
     }
 
     private final Config config;
-    private final LinkedBlockingQueue<SourceRecord> queue = new LinkedBlockingQueue<>(100_000);
+    private final PushedRecords queue = new PushedRecords(100_000);
     private HttpServer server;
     private ExecutorService pool;
 
@@ -142,14 +142,7 @@ public final class HttpServerSource implements SourceConnector
 
     public List<SourceRecord> poll(final int maxRecords, final Duration timeout) throws InterruptedException
     {
-        final List<SourceRecord> records = new ArrayList<>();
-        final SourceRecord first = queue.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
-        if (first != null)
-        {
-            records.add(first);
-            queue.drainTo(records, maxRecords - 1);
-        }
-        return records;
+        return queue.poll(maxRecords, timeout);
     }
 
     public void acknowledge(final List<SourceRecord> records)
@@ -175,9 +168,7 @@ public final class HttpServerSource implements SourceConnector
             server.stop(0);
             pool.shutdownNow();
         }
-        final List<SourceRecord> left = new ArrayList<>();
-        queue.drainTo(left);
-        reject(left, new IllegalStateException("connector stopping"));
+        reject(queue.drain(), new IllegalStateException("connector stopping"));
     }
 
     private void handle(final HttpExchange exchange) throws IOException

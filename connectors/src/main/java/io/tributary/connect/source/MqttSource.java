@@ -10,6 +10,7 @@ import io.tributary.connect.spec.FieldType;
 import io.tributary.connect.spec.Settings;
 import io.tributary.connect.support.Json;
 import io.tributary.connect.support.MqttSettings;
+import io.tributary.connect.support.PushedRecords;
 import org.eclipse.paho.client.mqttv3.IMqttDeliveryToken;
 import org.eclipse.paho.client.mqttv3.MqttCallbackExtended;
 import org.eclipse.paho.client.mqttv3.MqttClient;
@@ -21,9 +22,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Subscribes to MQTT topics. With QoS 1 or 2 messages are acknowledged to the broker (manual acks) only after the
@@ -77,7 +75,7 @@ public final class MqttSource implements SourceConnector, MqttCallbackExtended
     private final List<String> topics;
     private final int qos;
     private final boolean json;
-    private final BlockingQueue<SourceRecord> queue = new ArrayBlockingQueue<>(10_000);
+    private final PushedRecords queue = new PushedRecords(10_000);
     private MqttClient client;
 
     MqttSource(final MqttSettings settings, final List<String> topics, final int qos, final boolean json)
@@ -99,14 +97,7 @@ public final class MqttSource implements SourceConnector, MqttCallbackExtended
 
     public List<SourceRecord> poll(final int maxRecords, final Duration timeout) throws InterruptedException
     {
-        final List<SourceRecord> records = new ArrayList<>();
-        final SourceRecord first = queue.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
-        if (first != null)
-        {
-            records.add(first);
-            queue.drainTo(records, maxRecords - 1);
-        }
-        return records;
+        return queue.poll(maxRecords, timeout);
     }
 
     public void acknowledge(final List<SourceRecord> records)
