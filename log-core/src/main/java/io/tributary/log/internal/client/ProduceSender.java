@@ -23,6 +23,7 @@ import org.agrona.concurrent.UnsafeBuffer;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -95,8 +96,10 @@ public final class ProduceSender implements ClientRuntime.Duty
     private final ProduceResponseDecoder responseDecoder = new ProduceResponseDecoder();
     private final ArrayList<Batch> drained = new ArrayList<>();
     private PendingRequest pendingRequest;
+    private long pendingCorrelationId;
+    private int encodedLength;
     /** Batches and transactions to send again, by first send order. */
-    private final TreeMap<Long, Object> retries = new TreeMap<>();
+    private final TreeMap<Long, Sendable> retries = new TreeMap<>();
     private long nextSendOrder;
     private long producerId = -1;
     private boolean producerIdRequested;
@@ -347,7 +350,7 @@ public final class ProduceSender implements ClientRuntime.Duty
                     (!idempotent || queue.inflight < MAX_INFLIGHT_BATCHES_PER_PARTITION))
                 {
                     final Batch next = queue.ready.peek();
-                    final int size = next.length + next.tp.topic().length() + 16;
+                    final int size = next.length + partOverhead(next.tp);
                     if (!drained.isEmpty() && requestBytes + size > maxRequestSize)
                     {
                         break;
@@ -384,27 +387,23 @@ public final class ProduceSender implements ClientRuntime.Duty
 
     private boolean buildRetryRequest(final long nowNs)
     {
-        final Map.Entry<Long, Object> first = retries.firstEntry();
-        if (first.getValue() instanceof Txn txn)
+        final Sendable first = retries.firstEntry().getValue();
+        if (nowNs < first.retryAtNs)
         {
-            if (nowNs < txn.retryAtNs)
-            {
-                return false;
-            }
+            return false;
+        }
+        if (first instanceof Txn txn)
+        {
             retries.pollFirstEntry();
             encodeTransaction(txn);
             return true;
-        }
-        if (nowNs < ((Batch)first.getValue()).retryAtNs)
-        {
-            return false;
         }
         drained.clear();
         int requestBytes = 64;
         while (!retries.isEmpty() && drained.size() < MAX_BATCHES_PER_REQUEST &&
             retries.firstEntry().getValue() instanceof Batch next)
         {
-            final int size = next.length + next.tp.topic().length() + 16;
+            final int size = next.length + partOverhead(next.tp);
             if (!drained.isEmpty() && requestBytes + size > maxRequestSize)
             {
                 break;
@@ -420,11 +419,27 @@ public final class ProduceSender implements ClientRuntime.Duty
 
     private void encode(final Batch[] batches)
     {
-        final long correlationId = runtime.nextCorrelationId();
+        encodeRequest(Arrays.asList(batches), false, Map.of(), "", "");
+        pendingRequest = new PendingRequest(pendingCorrelationId, encodedLength, batches, null,
+            System.nanoTime() + requestTimeoutNs);
+    }
+
+    /**
+     * Encode a produce request into {@link #requestBuffer}, setting {@link #pendingCorrelationId} and
+     * {@link #encodedLength}.
+     */
+    private void encodeRequest(
+        final List<Batch> batches,
+        final boolean atomic,
+        final Map<TopicPartition, Long> offsets,
+        final String groupId,
+        final String memberId)
+    {
+        pendingCorrelationId = runtime.nextCorrelationId();
         requestEncoder.wrapAndApplyHeader(requestBuffer, 0, headerEncoder)
-            .correlationId(correlationId)
-            .atomic(BooleanType.FALSE);
-        final ProduceRequestEncoder.PartitionsEncoder partitions = requestEncoder.partitionsCount(batches.length);
+            .correlationId(pendingCorrelationId)
+            .atomic(atomic ? BooleanType.TRUE : BooleanType.FALSE);
+        final ProduceRequestEncoder.PartitionsEncoder partitions = requestEncoder.partitionsCount(batches.size());
         for (final Batch batch : batches)
         {
             partitions.next()
@@ -432,10 +447,13 @@ public final class ProduceSender implements ClientRuntime.Duty
                 .topic(batch.tp.topic())
                 .putBatch(batch.builder.buffer(), 0, batch.length);
         }
-        requestEncoder.offsetsCount(0);
-        requestEncoder.groupId("").memberId("");
-        final int length = MessageHeaderEncoder.ENCODED_LENGTH + requestEncoder.encodedLength();
-        pendingRequest = new PendingRequest(correlationId, length, batches, null, System.nanoTime() + requestTimeoutNs);
+        final ProduceRequestEncoder.OffsetsEncoder offsetsEncoder = requestEncoder.offsetsCount(offsets.size());
+        for (final Map.Entry<TopicPartition, Long> e : offsets.entrySet())
+        {
+            offsetsEncoder.next().partition(e.getKey().partition()).offset(e.getValue()).topic(e.getKey().topic());
+        }
+        requestEncoder.groupId(groupId).memberId(memberId);
+        encodedLength = MessageHeaderEncoder.ENCODED_LENGTH + requestEncoder.encodedLength();
     }
 
     /**
@@ -532,27 +550,9 @@ public final class ProduceSender implements ClientRuntime.Duty
         {
             queue(part.tp.topic(), part.tp.partition()).inflight++;
         }
-        final long correlationId = runtime.nextCorrelationId();
-        requestEncoder.wrapAndApplyHeader(requestBuffer, 0, headerEncoder)
-            .correlationId(correlationId)
-            .atomic(BooleanType.TRUE);
-        final ProduceRequestEncoder.PartitionsEncoder partitions = requestEncoder.partitionsCount(txn.parts.size());
-        for (final Batch part : txn.parts)
-        {
-            partitions.next()
-                .partition(part.tp.partition())
-                .topic(part.tp.topic())
-                .putBatch(part.builder.buffer(), 0, part.length);
-        }
-        final ProduceRequestEncoder.OffsetsEncoder offsets = requestEncoder.offsetsCount(txn.offsets.size());
-        for (final Map.Entry<TopicPartition, Long> e : txn.offsets.entrySet())
-        {
-            offsets.next().partition(e.getKey().partition()).offset(e.getValue()).topic(e.getKey().topic());
-        }
-        requestEncoder.groupId(txn.groupId).memberId(txn.memberId);
-        final int length = MessageHeaderEncoder.ENCODED_LENGTH + requestEncoder.encodedLength();
-        pendingRequest = new PendingRequest(
-            correlationId, length, new Batch[0], txn, System.nanoTime() + requestTimeoutNs);
+        encodeRequest(txn.parts, true, txn.offsets, txn.groupId, txn.memberId);
+        pendingRequest = new PendingRequest(pendingCorrelationId, encodedLength, new Batch[0], txn,
+            System.nanoTime() + requestTimeoutNs);
     }
 
     private int offerPending(final long nowNs)
@@ -655,33 +655,39 @@ public final class ProduceSender implements ClientRuntime.Duty
      */
     private void retryOrFail(final Batch batch, final ErrorCode code, final String message)
     {
-        final long nowNs = System.nanoTime();
-        if (idempotent && code.isRetriable() && nowNs - batch.createdNs < deliveryTimeoutNs)
+        if (!scheduleRetry(batch, code))
         {
-            batch.attempts++;
-            batch.retryAtNs = nowNs + (code == ErrorCode.OUT_OF_ORDER_SEQUENCE ? retryBackoffNs : 0);
-            retries.put(batch.sendOrder, batch);
-        }
-        else
-        {
-            fail(batch, code, batch.attempts > 0 ? message + " (after " + (batch.attempts + 1) + " attempts)" : message);
+            fail(batch, code, withAttempts(batch, message));
         }
     }
 
     private void retryOrFail(final Txn txn, final ErrorCode code, final String message)
     {
+        if (!scheduleRetry(txn, code))
+        {
+            failTransaction(txn, code, withAttempts(txn, message));
+        }
+    }
+
+    /**
+     * @return true when it is to be sent again: an idempotent producer, a retriable error, within the delivery timeout.
+     */
+    private boolean scheduleRetry(final Sendable sendable, final ErrorCode code)
+    {
         final long nowNs = System.nanoTime();
-        if (idempotent && code.isRetriable() && nowNs - txn.createdNs < deliveryTimeoutNs)
+        if (idempotent && code.isRetriable() && nowNs - sendable.createdNs < deliveryTimeoutNs)
         {
-            txn.attempts++;
-            txn.retryAtNs = nowNs + (code == ErrorCode.OUT_OF_ORDER_SEQUENCE ? retryBackoffNs : 0);
-            retries.put(txn.sendOrder, txn);
+            sendable.attempts++;
+            sendable.retryAtNs = nowNs + (code == ErrorCode.OUT_OF_ORDER_SEQUENCE ? retryBackoffNs : 0);
+            retries.put(sendable.sendOrder, sendable);
+            return true;
         }
-        else
-        {
-            failTransaction(txn, code, txn.attempts > 0 ?
-                message + " (after " + (txn.attempts + 1) + " attempts)" : message);
-        }
+        return false;
+    }
+
+    private static String withAttempts(final Sendable sendable, final String message)
+    {
+        return sendable.attempts > 0 ? message + " (after " + (sendable.attempts + 1) + " attempts)" : message;
     }
 
     private void onTransactionResponse(final Txn txn, final DirectBuffer buffer, final int offset)
@@ -892,6 +898,15 @@ public final class ProduceSender implements ClientRuntime.Duty
         }
     }
 
+    /**
+     * @return what one partition's entry (or one offset's) costs in a produce request besides its batch: its topic
+     *         name and the fixed fields around it.
+     */
+    private static int partOverhead(final TopicPartition tp)
+    {
+        return tp.topic().length() + 16;
+    }
+
     private PartitionQueue queue(final String topic, final int partition)
     {
         final PartitionQueue[] queues = queuesByTopic.get(topic);
@@ -964,17 +979,24 @@ public final class ProduceSender implements ClientRuntime.Duty
         }
     }
 
-    private static final class Batch
+    /**
+     * What goes in one piece and is retried in its place: a batch, or a whole transaction.
+     */
+    private abstract static class Sendable
     {
-        final TopicPartition tp;
-        final ArrayList<Completion> completions = new ArrayList<>();
-        final long createdNs = System.nanoTime();
-        RecordBatchBuilder builder;
-        int length;
+        long createdNs;
         /** Conductor only: order of first sending, which retries keep. */
         long sendOrder;
         int attempts;
         long retryAtNs;
+    }
+
+    private static final class Batch extends Sendable
+    {
+        final TopicPartition tp;
+        final ArrayList<Completion> completions = new ArrayList<>();
+        RecordBatchBuilder builder;
+        int length;
         long closeOrder;
         /** For a part of a transaction: its place among the transaction's parts. */
         int indexInTransaction;
@@ -983,6 +1005,7 @@ public final class ProduceSender implements ClientRuntime.Duty
         {
             this.tp = tp;
             this.builder = builder;
+            this.createdNs = System.nanoTime();
         }
     }
 
@@ -998,10 +1021,8 @@ public final class ProduceSender implements ClientRuntime.Duty
      * A transaction being built: its records in batches (a partition gets another batch when one is full), the
      * group offsets it commits, and where each record went, by order of adding.
      */
-    public final class Txn
+    public final class Txn extends Sendable
     {
-        private static final int PART_OVERHEAD = 16;
-
         final ArrayList<Batch> parts = new ArrayList<>();
         private final java.util.HashMap<TopicPartition, Batch> openParts = new java.util.HashMap<>();
         /** Per record added: its part index in the high 32 bits, its index in that part in the low 32. */
@@ -1013,10 +1034,6 @@ public final class ProduceSender implements ClientRuntime.Duty
         int bytes = 64;
         boolean sent;
         long mark;
-        long createdNs;
-        long sendOrder;
-        int attempts;
-        long retryAtNs;
 
         private Txn()
         {
@@ -1037,8 +1054,7 @@ public final class ProduceSender implements ClientRuntime.Duty
             }
             final int size = RecordBatches.encodedRecordSize(key, value, headers);
             Batch part = openParts.get(tp);
-            final int partBytes = part == null ? RecordBatches.FIRST_RECORD_OFFSET + tp.topic().length() +
-                PART_OVERHEAD : 0;
+            final int partBytes = part == null ? RecordBatches.FIRST_RECORD_OFFSET + partOverhead(tp) : 0;
             if (bytes + partBytes + size > maxRequestSize)
             {
                 throw new TributaryException(ErrorCode.RECORD_TOO_LARGE, "the transaction would take " +
@@ -1049,7 +1065,7 @@ public final class ProduceSender implements ClientRuntime.Duty
             {
                 if (part != null)
                 {
-                    bytes += RecordBatches.FIRST_RECORD_OFFSET + tp.topic().length() + PART_OVERHEAD;
+                    bytes += RecordBatches.FIRST_RECORD_OFFSET + partOverhead(tp);
                 }
                 part = new Batch(tp, new RecordBatchBuilder(maxRequestSize, 256));
                 part.builder.tryAppend(timestamp, key, value, headers);
@@ -1076,7 +1092,7 @@ public final class ProduceSender implements ClientRuntime.Duty
             this.memberId = memberId;
             for (final Map.Entry<TopicPartition, Long> e : offsets.entrySet())
             {
-                bytes += e.getKey().topic().length() + 16;
+                bytes += partOverhead(e.getKey());
                 this.offsets.put(e.getKey(), e.getValue());
             }
         }
