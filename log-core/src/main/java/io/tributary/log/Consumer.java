@@ -18,6 +18,7 @@ import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -268,6 +269,23 @@ public final class Consumer<K, V> implements AutoCloseable
             resolvePositions();
         }
         return state.position;
+    }
+
+    /**
+     * The lag as this consumer last heard it, without asking the cluster: how many offsets lie between its position
+     * and the partition's end when the last fetch answered. Empty until a fetch at the current position answered, and
+     * after a seek. Zero when that fetch found nothing to return.
+     *
+     * @throws IllegalStateException when the partition is not assigned.
+     */
+    public OptionalLong currentLag(final TopicPartition partition)
+    {
+        final PartitionState state = state(partition);
+        if (state.endOffset < 0 || state.position < 0)
+        {
+            return OptionalLong.empty();
+        }
+        return OptionalLong.of(Math.max(0, state.endOffset - state.position));
     }
 
     /**
@@ -627,6 +645,13 @@ public final class Consumer<K, V> implements AutoCloseable
         }
 
         final UnsafeBuffer buffer = fetch.records;
+        if (buffer.capacity() == 0)
+        {
+            // Nothing at the position: caught up, whatever the end offset says (a compacted gap can end a log).
+            state.endOffset = state.position;
+            return;
+        }
+        state.endOffset = fetch.endOffset;
         int offset = 0;
         while (offset + RecordBatches.FIRST_RECORD_OFFSET <= buffer.capacity())
         {
@@ -666,6 +691,8 @@ public final class Consumer<K, V> implements AutoCloseable
     {
         final TopicPartition tp;
         long position = -1;
+        /** The partition's end offset as the last fetch answered at the current position told it; -1 unknown. */
+        long endOffset = -1;
         long epoch;
         boolean fetchInFlight;
 
@@ -677,6 +704,7 @@ public final class Consumer<K, V> implements AutoCloseable
         void seek(final long offset)
         {
             position = offset;
+            endOffset = -1;
             epoch++;
             fetchInFlight = false;
         }
@@ -685,11 +713,11 @@ public final class Consumer<K, V> implements AutoCloseable
     /** @param records whole batches, back to back; read-only (possibly shared with other consumers). */
     private record CompletedFetch(
         TopicPartition tp, long fetchOffset, long epoch, ErrorCode errorCode, String errorMessage,
-        UnsafeBuffer records)
+        UnsafeBuffer records, long endOffset)
     {
         private static final UnsafeBuffer NONE = new UnsafeBuffer(new byte[0]);
         /** Not a fetch: wakes a waiting poll because the group's assignment changed. */
-        static final CompletedFetch WAKEUP = new CompletedFetch(null, -1, -1, null, null, NONE);
+        static final CompletedFetch WAKEUP = new CompletedFetch(null, -1, -1, null, null, NONE, -1);
     }
 
     /**
@@ -715,9 +743,10 @@ public final class Consumer<K, V> implements AutoCloseable
                 .wrapAndApplyHeader(buffer, offset, new MessageHeaderDecoder());
             final var code = decoder.errorCode();
             final String message = decoder.errorMessage();
+            final long endOffset = decoder.endOffset();
             final byte[] records = new byte[decoder.recordsLength()];
             decoder.getRecords(records, 0, records.length);
-            complete(code, message, new UnsafeBuffer(records));
+            complete(code, message, new UnsafeBuffer(records), endOffset);
         }
 
         public void onSharedResponse(final DirectBuffer buffer, final int offset, final int length)
@@ -726,22 +755,24 @@ public final class Consumer<K, V> implements AutoCloseable
                 .wrapAndApplyHeader(buffer, offset, new MessageHeaderDecoder());
             final var code = decoder.errorCode();
             final String message = decoder.errorMessage();
+            final long endOffset = decoder.endOffset();
             final UnsafeBuffer records = new UnsafeBuffer(0, 0);
             decoder.wrapRecords(records);
-            complete(code, message, records);
+            complete(code, message, records, endOffset);
         }
 
         public void onFailure(final ErrorCode code, final String message)
         {
-            completed.add(new CompletedFetch(tp, fetchOffset, epoch, code, message, CompletedFetch.NONE));
+            completed.add(new CompletedFetch(tp, fetchOffset, epoch, code, message, CompletedFetch.NONE, -1));
         }
 
         private void complete(
-            final io.tributary.log.internal.codecs.ErrorCode code, final String message, final UnsafeBuffer records)
+            final io.tributary.log.internal.codecs.ErrorCode code, final String message, final UnsafeBuffer records,
+            final long endOffset)
         {
             completed.add(new CompletedFetch(tp, fetchOffset, epoch,
                 code == io.tributary.log.internal.codecs.ErrorCode.NONE ? null : ClusterRequests.errorCode(code),
-                message, records));
+                message, records, endOffset));
         }
     }
 }

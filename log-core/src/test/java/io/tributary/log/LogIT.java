@@ -97,6 +97,43 @@ class LogIT
     }
 
     @Test
+    void currentLagIsWhatTheLastFetchSaidOfTheEnd()
+    {
+        try (Admin admin = Admin.create(cluster.members()))
+        {
+            admin.createTopic(new NewTopic("lagging", 1));
+        }
+        for (int batch = 0; batch < 3; batch++)
+        {
+            Records.produce(cluster.members(), "lagging", "v", 1_000, 10);
+        }
+        final TopicPartition tp = new TopicPartition("lagging", 0);
+        try (Consumer<String, String> consumer = Consumer.create(ConsumerConfig.builder()
+            .cluster(cluster.members()).fetchMaxBytes(1024).build()))
+        {
+            consumer.assign(List.of(tp));
+            consumer.seekToBeginning(List.of(tp));
+            assertTrue(consumer.currentLag(tp).isEmpty(), "nothing fetched yet: unknown");
+            int read = 0;
+            final long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (read == 0 && System.nanoTime() < deadline)
+            {
+                read += consumer.poll(Duration.ofMillis(500)).count();
+            }
+            assertTrue(read > 0 && read < 3_000, "a first, partial poll: " + read);
+            assertEquals(3_000 - consumer.position(tp), consumer.currentLag(tp).getAsLong());
+            while (read < 3_000 && System.nanoTime() < deadline)
+            {
+                read += consumer.poll(Duration.ofMillis(500)).count();
+            }
+            assertEquals(3_000, read);
+            assertEquals(0, consumer.currentLag(tp).getAsLong(), "caught up");
+            consumer.seek(tp, 100);
+            assertTrue(consumer.currentLag(tp).isEmpty(), "a seek forgets what was heard");
+        }
+    }
+
+    @Test
     void keyedRecordsAreReadBackCompleteAndInPartitionOrder()
     {
         final int records = 100_000;

@@ -26,12 +26,14 @@ import io.tributary.pipeline.internal.TopicSetup;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
@@ -54,6 +56,8 @@ import java.util.function.Function;
  * <p>
  * Partitions of different input topics with the same number belong to one task: the input topics must be
  * co-partitioned (same partition count, keys partitioned the same way), as with Kafka Streams.
+ * A task takes the records of its partitions in timestamp order, waiting for a partition that is behind, so a
+ * stream-table join sees the table rows written before each stream record.
  * <p>
  * Threading: {@link #run()} owns everything on the calling thread; {@link #close()}, {@link #processedRecords()} and
  * {@link #checkpoints()} may be called from any thread.
@@ -63,12 +67,15 @@ public final class PipelineRunner implements AutoCloseable
     private static final System.Logger LOGGER = System.getLogger(PipelineRunner.class.getName());
     private static final Duration POLL = Duration.ofMillis(20);
     private static final Duration COMMIT_TIMEOUT = Duration.ofSeconds(30);
+    private static final int MAX_BUFFERED_PER_PARTITION = 10_000;
 
     private final GraphTopology topology;
     private final RunnerConfig config;
     private final Set<String> repartitionTopics;
     private final Map<String, String> changelogs;
     private final TreeMap<Integer, StreamTask> tasks = new TreeMap<>();
+    /** Records polled and not processed yet, per input partition: a task takes them in timestamp order. */
+    private final Map<TopicPartition, ArrayDeque<ConsumerRecord<byte[], byte[]>>> buffered = new HashMap<>();
     private final Checkpoint checkpoint = new Checkpoint();
     private volatile boolean running = true;
     private volatile long processed;
@@ -180,21 +187,16 @@ public final class PipelineRunner implements AutoCloseable
             {
                 for (final ConsumerRecord<byte[], byte[]> record : consumer.poll(POLL))
                 {
-                    if (lost)
+                    if (tasks.containsKey(record.partition()))
                     {
-                        break;
+                        buffered.computeIfAbsent(record.topicPartition(), tp -> new ArrayDeque<>()).add(record);
                     }
-                    final StreamTask task = tasks.get(record.partition());
-                    if (task == null)
+                }
+                for (final Map.Entry<Integer, StreamTask> task : tasks.entrySet())
+                {
+                    if (!lost)
                     {
-                        continue;
-                    }
-                    task.process(record.topic(), record.key(), record.value(), record.timestamp());
-                    checkpoint.consumed(record.topicPartition(), record.offset());
-                    processed++;
-                    if (pendingBytes() >= config.maxCheckpointBytes())
-                    {
-                        commit();
+                        processInTimestampOrder(task.getKey(), task.getValue());
                     }
                 }
                 final long now = System.currentTimeMillis();
@@ -233,7 +235,60 @@ public final class PipelineRunner implements AutoCloseable
                 consumer = null;
                 tasks.values().forEach(task -> task.state().close());
                 tasks.clear();
+                buffered.clear();
                 checkpoint.clear();
+            }
+        }
+    }
+
+    /**
+     * Process a task's buffered records, across its input partitions, in timestamp order, as Kafka Streams does: the
+     * next record is the oldest head among its partitions. While a partition of the task has nothing buffered but
+     * is known or may be behind its end (a table's rows not read yet, say), the task waits for it, so a stream-table
+     * join sees the rows written before the stream records; it stops waiting when that partition's lag is known to
+     * be zero, or when a partition has {@link #MAX_BUFFERED_PER_PARTITION} records waiting.
+     */
+    private void processInTimestampOrder(final int partition, final StreamTask task)
+    {
+        final List<TopicPartition> inputs = new ArrayList<>();
+        for (final TopicPartition tp : consumer.assignment())
+        {
+            if (tp.partition() == partition)
+            {
+                inputs.add(tp);
+            }
+        }
+        while (!lost)
+        {
+            ArrayDeque<ConsumerRecord<byte[], byte[]>> next = null;
+            boolean behind = false;
+            boolean full = false;
+            for (final TopicPartition tp : inputs)
+            {
+                final ArrayDeque<ConsumerRecord<byte[], byte[]>> records = buffered.get(tp);
+                if (records == null || records.isEmpty())
+                {
+                    final OptionalLong lag = consumer.currentLag(tp);
+                    behind |= lag.isEmpty() || lag.getAsLong() > 0;
+                    continue;
+                }
+                full |= records.size() >= MAX_BUFFERED_PER_PARTITION;
+                if (next == null || records.peekFirst().timestamp() < next.peekFirst().timestamp())
+                {
+                    next = records;
+                }
+            }
+            if (next == null || behind && !full)
+            {
+                return;
+            }
+            final ConsumerRecord<byte[], byte[]> record = next.pollFirst();
+            task.process(record.topic(), record.key(), record.value(), record.timestamp());
+            checkpoint.consumed(record.topicPartition(), record.offset());
+            processed++;
+            if (pendingBytes() >= config.maxCheckpointBytes())
+            {
+                commit();
             }
         }
     }
@@ -381,6 +436,7 @@ public final class PipelineRunner implements AutoCloseable
                     held.add(tp.partition());
                 }
             }
+            partitions.forEach(buffered::remove);
             tasks.entrySet().removeIf(task ->
             {
                 if (held.contains(task.getKey()))

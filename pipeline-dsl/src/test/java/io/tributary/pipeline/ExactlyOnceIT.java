@@ -42,7 +42,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * A pipeline process is SIGKILLed mid-stream and restarted: its output holds every expected result exactly once and
  * its state carries on; then a replay of the input from the beginning, under another pipeline name into another
  * topic, gives the same output as the live run. Two runner processes of one pipeline, the second joining
- * mid-stream, share its partitions and still write every result exactly once.
+ * mid-stream, share its partitions and still write every result exactly once; for a stream-table join, each runner
+ * holds the table rows of exactly the partitions it was given, so every record finds its row.
  */
 @Tag("fault")
 @Timeout(300)
@@ -173,6 +174,72 @@ class ExactlyOnceIT
         assertExactlyOnce(readAll(output));
     }
 
+    @Test
+    void twoRunnersOfAJoinPipelineEachHoldTheTableRowsOfTheirPartitions() throws Exception
+    {
+        final String orders = "join-orders";
+        final String customers = "join-customers";
+        final String output = "join-output";
+        try (Admin admin = Admin.create(cluster.members()))
+        {
+            admin.createTopic(new NewTopic(orders, 4));
+            admin.createTopic(new NewTopic(customers, 4));
+            admin.createTopic(new NewTopic(output, 2));
+        }
+        try (Producer<String, String> producer = Producer.create(ProducerConfig.builder().cluster(cluster.members())
+            .build(), Serializer.string(), Serializer.string()))
+        {
+            for (int key = 0; key < KEYS; key++)
+            {
+                producer.send(ProducerRecord.of(customers, "k" + key, "customer-" + key));
+            }
+            producer.flush();
+        }
+        final Process first = start("eo-join", orders, output, customers);
+        Process second = null;
+        try (Producer<String, Long> producer = Producer.create(ProducerConfig.builder().cluster(cluster.members())
+            .build(), Serializer.string(), Serializer.longs()))
+        {
+            for (long seq = 0; seq < RECORDS; seq++)
+            {
+                producer.send(ProducerRecord.of(orders, "k" + (seq % KEYS), seq));
+                if (seq == RECORDS / 3)
+                {
+                    producer.flush();
+                    await("the first runner's joins", () -> count(output) > RECORDS / 10, first);
+                    second = start("eo-join", orders, output, customers);   // partitions, and their rows, move
+                }
+            }
+            producer.flush();
+            await("every join from the pair", () -> count(output) >= RECORDS, first);
+        }
+        finally
+        {
+            for (final Process runner : second == null ? List.of(first) : List.of(first, second))
+            {
+                runner.destroy();
+                if (!runner.waitFor(30, TimeUnit.SECONDS))
+                {
+                    runner.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+                }
+                deleteClientDirsOf(runner.pid());
+            }
+        }
+        final Map<Long, String> joined = new HashMap<>();
+        for (final Map.Entry<String, List<String>> key : readAll(output).entrySet())
+        {
+            for (final String value : key.getValue())
+            {
+                final String[] parts = value.split(" by ");
+                final long seq = Long.parseLong(parts[0]);
+                assertEquals("customer-" + key.getKey().substring(1), parts[1], "order " + seq + " of " +
+                    key.getKey() + " joined without its customer's row (table partition not restored?)");
+                assertEquals(null, joined.put(seq, key.getKey()), "order " + seq + " joined twice");
+            }
+        }
+        assertEquals(RECORDS, joined.size(), "orders joined");
+    }
+
     private static void assertExactlyOnce(final Map<String, List<String>> byKey)
     {
         final Map<Long, Integer> seen = new HashMap<>();
@@ -262,7 +329,8 @@ class ExactlyOnceIT
         return start(name, INPUT, output);
     }
 
-    private static Process start(final String name, final String input, final String output) throws IOException
+    private static Process start(final String name, final String input, final String output, final String... table)
+        throws IOException
     {
         final List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
@@ -270,6 +338,7 @@ class ExactlyOnceIT
             "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED", "-Xmx256m", "-XX:+UseSerialGC",
             "-cp", System.getProperty("java.class.path"), ExactlyOncePipeline.class.getName(),
             cluster.members(), name, input, output));
+        command.addAll(List.of(table));
         return new ProcessBuilder(command)
             .redirectErrorStream(true)
             .redirectOutput(ProcessBuilder.Redirect.appendTo(new File(dir.resolve("pipeline.log").toString())))

@@ -10,7 +10,10 @@ import java.util.concurrent.TimeUnit;
  * {@code "<count>:<sequence>"} per record: a duplicate shows as a sequence number written twice, lost state as a
  * count that starts over.
  * <p>
- * Arguments: cluster pipelineName inputTopic outputTopic.
+ * With a table topic too, it is a stream-table join instead: each input record is written as
+ * {@code "<sequence> by <the key's row in the table>"} ({@code null} when the row is missing).
+ * <p>
+ * Arguments: cluster pipelineName inputTopic outputTopic [tableTopic].
  */
 public final class ExactlyOncePipeline
 {
@@ -41,9 +44,22 @@ public final class ExactlyOncePipeline
         return p.build();
     }
 
+    public static Topology joinTopology(final String name, final String input, final String table, final String output)
+    {
+        final Pipeline p = Pipeline.create(name);
+        final Table<String, String> rows = p.table(table, Consumed.with(Serdes.string(), Serdes.string()),
+            Stateful.named("rows"));
+        p.stream(input, Consumed.with(Serdes.string(), Serdes.longs()))
+            .leftJoin(rows, (seq, row) -> seq + " by " + row)
+            .to(output, Produced.with(Serdes.string(), Serdes.string()));
+        return p.build();
+    }
+
     public static void main(final String[] args) throws InterruptedException
     {
-        final PipelineRunner runner = PipelineRunner.create(topology(args[1], args[2], args[3]),
+        final Topology topology = args.length > 4 ? joinTopology(args[1], args[2], args[4], args[3]) :
+            topology(args[1], args[2], args[3]);
+        final PipelineRunner runner = PipelineRunner.create(topology,
             RunnerConfig.of(args[0]).withCommitInterval(Duration.ofMillis(50)));
         final CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() ->
