@@ -360,8 +360,9 @@ public final class PartitionLogService implements ClusteredService
         {
             if (refusal == ErrorCode.NONE)
             {
-                refusal = entries.firstError();
-                refusalMessage = entries.firstErrorMessage();
+                final int refusing = entries.refusing();
+                refusal = entries.errorCode[refusing];
+                refusalMessage = entries.errorMessage[refusing];
             }
             entries.failAll(refusal, "not appended: the atomic request was rejected because " + refusalMessage);
             // A refusal that sending again cannot cure uses up the batches' sequences, as a refused batch of a
@@ -905,28 +906,26 @@ public final class PartitionLogService implements ClusteredService
             return true;
         }
 
-        ErrorCode firstError()
+        /**
+         * @return the entry whose refusal rejects an atomic request: an out-of-sequence one before any other, since
+         *         the producer resends those and the others are then judged again with everything in sequence; -1
+         *         when none was refused.
+         */
+        int refusing()
         {
+            int first = -1;
             for (int i = 0; i < count; i++)
             {
                 if (errorCode[i] != ErrorCode.NONE && !errorMessage[i].startsWith("not appended"))
                 {
-                    return errorCode[i];
+                    if (errorCode[i] == ErrorCode.OUT_OF_ORDER_SEQUENCE)
+                    {
+                        return i;
+                    }
+                    first = first < 0 ? i : first;
                 }
             }
-            return ErrorCode.NONE;
-        }
-
-        String firstErrorMessage()
-        {
-            for (int i = 0; i < count; i++)
-            {
-                if (errorCode[i] != ErrorCode.NONE && !errorMessage[i].startsWith("not appended"))
-                {
-                    return errorMessage[i];
-                }
-            }
-            return "";
+            return first;
         }
     }
 }
