@@ -55,18 +55,24 @@ class ExactlyOnceIT
     private static final String OUTPUT = "eo-output";
 
     private static TestCluster cluster;
+    private static Admin admin;
     private static Path dir;
 
     @BeforeAll
     static void startCluster() throws IOException
     {
         cluster = TestCluster.start(1);
+        admin = Admin.create(cluster.members());
         dir = Files.createTempDirectory("exactly-once-it");
     }
 
     @AfterAll
     static void stopCluster()
     {
+        if (admin != null)
+        {
+            admin.close();
+        }
         if (cluster != null)
         {
             cluster.close();
@@ -80,12 +86,9 @@ class ExactlyOnceIT
     @Test
     void killedPipelineResumesWithoutDuplicatesAndReplayMatchesLive() throws Exception
     {
-        try (Admin admin = Admin.create(cluster.members()))
-        {
-            admin.createTopic(new NewTopic(INPUT, 2));
-            admin.createTopic(new NewTopic(OUTPUT, 2));
-            admin.createTopic(new NewTopic(OUTPUT + "-replay", 2));
-        }
+        admin.createTopic(new NewTopic(INPUT, 2));
+        admin.createTopic(new NewTopic(OUTPUT, 2));
+        admin.createTopic(new NewTopic(OUTPUT + "-replay", 2));
         Process pipeline = start("eo-live", OUTPUT);
         try (Producer<String, Long> producer = Producer.create(ProducerConfig.builder().cluster(cluster.members())
             .build(), Serializer.string(), Serializer.longs()))
@@ -136,11 +139,8 @@ class ExactlyOnceIT
     {
         final String input = "pair-input";
         final String output = "pair-output";
-        try (Admin admin = Admin.create(cluster.members()))
-        {
-            admin.createTopic(new NewTopic(input, 4));
-            admin.createTopic(new NewTopic(output, 2));
-        }
+        admin.createTopic(new NewTopic(input, 4));
+        admin.createTopic(new NewTopic(output, 2));
         final Process first = start("eo-pair", input, output);
         Process second = null;
         try (Producer<String, Long> producer = Producer.create(ProducerConfig.builder().cluster(cluster.members())
@@ -180,12 +180,9 @@ class ExactlyOnceIT
         final String orders = "join-orders";
         final String customers = "join-customers";
         final String output = "join-output";
-        try (Admin admin = Admin.create(cluster.members()))
-        {
-            admin.createTopic(new NewTopic(orders, 4));
-            admin.createTopic(new NewTopic(customers, 4));
-            admin.createTopic(new NewTopic(output, 2));
-        }
+        admin.createTopic(new NewTopic(orders, 4));
+        admin.createTopic(new NewTopic(customers, 4));
+        admin.createTopic(new NewTopic(output, 2));
         try (Producer<String, String> producer = Producer.create(ProducerConfig.builder().cluster(cluster.members())
             .build(), Serializer.string(), Serializer.string()))
         {
@@ -286,10 +283,7 @@ class ExactlyOnceIT
 
     private static Map<TopicPartition, Long> ends(final String topic)
     {
-        try (Admin admin = Admin.create(cluster.members()))
-        {
-            return admin.endOffsets(List.of(new TopicPartition(topic, 0), new TopicPartition(topic, 1)));
-        }
+        return admin.endOffsets(List.of(new TopicPartition(topic, 0), new TopicPartition(topic, 1)));
     }
 
     private static void await(final String what, final BooleanSupplier condition, final Process process)
