@@ -26,6 +26,7 @@ import io.tributary.log.internal.codecs.OffsetFetchResponseEncoder;
 import io.tributary.log.internal.codecs.ProduceRequestDecoder;
 import io.tributary.log.internal.codecs.ProduceResponseEncoder;
 import io.tributary.log.internal.record.RecordBatches;
+import io.tributary.log.internal.storage.LogCleaner;
 import io.tributary.log.internal.storage.PartitionLog;
 import org.agrona.DirectBuffer;
 import org.agrona.ExpandableArrayBuffer;
@@ -71,6 +72,7 @@ public final class PartitionLogService implements ClusteredService
     private boolean retentionTimerScheduled;
     private final Path logDir;
     private final PartitionRegistry registry;
+    private final LogCleaner cleaner;
     private final TopicStore store;
     private final GroupCoordinator groups;
 
@@ -111,7 +113,8 @@ public final class PartitionLogService implements ClusteredService
         this.retentionCheckIntervalMs = retentionCheckIntervalMs;
         this.logDir = logDir;
         this.registry = registry;
-        this.store = new TopicStore(logDir, registry);
+        this.cleaner = new LogCleaner("tributary-cleaner-" + nodeId);
+        this.store = new TopicStore(logDir, registry, cleaner);
         this.producerStates = store.producerStates();
         this.groups = new GroupCoordinator(store, this::offer, new GroupCoordinator.Timers()
         {
@@ -209,7 +212,7 @@ public final class PartitionLogService implements ClusteredService
             {
                 try
                 {
-                    RetentionPolicy.apply(topic.config(), topic.log(p), timestamp);
+                    RetentionPolicy.apply(topic.config(), topic.log(p), timestamp, cleaner);
                 }
                 catch (final RuntimeException ex)
                 {
@@ -245,6 +248,7 @@ public final class PartitionLogService implements ClusteredService
     public void onTerminate(final Cluster cluster)
     {
         store.close();
+        cleaner.close();
     }
 
     /**

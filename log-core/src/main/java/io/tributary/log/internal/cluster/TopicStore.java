@@ -11,6 +11,8 @@ import io.tributary.log.internal.codecs.GroupOffsetsSnapshotDecoder;
 import io.tributary.log.internal.codecs.GroupOffsetsSnapshotEncoder;
 import io.tributary.log.internal.codecs.MessageHeaderDecoder;
 import io.tributary.log.internal.codecs.MessageHeaderEncoder;
+import io.tributary.log.internal.codecs.PendingCompactionSnapshotDecoder;
+import io.tributary.log.internal.codecs.PendingCompactionSnapshotEncoder;
 import io.tributary.log.internal.codecs.ProducerStateSnapshotDecoder;
 import io.tributary.log.internal.codecs.SnapshotBeginDecoder;
 import io.tributary.log.internal.codecs.SnapshotBeginEncoder;
@@ -18,6 +20,7 @@ import io.tributary.log.internal.codecs.SnapshotEndDecoder;
 import io.tributary.log.internal.codecs.SnapshotEndEncoder;
 import io.tributary.log.internal.codecs.TopicSnapshotDecoder;
 import io.tributary.log.internal.codecs.TopicSnapshotEncoder;
+import io.tributary.log.internal.storage.CompactionCheck;
 import io.tributary.log.internal.storage.LogConfig;
 import io.tributary.log.internal.storage.PartitionLog;
 import org.agrona.DirectBuffer;
@@ -37,6 +40,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.Executor;
 import java.util.stream.Stream;
 
 /**
@@ -44,7 +48,9 @@ import java.util.stream.Stream;
  * consumer group; and its snapshot format.
  * <p>
  * Snapshot, in order: {@code SnapshotBegin}, one {@code TopicSnapshot} per topic (by name), one
- * {@code GroupOffsetsSnapshot} per group (by id), {@code SnapshotEnd}. A topic's partitions record their start and
+ * {@code GroupOffsetsSnapshot} per group (by id), one {@code PendingCompactionSnapshot} per partition whose compaction
+ * was started and not yet swapped in (it is started again on load, on the segments cut back to the snapshot), the
+ * producer states and other sections, {@code SnapshotEnd}. A topic's partitions record their start and
  * end offsets: on load each partition log is cut back to its end offset, since the node may have appended past the
  * snapshot before it stopped, and the log entries after the snapshot are then replayed onto it.
  * <p>
@@ -113,6 +119,7 @@ final class TopicStore
 
     private final Path logDir;
     private final PartitionRegistry registry;
+    private final Executor cleaner;
     private final TreeMap<String, Topic> topics = new TreeMap<>();
     private final TreeMap<String, TreeMap<TopicPartition, Long>> groupOffsets = new TreeMap<>();
     private long nextTopicId = 1;
@@ -121,10 +128,14 @@ final class TopicStore
     private final MessageHeaderEncoder headerEncoder = new MessageHeaderEncoder();
     private final ExpandableArrayBuffer snapshotBuffer = new ExpandableArrayBuffer(4096);
 
-    TopicStore(final Path logDir, final PartitionRegistry registry)
+    /**
+     * @param cleaner runs the compactions of the partition logs.
+     */
+    TopicStore(final Path logDir, final PartitionRegistry registry, final Executor cleaner)
     {
         this.logDir = logDir;
         this.registry = registry;
+        this.cleaner = cleaner;
     }
 
     ProducerStates producerStates()
@@ -276,6 +287,27 @@ final class TopicStore
             }
         }
 
+        final PendingCompactionSnapshotEncoder compactionEncoder = new PendingCompactionSnapshotEncoder();
+        for (final Topic topic : topics.values())
+        {
+            for (int p = 0; p < topic.logs.length; p++)
+            {
+                final CompactionCheck check = topic.logs[p].pendingCompaction();
+                if (null != check)
+                {
+                    compactionEncoder.wrapAndApplyHeader(snapshotBuffer, 0, headerEncoder)
+                        .partition(p)
+                        .closedEnd(check.closedEnd())
+                        .evidenceEnd(check.evidenceEnd())
+                        .now(check.now())
+                        .deleteRetentionMs(check.deleteRetentionMs())
+                        .minDirtyRatio(check.minDirtyRatio())
+                        .topic(topic.name);
+                    offer(publication, MessageHeaderEncoder.ENCODED_LENGTH + compactionEncoder.encodedLength(), idle);
+                }
+            }
+        }
+
         producerStates.writeSnapshot(snapshotBuffer, length -> offer(publication, length, idle));
         section.writeSnapshot(publication, idle);
 
@@ -295,9 +327,10 @@ final class TopicStore
     {
         final Map<TopicPartition, long[]> expectedEnds = new HashMap<>();
         final List<LoadedTopic> loadedTopics = new ArrayList<>();
+        SnapshotLoader loader = null;
         if (snapshotImage != null)
         {
-            final SnapshotLoader loader = new SnapshotLoader(loadedTopics, expectedEnds, section);
+            loader = new SnapshotLoader(loadedTopics, expectedEnds, section);
             final FragmentAssembler assembler = new FragmentAssembler(loader);
             while (!loader.done)
             {
@@ -338,6 +371,12 @@ final class TopicStore
                         tp, log.endOffset(), expectedEnd);
                     log.truncateTo(expectedEnd);
                 }
+                final CompactionCheck pending = null == loader ? null : loader.pendingCompactions.get(tp);
+                if (null != pending)
+                {
+                    // Started before the snapshot, swapped in by the first check after it: start it again.
+                    log.resumeCompaction(pending, cleaner);
+                }
                 logs[p] = log;
             }
             topics.put(name, new Topic(loaded.id(), name, config, logs));
@@ -357,6 +396,8 @@ final class TopicStore
         private final GroupOffsetsSnapshotDecoder groupDecoder = new GroupOffsetsSnapshotDecoder();
         private final SnapshotEndDecoder endDecoder = new SnapshotEndDecoder();
         private final ProducerStateSnapshotDecoder producerDecoder = new ProducerStateSnapshotDecoder();
+        private final PendingCompactionSnapshotDecoder compactionDecoder = new PendingCompactionSnapshotDecoder();
+        private final Map<TopicPartition, CompactionCheck> pendingCompactions = new HashMap<>();
         private final List<LoadedTopic> loadedTopics;
         private final Map<TopicPartition, long[]> expectedEnds;
         private final SnapshotSection section;
@@ -419,6 +460,18 @@ final class TopicStore
                         offsets.put(new TopicPartition(o.topic(), partition), committed);
                     }
                     commitOffsets(groupDecoder.groupId(), offsets);
+                }
+                case PendingCompactionSnapshotDecoder.TEMPLATE_ID ->
+                {
+                    compactionDecoder.wrapAndApplyHeader(buffer, offset, headerDecoder);
+                    final int partition = compactionDecoder.partition();
+                    final CompactionCheck check = new CompactionCheck(
+                        compactionDecoder.closedEnd(),
+                        compactionDecoder.evidenceEnd(),
+                        compactionDecoder.now(),
+                        compactionDecoder.deleteRetentionMs(),
+                        compactionDecoder.minDirtyRatio());
+                    pendingCompactions.put(new TopicPartition(compactionDecoder.topic(), partition), check);
                 }
                 case ProducerStateSnapshotDecoder.TEMPLATE_ID ->
                 {

@@ -12,6 +12,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
 import java.util.stream.Stream;
 
 /**
@@ -64,6 +67,7 @@ public final class PartitionLog implements AutoCloseable
     private Segment[] cleanCheckedSegments;
     private long cleanCheckedEnd = -1;
     private double cleanCheckedRatio;
+    private PendingCompaction pendingCompaction;
 
     private PartitionLog(final Path dir, final LogConfig config)
     {
@@ -315,6 +319,7 @@ public final class PartitionLog implements AutoCloseable
         {
             return;
         }
+        checkNoPendingCompaction();
         final Segment[] segments = this.segments;
         if (count > segments.length - 1)
         {
@@ -331,54 +336,238 @@ public final class PartitionLog implements AutoCloseable
     }
 
     /**
-     * Compact the closed segments by key, as {@link LogCompactor} describes, when at least {@code minDirtyRatio} of
-     * their records would be removed. The new segment array is published in one volatile write; replaced files are
-     * unlinked, never unmapped, so readers holding the old array keep reading valid data. The start and end offsets
-     * do not move. Writer thread.
+     * Compact the closed segments by key now, as {@link #startCompaction} then {@link #completeCompaction} would.
+     * Writer thread; for tests and tools.
      *
-     * @param now               cluster time of the check, epoch ms.
-     * @param deleteRetentionMs how long a tombstone survives after its batch's append time.
      * @return what was done, or null when the log was not dirty enough.
      */
     public CompactionResult compact(final long now, final long deleteRetentionMs, final double minDirtyRatio)
     {
-        if (closed)
-        {
-            throw new IllegalStateException("log is closed: " + dir);
-        }
-        final long start = System.nanoTime();
+        completeCompaction();
+        return startCompaction(now, deleteRetentionMs, minDirtyRatio, Runnable::run) ? completeCompaction() : null;
+    }
+
+    /**
+     * Freeze the input of a compaction of the closed segments by key ({@link LogCompactor}) and hand the work to
+     * {@code cleaner}: the closed segments as they are now, every record below the end offset as evidence, and
+     * {@code now}. The cleaner writes {@code .cleaned} files only; nothing a reader or the writer sees changes until
+     * {@link #completeCompaction}, which must come before the next start, a deletion of segments, a truncation or a
+     * close. The output depends only on what is frozen here, so it is the same whenever the cleaner runs.
+     * Writer thread.
+     *
+     * @param now               cluster time of the check, epoch ms.
+     * @param deleteRetentionMs how long a tombstone survives after its batch's append time.
+     * @param minDirtyRatio     the compaction is done only when at least this share of the closed segments' records
+     *                          would be removed.
+     * @return true when a compaction was started; false when there is nothing to compact or the log is unchanged
+     * since a check that found it clean.
+     */
+    public boolean startCompaction(
+        final long now, final long deleteRetentionMs, final double minDirtyRatio, final Executor cleaner)
+    {
+        checkNoPendingCompaction();
         final Segment[] segments = this.segments;
         if (segments.length < 2)
         {
-            return null;
+            return false;
         }
         if (segments == cleanCheckedSegments && nextOffset == cleanCheckedEnd && minDirtyRatio == cleanCheckedRatio)
         {
             // Nothing appended, rolled or compacted since a check that found too little to remove and no tombstone
             // that time could expire: the answer is the same, so skip the scan (an optimisation only).
+            return false;
+        }
+        final CompactionCheck check = new CompactionCheck(
+            segments[segments.length - 1].baseOffset(), nextOffset, now, deleteRetentionMs, minDirtyRatio);
+        return launch(check, segments, cleaner);
+    }
+
+    /**
+     * Start again the compaction a snapshot recorded as started ({@link #pendingCompaction()}), on the segments as
+     * they are after loading it. Writer thread.
+     */
+    public void resumeCompaction(final CompactionCheck check, final Executor cleaner)
+    {
+        checkNoPendingCompaction();
+        launch(check, segments, cleaner);
+    }
+
+    private boolean launch(final CompactionCheck check, final Segment[] input, final Executor cleaner)
+    {
+        int closedCount = 0;
+        while (closedCount < input.length - 1 && input[closedCount].baseOffset() < check.closedEnd())
+        {
+            closedCount++;
+        }
+        if (0 == closedCount)
+        {
+            return false;
+        }
+        final PendingCompaction job = new PendingCompaction(check, input, closedCount);
+        job.future = CompletableFuture.supplyAsync(job::run, cleaner);
+        pendingCompaction = job;
+        return true;
+    }
+
+    /**
+     * @return the compaction started and not yet completed, or null. Writer thread; for snapshots.
+     */
+    public CompactionCheck pendingCompaction()
+    {
+        final PendingCompaction job = pendingCompaction;
+        return null == job ? null : job.check;
+    }
+
+    /**
+     * Wait for the compaction started last, if any, and swap its output in: each rewritten segment's
+     * {@code .cleaned} file is renamed over it and mapped with fresh indexes, the new segment array is published in
+     * one volatile write, then segments left empty are deleted. Replaced files are unlinked, never unmapped, so
+     * readers holding the old array keep reading valid data. The start and end offsets do not move. Writer thread.
+     *
+     * @return what was done, or null when nothing was pending or the log was not dirty enough.
+     * @throws UncheckedIOException if the cleaner could not write its files.
+     */
+    public CompactionResult completeCompaction()
+    {
+        final PendingCompaction job = pendingCompaction;
+        if (null == job)
+        {
             return null;
         }
-        final LogCompactor compactor = new LogCompactor(segments, now, deleteRetentionMs);
-        if (0 == compactor.removableRecords() || compactor.dirtyRatio() < minDirtyRatio)
+        pendingCompaction = null;
+        final long waitStart = System.nanoTime();
+        final byte[] verdicts = job.await();
+        final long waitNanos = System.nanoTime() - waitStart;
+        if (null == verdicts)
         {
-            final boolean settled = 0 == compactor.keptTombstones();
-            cleanCheckedSegments = settled ? segments : null;
-            cleanCheckedEnd = settled ? nextOffset : -1;
-            cleanCheckedRatio = minDirtyRatio;
+            final boolean settled = 0 == job.keptTombstones;
+            cleanCheckedSegments = settled ? job.input : null;
+            cleanCheckedEnd = settled ? job.check.evidenceEnd() : -1;
+            cleanCheckedRatio = job.check.minDirtyRatio();
             return null;
         }
         cleanCheckedSegments = null;
         cleanCheckedEnd = -1;
+
+        final long swapStart = System.nanoTime();
+        final Segment[] segments = this.segments;
+        for (int i = 0; i < verdicts.length; i++)
+        {
+            if (segments[i] != job.input[i])
+            {
+                LogCompactor.deleteCleaned(dir, job.input, verdicts);
+                throw new IllegalStateException(dir + ": segments changed while compaction ran");
+            }
+        }
         final List<Segment> toDelete = new ArrayList<>();
-        final long[] stats = new long[4];
-        final Segment[] compacted = compactor.rewrite(dir, config.indexIntervalBytes(), toDelete, stats);
-        this.segments = compacted;
+        this.segments = LogCompactor.swap(dir, segments, verdicts, config.indexIntervalBytes(), toDelete);
         for (final Segment segment : toDelete)
         {
             segment.deleteFiles();
         }
+        final long[] stats = job.stats;
 
-        return new CompactionResult((int)stats[3], stats[0], stats[1], stats[2], System.nanoTime() - start);
+        return new CompactionResult(
+            (int)stats[3], stats[0], stats[1], stats[2], job.cleanNanos, waitNanos, System.nanoTime() - swapStart);
+    }
+
+    private void checkNoPendingCompaction()
+    {
+        if (closed)
+        {
+            throw new IllegalStateException("log is closed: " + dir);
+        }
+        if (null != pendingCompaction)
+        {
+            throw new IllegalStateException(dir + ": a compaction is pending: complete it first");
+        }
+    }
+
+    /**
+     * Stop a pending compaction without swapping it in, deleting what it wrote.
+     */
+    private void abandonCompaction()
+    {
+        final PendingCompaction job = pendingCompaction;
+        if (null != job)
+        {
+            pendingCompaction = null;
+            job.cancelled = true;
+            try
+            {
+                final byte[] verdicts = job.await();
+                if (null != verdicts)
+                {
+                    LogCompactor.deleteCleaned(dir, job.input, verdicts);
+                }
+            }
+            catch (final RuntimeException ex)
+            {
+                LOGGER.log(System.Logger.Level.WARNING, dir + ": abandoned compaction failed", ex);
+            }
+        }
+    }
+
+    /**
+     * One compaction handed to the cleaner: its frozen input, and its output once done.
+     */
+    private final class PendingCompaction
+    {
+        final CompactionCheck check;
+        final Segment[] input;
+        final int closedCount;
+        final long[] stats = new long[4];
+        volatile boolean cancelled;
+        long keptTombstones;
+        long cleanNanos;
+        CompletableFuture<byte[]> future;
+
+        PendingCompaction(final CompactionCheck check, final Segment[] input, final int closedCount)
+        {
+            this.check = check;
+            this.input = input;
+            this.closedCount = closedCount;
+        }
+
+        /**
+         * On the cleaner: null when not dirty enough (or cancelled), else the verdicts of {@link LogCompactor#clean}.
+         */
+        byte[] run()
+        {
+            final long start = System.nanoTime();
+            final LogCompactor compactor = new LogCompactor(
+                input, closedCount, check.evidenceEnd(), check.now(), check.deleteRetentionMs());
+            keptTombstones = compactor.keptTombstones();
+            byte[] verdicts = null;
+            if (compactor.removableRecords() > 0 && compactor.dirtyRatio() >= check.minDirtyRatio())
+            {
+                verdicts = compactor.clean(dir, () -> cancelled, stats);
+            }
+            cleanNanos = System.nanoTime() - start;
+            return verdicts;
+        }
+
+        byte[] await()
+        {
+            try
+            {
+                return future.get();
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(dir + ": interrupted waiting for compaction", ex);
+            }
+            catch (final ExecutionException ex)
+            {
+                final Throwable cause = ex.getCause();
+                if (cause instanceof RuntimeException runtime)
+                {
+                    throw runtime;
+                }
+                throw new IllegalStateException(dir + ": compaction failed", cause);
+            }
+        }
     }
 
     /**
@@ -498,6 +687,7 @@ public final class PartitionLog implements AutoCloseable
         {
             return;
         }
+        checkNoPendingCompaction();
 
         final Segment[] segments = this.segments;
         final int index = floorSegment(segments, newEndOffset);
@@ -575,6 +765,7 @@ public final class PartitionLog implements AutoCloseable
     {
         if (!closed)
         {
+            abandonCompaction();
             closed = true;
             activeSegment.seal();
         }
