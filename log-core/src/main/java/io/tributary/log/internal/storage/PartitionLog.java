@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
@@ -544,6 +545,12 @@ public final class PartitionLog implements AutoCloseable
                 verdicts = compactor.clean(dir, () -> cancelled, stats);
             }
             cleanNanos = System.nanoTime() - start;
+            if (null != verdicts)
+            {
+                LOGGER.log(System.Logger.Level.INFO, String.format(Locale.ROOT,
+                    "cleaner: %s compacted in %.1f ms, %d -> %d bytes (%.1f MB/s), swapped in at the next check",
+                    dir.getFileName(), cleanNanos / 1e6, stats[0], stats[1], stats[0] / 1e6 / (cleanNanos / 1e9)));
+            }
             return verdicts;
         }
 
