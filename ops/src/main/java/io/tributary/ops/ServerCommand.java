@@ -53,6 +53,11 @@ final class ServerCommand implements Callable<Integer>
             "is swapped in by the next (default: ${DEFAULT-VALUE})")
     java.time.Duration retentionCheckInterval;
 
+    @Option(names = "--archive-dir", paramLabel = "DIR",
+        description = "where topics with remote.storage.enable=true copy closed segments before retention deletes " +
+            "them, and are read back from (another disk or a mounted share); without it they keep local data only")
+    Path archiveDir;
+
     ServerCommand(final CliContext ctx)
     {
         this.ctx = ctx;
@@ -72,7 +77,8 @@ final class ServerCommand implements Callable<Integer>
             .dataDir(dataDir)
             .snapshotLogBytes(snapshotLogBytes)
             .snapshotIntervalNs(snapshotInterval.toNanos())
-            .retentionCheckIntervalMs(retentionCheckInterval.toMillis());
+            .retentionCheckIntervalMs(retentionCheckInterval.toMillis())
+            .segmentArchiveDir(archiveDir);
         TributaryNode.runUntilSignalled(node, () ->
         {
             ctx.err().println("tributary node " + nodeId + " is up: members " + parsed + ", data dir " +

@@ -105,16 +105,19 @@ public final class PartitionLogService implements ClusteredService
      * @param logDir   directory holding one sub-directory per partition.
      * @param registry where the partition logs are published to the fetch server.
      * @param retentionCheckIntervalMs how often retention is applied, in cluster time.
+     * @param archiveDir where topics with {@code remote.storage.enable=true} keep copies of closed segments; null
+     *                   for none.
      */
     public PartitionLogService(
-        final int nodeId, final Path logDir, final PartitionRegistry registry, final long retentionCheckIntervalMs)
+        final int nodeId, final Path logDir, final PartitionRegistry registry, final long retentionCheckIntervalMs,
+        final Path archiveDir)
     {
         this.nodeId = nodeId;
         this.retentionCheckIntervalMs = retentionCheckIntervalMs;
         this.logDir = logDir;
         this.registry = registry;
         this.cleaner = new LogCleaner("tributary-cleaner-" + nodeId);
-        this.store = new TopicStore(logDir, registry, cleaner);
+        this.store = new TopicStore(logDir, archiveDir, registry, cleaner);
         this.producerStates = store.producerStates();
         this.groups = new GroupCoordinator(store, this::offer, new GroupCoordinator.Timers()
         {

@@ -1,5 +1,6 @@
 package io.tributary.log.internal.cluster;
 
+import io.tributary.log.internal.storage.ArchivedLog;
 import io.tributary.log.internal.storage.CompactionResult;
 import io.tributary.log.internal.storage.PartitionLog;
 
@@ -16,6 +17,9 @@ import java.util.concurrent.Executor;
  *     waiting for the cleaner if it is not done yet;</li>
  *     <li>an active segment whose first record was appended {@code segment.ms} ago or more is rolled, so old records
  *     cannot hide in it;</li>
+ *     <li>with {@code remote.storage.enable=true} and an archive on this node: closed segments not yet archived are
+ *     handed to the cleaner to be copied there, and the deletions below wait for the copies of what they delete
+ *     (node-local work: it changes no replicated bytes);</li>
  *     <li>with {@code cleanup.policy} containing {@code delete}: closed segments are deleted from the oldest while
  *     their newest record is older than {@code retention.ms}, or while the partition is larger than
  *     {@code retention.bytes} even without them (as Kafka). Only whole closed segments are ever deleted, and the
@@ -25,6 +29,9 @@ import java.util.concurrent.Executor;
  *     rewrites them when at least {@link #MIN_DIRTY_RATIO} of their records are superseded or expired tombstones, and
  *     its output is swapped in by the next check (step 1).</li>
  * </ol>
+ * Archived segments older than {@code archive.retention.ms} and no longer held locally are then deleted from the
+ * archive by the cleaner.
+ * <p>
  * So the segments change only at checks, which are log positions, and a compaction's output depends only on what its
  * check froze: every node, and a node replaying its log, holds the same bytes after each check, while the cleaner's
  * work overlaps the appends between two checks instead of stalling them.
@@ -63,11 +70,25 @@ final class RetentionPolicy
             log.rollActiveSegment();
         }
 
+        final ArchivedLog archive = config.remoteStorage() ? log.archive() : null;
+        if (null != archive)
+        {
+            log.archiveClosedSegments(cleaner);
+        }
         int deletable = 0;
         if (config.cleanupPolicy().contains("delete"))
         {
             deletable = deletableSegments(config, log, now);
+            if (null != archive)
+            {
+                log.awaitArchived(deletable);
+            }
             log.deleteOldestSegments(deletable);
+        }
+        if (null != archive && config.archiveRetentionMs() >= 0)
+        {
+            final long localStart = log.startOffset();
+            cleaner.execute(() -> archive.expire(now, config.archiveRetentionMs(), localStart));
         }
         if (config.cleanupPolicy().contains("compact"))
         {

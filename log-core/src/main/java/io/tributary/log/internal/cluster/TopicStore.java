@@ -20,6 +20,7 @@ import io.tributary.log.internal.codecs.SnapshotEndDecoder;
 import io.tributary.log.internal.codecs.SnapshotEndEncoder;
 import io.tributary.log.internal.codecs.TopicSnapshotDecoder;
 import io.tributary.log.internal.codecs.TopicSnapshotEncoder;
+import io.tributary.log.internal.storage.ArchivedLog;
 import io.tributary.log.internal.storage.CompactionCheck;
 import io.tributary.log.internal.storage.LogConfig;
 import io.tributary.log.internal.storage.PartitionLog;
@@ -120,6 +121,7 @@ final class TopicStore
     private final Path logDir;
     private final PartitionRegistry registry;
     private final Executor cleaner;
+    private final Path archiveDir;
     private final TreeMap<String, Topic> topics = new TreeMap<>();
     private final TreeMap<String, TreeMap<TopicPartition, Long>> groupOffsets = new TreeMap<>();
     private long nextTopicId = 1;
@@ -129,11 +131,13 @@ final class TopicStore
     private final ExpandableArrayBuffer snapshotBuffer = new ExpandableArrayBuffer(4096);
 
     /**
-     * @param cleaner runs the compactions of the partition logs.
+     * @param archiveDir where partitions of topics with {@code remote.storage.enable=true} are archived; null for none.
+     * @param cleaner    runs the compactions of the partition logs and the copies to the archive.
      */
-    TopicStore(final Path logDir, final PartitionRegistry registry, final Executor cleaner)
+    TopicStore(final Path logDir, final Path archiveDir, final PartitionRegistry registry, final Executor cleaner)
     {
         this.logDir = logDir;
+        this.archiveDir = archiveDir;
         this.registry = registry;
         this.cleaner = cleaner;
     }
@@ -165,7 +169,13 @@ final class TopicStore
         {
             final Path dir = partitionDir(name, p);
             FileTrees.deleteRecursively(dir);
+            if (null != archiveDir)
+            {
+                // An archive left by a topic of the same name, or rebuilt from the cluster log: start it afresh.
+                FileTrees.deleteRecursively(archiveDir.resolve(dir.getFileName()));
+            }
             logs[p] = PartitionLog.open(dir, logConfig(config));
+            attachArchive(logs[p], config);
         }
         final Topic topic = new Topic(nextTopicId++, name, config, logs);
         topics.put(name, topic);
@@ -183,6 +193,7 @@ final class TopicStore
         for (final PartitionLog log : old.logs)
         {
             log.config(logConfig(config));
+            attachArchive(log, config);
         }
         topics.put(name, altered);
     }
@@ -346,7 +357,11 @@ final class TopicStore
             }
         }
 
-        removeDirectoriesNotIn(expectedEnds.keySet());
+        removeDirectoriesNotIn(logDir, expectedEnds.keySet());
+        if (null != archiveDir)
+        {
+            removeDirectoriesNotIn(archiveDir, expectedEnds.keySet());
+        }
 
         for (final LoadedTopic loaded : loadedTopics)
         {
@@ -371,6 +386,7 @@ final class TopicStore
                         tp, log.endOffset(), expectedEnd);
                     log.truncateTo(expectedEnd);
                 }
+                attachArchive(log, config);
                 final CompactionCheck pending = null == loader ? null : loader.pendingCompactions.get(tp);
                 if (null != pending)
                 {
@@ -494,7 +510,7 @@ final class TopicStore
         }
     }
 
-    private void removeDirectoriesNotIn(final Set<TopicPartition> keep)
+    private static void removeDirectoriesNotIn(final Path root, final Set<TopicPartition> keep)
     {
         final Set<String> keepNames = new HashSet<>();
         for (final TopicPartition tp : keep)
@@ -503,8 +519,8 @@ final class TopicStore
         }
         try
         {
-            Files.createDirectories(logDir);
-            try (Stream<Path> dirs = Files.list(logDir))
+            Files.createDirectories(root);
+            try (Stream<Path> dirs = Files.list(root))
             {
                 for (final Path dir : (Iterable<Path>)dirs::iterator)
                 {
@@ -518,6 +534,14 @@ final class TopicStore
         catch (final IOException ex)
         {
             throw new UncheckedIOException(ex);
+        }
+    }
+
+    private void attachArchive(final PartitionLog log, final TopicConfig config)
+    {
+        if (config.remoteStorage() && null != archiveDir && null == log.archive())
+        {
+            log.attachArchive(ArchivedLog.open(archiveDir.resolve(log.directory().getFileName())));
         }
     }
 

@@ -69,6 +69,10 @@ public final class PartitionLog implements AutoCloseable
     private long cleanCheckedEnd = -1;
     private double cleanCheckedRatio;
     private PendingCompaction pendingCompaction;
+    private volatile ArchivedLog archive;
+    /** Copies to the archive handed to the cleaner and not yet awaited, by segment base offset. Writer thread. */
+    private final java.util.TreeMap<Long, CompletableFuture<Void>> archiveCopies = new java.util.TreeMap<>();
+    private long archiveSubmittedEnd = -1;
 
     private PartitionLog(final Path dir, final LogConfig config)
     {
@@ -154,6 +158,116 @@ public final class PartitionLog implements AutoCloseable
     public long startOffset()
     {
         return startOffset;
+    }
+
+    /**
+     * @return the first offset this node can serve: the archive's start when the archive reaches the local segments,
+     * else {@link #startOffset()}. Any thread.
+     */
+    public long earliestOffset()
+    {
+        final long local = startOffset;
+        final ArchivedLog archive = this.archive;
+        if (null != archive)
+        {
+            final long archived = archive.startOffset();
+            if (archived >= 0 && archived < local && archive.endOffset() >= local)
+            {
+                return archived;
+            }
+        }
+        return local;
+    }
+
+    /**
+     * @return the archive of this partition's closed segments, or null when it has none.
+     */
+    public ArchivedLog archive()
+    {
+        return archive;
+    }
+
+    /**
+     * Give this partition an archive: closed segments are copied to it by {@link #archiveClosedSegments} and reads
+     * below the start offset are served from it. Writer thread.
+     */
+    public void attachArchive(final ArchivedLog archive)
+    {
+        this.archive = archive;
+    }
+
+    /**
+     * Hand every closed segment not yet handed over to {@code cleaner} for copying to the archive. Writer thread.
+     */
+    public void archiveClosedSegments(final Executor cleaner)
+    {
+        final ArchivedLog archive = this.archive;
+        if (null == archive)
+        {
+            return;
+        }
+        final Segment[] segments = this.segments;
+        for (int i = 0; i < segments.length - 1; i++)
+        {
+            final Segment segment = segments[i];
+            if (segment.baseOffset() > archiveSubmittedEnd)
+            {
+                archiveSubmittedEnd = segment.baseOffset();
+                archiveCopies.put(segment.baseOffset(), CompletableFuture.runAsync(() -> archive.copy(segment), cleaner));
+            }
+        }
+    }
+
+    /**
+     * Wait until the oldest {@code count} closed segments' copies to the archive are done, before they are deleted.
+     * A copy that failed is logged: the segment is deleted all the same (the local log follows the cluster log on
+     * every node), and the archive restarts after it. Writer thread.
+     */
+    public void awaitArchived(final int count)
+    {
+        final Segment[] segments = this.segments;
+        for (int i = 0; i < Math.min(count, segments.length - 1); i++)
+        {
+            final CompletableFuture<Void> copy = archiveCopies.remove(segments[i].baseOffset());
+            if (null != copy)
+            {
+                try
+                {
+                    copy.get();
+                }
+                catch (final InterruptedException ex)
+                {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException(dir + ": interrupted waiting for an archive copy", ex);
+                }
+                catch (final ExecutionException ex)
+                {
+                    LOGGER.log(System.Logger.Level.ERROR, dir + ": segment " + segments[i].baseOffset() +
+                        " could not be archived; it is deleted locally all the same", ex.getCause());
+                }
+            }
+        }
+    }
+
+    private void awaitArchiveCopies()
+    {
+        for (final CompletableFuture<Void> copy : archiveCopies.values())
+        {
+            try
+            {
+                copy.get();
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            catch (final ExecutionException ex)
+            {
+                LOGGER.log(System.Logger.Level.WARNING, dir + ": an archive copy failed", ex.getCause());
+            }
+        }
+        archiveCopies.clear();
     }
 
     /**
@@ -597,7 +711,17 @@ public final class PartitionLog implements AutoCloseable
     {
         final long end = endOffset;
         final Segment[] segments = this.segments;
-        if (fetchOffset < startOffset || fetchOffset > end)
+        if (fetchOffset < startOffset)
+        {
+            final ArchivedLog archive = this.archive;
+            if (null != archive && fetchOffset < archive.endOffset())
+            {
+                return archive.read(fetchOffset, maxBytes, out);
+            }
+            out.set(null, 0, 0);
+            return OFFSET_OUT_OF_RANGE;
+        }
+        if (fetchOffset > end)
         {
             out.set(null, 0, 0);
             return OFFSET_OUT_OF_RANGE;
@@ -773,6 +897,7 @@ public final class PartitionLog implements AutoCloseable
         if (!closed)
         {
             abandonCompaction();
+            awaitArchiveCopies();
             closed = true;
             activeSegment.seal();
         }
@@ -784,6 +909,12 @@ public final class PartitionLog implements AutoCloseable
     public void delete()
     {
         close();
+        final ArchivedLog archive = this.archive;
+        if (null != archive)
+        {
+            this.archive = null;
+            archive.delete();
+        }
         for (final Segment segment : segments)
         {
             segment.deleteFiles();
