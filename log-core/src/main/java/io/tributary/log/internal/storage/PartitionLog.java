@@ -24,18 +24,23 @@ import java.util.stream.Stream;
  * On disk: the directory holds, per segment, {@code NNNNNNNNNNNNNNNNNNNN.log} (RecordBatches back to back, named by
  * the 20-digit offset of its first batch), {@code .index} ({@link OffsetIndex}) and {@code .timeindex}
  * ({@link TimeIndex}). Offsets are dense as appended: each batch's baseOffset is the previous batch's last offset + 1,
- * across segments too. {@link #compact} rewrites closed segments keeping each survivor's offset, so gaps appear
- * between batches and segments (a compacted segment keeps its file name, its first batch may start later, and it may
- * be empty); recovery, reads and truncation accept batches starting at or after the expected offset. Only the last segment is appended to; it is preallocated to {@link LogConfig#segmentBytes()} and a
- * new one is rolled when a batch does not fit. Nothing here is fsync'd except by {@link #flush()}: the replicated log
- * the cluster rebuilds a node from is what makes an append durable.
+ * across segments too. Compaction ({@link #startCompaction}, {@link #completeCompaction}) rewrites closed segments
+ * keeping each survivor's offset, so gaps appear between batches and segments (a compacted segment keeps its file
+ * name, its first batch may start later, and it may be empty); recovery, reads and truncation accept batches starting
+ * at or after the expected offset. Only the last segment is appended to; it is preallocated to
+ * {@link LogConfig#segmentBytes()} and a new one is rolled when a batch does not fit. Nothing here is fsync'd except
+ * by {@link #flush()}: the replicated log the cluster rebuilds a node from is what makes an append durable. Closed
+ * segments may also be copied to an {@link ArchivedLog}, which serves reads below the start offset.
  * <p>
  * Recovery on {@link #open(Path, LogConfig)}: the last segment is scanned from its start, every batch fully
  * validated (length, CRC, offset continuity), and the file is cut at the first batch that is not whole and valid;
  * its indexes are rebuilt. Rolled segments' indexes are checked and rebuilt when missing or implausible.
  * <p>
- * Threading: one writer thread calls {@link #append}, {@link #truncateTo}, {@link #flush}, {@link #close} and
- * {@link #delete}. Any thread may call {@link #read}, {@link #offsetForTimestamp}, {@link #startOffset()} and
+ * Threading: one writer thread calls {@link #append}, {@link #truncateTo}, {@link #flush}, {@link #close},
+ * {@link #delete}, {@link #startCompaction}, {@link #completeCompaction} and the archive methods. The cleaner given to
+ * {@link #startCompaction} and {@link #archiveClosedSegments} reads closed segments (and the active one below the
+ * frozen end offset), which the writer does not change until it has awaited that work. Any thread may call
+ * {@link #read}, {@link #offsetForTimestamp}, {@link #startOffset()}, {@link #earliestOffset()} and
  * {@link #endOffset()} concurrently: the writer publishes each append with volatile writes after its bytes and index
  * entries are in place, so readers see only whole batches. Segments are never unmapped explicitly, so a reader
  * racing a roll, close or delete still reads valid memory.
