@@ -8,6 +8,8 @@ import io.tributary.log.ProducerConfig;
 import io.tributary.log.ProducerRecord;
 import io.tributary.log.Serializer;
 import io.tributary.log.TributaryException;
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.SynchronizedHistogram;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -21,6 +23,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * {@code tributary bench compaction}: produce throughput to a plain topic without compaction, then while a large
@@ -34,7 +37,8 @@ import java.util.concurrent.ThreadLocalRandom;
  */
 @Command(name = "compaction", description = {
     "Produce throughput without compaction, then while a partition of --records superseded records is compacted.",
-    "Prints the machine, records/s of each window and per second; the node logs the compaction's MB/s.",
+    "Prints the machine, records/s of each window and per second, and the longest time without an ack;",
+    "the node logs the compaction's MB/s.",
     "Run the server with a short --retention-check-interval-ms (e.g. 5000) so the compaction falls in the window." })
 final class BenchCompactionCommand implements Callable<Integer>
 {
@@ -61,6 +65,11 @@ final class BenchCompactionCommand implements Callable<Integer>
     @Option(names = "--duration", paramLabel = "DURATION", defaultValue = "20s", converter = DurationConverter.class,
         description = "length of each produce window (default: ${DEFAULT-VALUE})")
     Duration duration;
+
+    @Option(names = "--rate", paramLabel = "R", defaultValue = "0",
+        description = "records per second in each window, 0 for as fast as the producer takes them; at a fixed " +
+            "rate ack latency shows a stall (default: ${DEFAULT-VALUE})")
+    int rate;
 
     @Option(names = "--topic-prefix", paramLabel = "P", defaultValue = "bench-compaction",
         description = "prefix of the two topics (default: ${DEFAULT-VALUE})")
@@ -132,20 +141,35 @@ final class BenchCompactionCommand implements Callable<Integer>
         final BenchProduceCommand.Outcomes outcomes = new BenchProduceCommand.Outcomes();
         final int seconds = (int)Math.max(1, duration.toSeconds());
         final long[] perSecond = new long[seconds + 1];
+        // [0] time of the last ack, [1] the longest time between two acks (or from the start to the first).
         final long startNs = System.nanoTime();
         final long endNs = startNs + duration.toNanos();
         final Instant startedAt = Instant.now();
+        final long[] gaps = {startNs, 0};
+        final Histogram ackMicros = new SynchronizedHistogram(3);
+        long sentCount = 0;
         while (System.nanoTime() < endNs && !outcomes.failed())
         {
+            // At a fixed rate latency counts from when the record was due, so a stall is not hidden.
+            final long dueNs = rate > 0 ? startNs + sentCount * 1_000_000_000L / rate : System.nanoTime();
+            while (rate > 0 && System.nanoTime() < dueNs)
+            {
+                LockSupport.parkNanos(Math.min(100_000, dueNs - System.nanoTime()));
+            }
+            sentCount++;
             outcomes.sent();
             producer.send(ProducerRecord.of(topic, null, value), (metadata, exception) ->
             {
                 if (null == exception)
                 {
-                    final int second = (int)Math.min(seconds, (System.nanoTime() - startNs) / 1_000_000_000L);
+                    final long now = System.nanoTime();
+                    final int second = (int)Math.min(seconds, (now - startNs) / 1_000_000_000L);
+                    ackMicros.recordValue(Math.max(0, (now - dueNs) / 1000));
                     synchronized (perSecond)
                     {
                         perSecond[second]++;
+                        gaps[1] = Math.max(gaps[1], now - gaps[0]);
+                        gaps[0] = now;
                     }
                 }
                 outcomes.completed(exception);
@@ -156,16 +180,20 @@ final class BenchCompactionCommand implements Callable<Integer>
         final double elapsed = (System.nanoTime() - startNs) / 1e9;
         failOn(outcomes);
         final StringBuilder series = new StringBuilder();
+        final long longestGapNs;
         synchronized (perSecond)
         {
+            longestGapNs = gaps[1];
             for (int i = 0; i < seconds; i++)
             {
                 series.append(i == 0 ? "" : " ").append(perSecond[i]);
             }
         }
         BenchCommand.println(ctx.out(), String.format(Locale.ROOT,
-            "%s: %d records of %d B in %.1f s from %s: %.0f records/s; acks per second: %s",
-            label, sent, value.length, elapsed, startedAt, sent / elapsed, series));
+            "%s: %d records of %d B in %.1f s from %s: %.0f records/s, longest time without an ack %.1f ms; " +
+            "ack latency ms %s; acks per second: %s",
+            label, sent, value.length, elapsed, startedAt, sent / elapsed, longestGapNs / 1e6,
+            BenchCommand.percentilesMs(ackMicros), series));
     }
 
     private static void failOn(final BenchProduceCommand.Outcomes outcomes)
