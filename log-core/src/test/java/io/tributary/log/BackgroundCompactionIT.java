@@ -125,6 +125,60 @@ class BackgroundCompactionIT
         }
     }
 
+    @Test
+    void aCompactionPendingAtASnapshotIsStartedAgainAfterARestart() throws Exception
+    {
+        try (TestCluster cluster = TestCluster.start(1, List.of("--retention-check-interval-ms", "8000")))
+        {
+            final String members = cluster.members();
+            try (Admin admin = Admin.create(members))
+            {
+                admin.createTopic(new NewTopic(BIG, 1, Map.of(
+                    "cleanup.policy", "compact", "segment.bytes", String.valueOf(256 * 1024))));
+            }
+            final Map<String, String> latest = new HashMap<>();
+            final List<RecordMetadata> acked = Records.produce(members, BIG, "v-", 30_000, KEYS);
+            for (int i = 0; i < acked.size(); i++)
+            {
+                latest.put("k" + (i % KEYS), "v-" + i);
+            }
+
+            // Snapshot while the cleaner's output waits for the next check, then kill the node before that check.
+            final Path partitionDir = cluster.dataDir(0).resolve("log").resolve(BIG + "-0");
+            assertTrue(awaitCleanedFiles(partitionDir, true, Duration.ofSeconds(120)), "the cleaner wrote its output");
+            assertTrue(cluster.snapshot(0), "snapshot taken");
+            cluster.kill(0);
+
+            // The restarted node loads the snapshot, which names the pending compaction, and ends compacted.
+            cluster.restart(0);
+            cluster.awaitLeader(Duration.ofSeconds(60));
+            cluster.awaitCaughtUp(0, BIG, Duration.ofSeconds(60));
+            final long end;
+            try (Admin admin = Admin.create(members))
+            {
+                end = admin.describeTopic(BIG).partitions().get(0).endOffset();
+            }
+            assertEquals(acked.get(acked.size() - 1).offset() + 1, end);
+            final long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+            List<ConsumerRecord<String, String>> left = readFromStart(members);
+            while (left.size() >= acked.size() && System.nanoTime() < deadline)
+            {
+                TestCluster.sleep(500);
+                left = readFromStart(members);
+            }
+            assertTrue(left.size() < acked.size(), "compacted after the restart: " + left.size());
+            final Map<String, String> view = new HashMap<>();
+            for (final ConsumerRecord<String, String> record : left)
+            {
+                assertEquals("v-" + record.offset(), record.value(), "offsets unchanged");
+                view.put(record.key(), record.value());
+            }
+            assertEquals(latest, view);
+            assertTrue(cluster.log(0).contains("starting again the compaction pending at the snapshot"),
+                "the snapshot carried the pending compaction");
+        }
+    }
+
     private static void awaitAll(final List<CompletableFuture<RecordMetadata>> futures) throws Exception
     {
         for (final CompletableFuture<RecordMetadata> future : futures)

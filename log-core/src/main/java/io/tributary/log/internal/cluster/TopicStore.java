@@ -391,6 +391,8 @@ final class TopicStore
                 if (null != pending)
                 {
                     // Started before the snapshot, swapped in by the first check after it: start it again.
+                    LOG.log(System.Logger.Level.INFO, "{0}: starting again the compaction pending at the snapshot " +
+                        "(check at cluster time {1})", tp, Long.toString(pending.now()));
                     log.resumeCompaction(pending, cleaner);
                 }
                 logs[p] = log;
