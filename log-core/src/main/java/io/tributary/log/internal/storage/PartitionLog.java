@@ -654,6 +654,11 @@ public final class PartitionLog implements AutoCloseable
          */
         byte[] run()
         {
+            if (cancelled)
+            {
+                // Abandoned (its log closed or deleted) before the cleaner got to it.
+                return null;
+            }
             final long start = System.nanoTime();
             final LogCompactor compactor = new LogCompactor(
                 input, closedCount, check.evidenceEnd(), check.now(), check.deleteRetentionMs());
