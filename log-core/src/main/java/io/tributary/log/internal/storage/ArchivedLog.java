@@ -67,7 +67,20 @@ public final class ArchivedLog
                     }
                     else if (name.endsWith(Segment.LOG_SUFFIX))
                     {
-                        final ArchivedSegment segment = ArchivedSegment.map(file);
+                        final ArchivedSegment segment;
+                        try
+                        {
+                            // Headers only: every batch's CRC was checked when it was copied, and is checked again
+                            // before it is served.
+                            segment = ArchivedSegment.map(file, false);
+                        }
+                        catch (final IllegalStateException ex)
+                        {
+                            PartitionLog.LOGGER.log(System.Logger.Level.ERROR, dir + ": ignoring the archive up to " +
+                                "and including a damaged segment", ex);
+                            loaded.clear();
+                            continue;
+                        }
                         if (!loaded.isEmpty() && loaded.get(loaded.size() - 1).endOffset != segment.baseOffset)
                         {
                             // Not contiguous: keep only the newest run, which continues into the local segments.
@@ -158,7 +171,7 @@ public final class ArchivedLog
                 }
                 out.force(true);
             }
-            final ArchivedSegment copy = ArchivedSegment.map(copying);
+            final ArchivedSegment copy = ArchivedSegment.map(copying, true);
             if (copy.length != length || copy.baseOffset != segment.baseOffset())
             {
                 Files.deleteIfExists(copying);
@@ -301,9 +314,10 @@ public final class ArchivedLog
         }
 
         /**
-         * Map a segment file and index it, checking every batch: a file that is not whole valid batches is refused.
+         * Map a segment file and index it, checking every batch's header, and its whole structure and CRC when
+         * {@code verify}: a file that is not whole valid batches is refused.
          */
-        static ArchivedSegment map(final Path file) throws IOException
+        static ArchivedSegment map(final Path file, final boolean verify) throws IOException
         {
             final String name = file.getFileName().toString();
             final long baseOffset = Long.parseLong(name.substring(0, 20));
@@ -325,8 +339,8 @@ public final class ArchivedLog
                 final int remaining = buffer.capacity() - position;
                 final int batchLength = remaining >= RecordBatches.FIRST_RECORD_OFFSET ?
                     RecordBatches.batchLength(buffer, position) : remaining;
-                final String error = batchLength > remaining ? "truncated batch" :
-                    RecordBatches.validate(buffer, position, batchLength);
+                final String error = batchLength > remaining || batchLength < RecordBatches.FIRST_RECORD_OFFSET ?
+                    "truncated batch" : verify ? RecordBatches.validate(buffer, position, batchLength) : null;
                 if (null != error || RecordBatches.baseOffset(buffer, position) < next)
                 {
                     throw new IllegalStateException(file + ": not a whole valid segment at byte " + position + ": " +

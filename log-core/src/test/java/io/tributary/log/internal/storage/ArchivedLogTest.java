@@ -147,4 +147,36 @@ class ArchivedLogTest
             assertFalse(files.anyMatch(f -> f.toString().endsWith(ArchivedLog.COPYING_SUFFIX)));
         }
     }
+
+    @Test
+    void aDamagedArchivedSegmentFoundOnOpenIsLeftOutWithEverythingBeforeIt() throws Exception
+    {
+        log = PartitionLog.open(dir.resolve("log"), SMALL);
+        log.attachArchive(ArchivedLog.open(dir.resolve("archive")));
+        for (int i = 0; i < 200; i++)
+        {
+            append(i);
+        }
+        final List<String> all = readFrom(0);
+        final int closed = log.closedSegmentCount();
+        log.archiveClosedSegments(Runnable::run);
+        log.awaitArchived(closed);
+        log.deleteOldestSegments(closed);
+        log.close();
+
+        // Cut the second archived segment in the middle of a batch.
+        final List<Path> archived;
+        try (var files = Files.list(dir.resolve("archive")))
+        {
+            archived = files.sorted().toList();
+        }
+        final Path damaged = archived.get(1);
+        Files.write(damaged, java.util.Arrays.copyOf(Files.readAllBytes(damaged), 100));
+
+        log = PartitionLog.open(dir.resolve("log"), SMALL);
+        log.attachArchive(ArchivedLog.open(dir.resolve("archive")));
+        final long start = Long.parseLong(archived.get(2).getFileName().toString().substring(0, 20));
+        assertEquals(start, log.earliestOffset(), "the archive starts after the damaged segment");
+        assertEquals(all.subList((int)start, all.size()), readFrom(start));
+    }
 }
