@@ -12,9 +12,9 @@ import java.util.Locale;
  * {@code tributary bench ...}: whole-system figures against a running cluster. Measurements only: a bench never
  * judges its numbers.
  */
-@Command(name = "bench", description = "Measure the cluster: produce throughput, end-to-end latency, consumer fan-out, failover.",
+@Command(name = "bench", description = "Measure the cluster: produce throughput, end-to-end latency, consumer fan-out, failover, compaction.",
     subcommands = { BenchProduceCommand.class, BenchE2eCommand.class, BenchFanoutCommand.class, BenchFailoverCommand.class,
-        BenchPipelineCommand.class })
+        BenchPipelineCommand.class, BenchCompactionCommand.class })
 final class BenchCommand extends CommandGroup
 {
     /**

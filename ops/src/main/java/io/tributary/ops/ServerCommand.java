@@ -47,6 +47,17 @@ final class ServerCommand implements Callable<Integer>
         description = "take a snapshot at least this often when anything was written (default: ${DEFAULT-VALUE})")
     java.time.Duration snapshotInterval;
 
+    @Option(names = "--retention-check-interval", paramLabel = "DURATION", defaultValue = "30s",
+        converter = DurationConverter.class,
+        description = "how often retention and compaction run, in cluster time; a compaction started by one check " +
+            "is swapped in by the next (default: ${DEFAULT-VALUE})")
+    java.time.Duration retentionCheckInterval;
+
+    @Option(names = "--archive-dir", paramLabel = "DIR",
+        description = "where topics with remote.storage.enable=true copy closed segments before retention deletes " +
+            "them, and are read back from (another disk or a mounted share); without it they keep local data only")
+    Path archiveDir;
+
     ServerCommand(final CliContext ctx)
     {
         this.ctx = ctx;
@@ -65,7 +76,9 @@ final class ServerCommand implements Callable<Integer>
             .members(parsed)
             .dataDir(dataDir)
             .snapshotLogBytes(snapshotLogBytes)
-            .snapshotIntervalNs(snapshotInterval.toNanos());
+            .snapshotIntervalNs(snapshotInterval.toNanos())
+            .retentionCheckIntervalMs(retentionCheckInterval.toMillis())
+            .segmentArchiveDir(archiveDir);
         TributaryNode.runUntilSignalled(node, () ->
         {
             ctx.err().println("tributary node " + nodeId + " is up: members " + parsed + ", data dir " +

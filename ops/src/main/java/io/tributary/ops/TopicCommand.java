@@ -4,6 +4,7 @@ import io.tributary.log.Admin;
 import io.tributary.log.NewTopic;
 import io.tributary.log.PartitionInfo;
 import io.tributary.log.TopicDescription;
+import io.tributary.log.TopicPartition;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -138,6 +139,8 @@ final class TopicCommand extends CommandGroup
         "  id TOPIC_ID",
         "  partitions COUNT",
         "  partition P start START_OFFSET end END_OFFSET   (one a partition, in order)",
+        "    ... archived-start OFFSET                     (with remote.storage.enable=true: the first offset served,",
+        "                                                   from the answering node's archive)",
         "  config KEY=VALUE                                (every config, defaults included, sorted by key)" })
     static final class Describe implements Callable<Integer>
     {
@@ -157,17 +160,25 @@ final class TopicCommand extends CommandGroup
         public Integer call()
         {
             final TopicDescription description;
+            Map<TopicPartition, Long> earliest = Map.of();
             try (Admin admin = Admin.create(cluster.cluster()))
             {
                 description = admin.describeTopic(name);
+                if ("true".equals(description.configs().get("remote.storage.enable")))
+                {
+                    // The first offset a node serves, from its archive: per node, as the archive is.
+                    earliest = admin.startOffsets(description.partitions().stream()
+                        .map(p -> new TopicPartition(name, p.partition())).toList());
+                }
             }
             ctx.out().println("topic " + description.name());
             ctx.out().println("id " + description.topicId());
             ctx.out().println("partitions " + description.partitions().size());
             for (final PartitionInfo partition : description.partitions())
             {
+                final Long archived = earliest.get(new TopicPartition(name, partition.partition()));
                 ctx.out().println("partition " + partition.partition() + " start " + partition.startOffset() +
-                    " end " + partition.endOffset());
+                    " end " + partition.endOffset() + (null == archived ? "" : " archived-start " + archived));
             }
             for (final Map.Entry<String, String> config : new TreeMap<>(description.configs()).entrySet())
             {

@@ -262,6 +262,12 @@ class CliIT
         assertTrue(e2e.out.contains("received 500"), e2e.out);
         assertTrue(e2e.out.contains("end-to-end latency ms: p50="), e2e.out);
 
+        final Result compaction = run("", "bench", "compaction", "--records", "2000", "--keys", "10",
+            "--duration", "1s", "--rate", "1000");
+        assertEquals(0, compaction.exitCode, compaction.err);
+        assertTrue(compaction.out.contains("without compaction: "), compaction.out);
+        assertTrue(compaction.out.contains("with compaction: "), compaction.out);
+
         assertTrue(run("", "topic", "list").out.lines().noneMatch(t -> t.startsWith("bench-")), "bench topics deleted");
     }
 

@@ -26,6 +26,7 @@ import io.tributary.log.internal.codecs.OffsetFetchResponseEncoder;
 import io.tributary.log.internal.codecs.ProduceRequestDecoder;
 import io.tributary.log.internal.codecs.ProduceResponseEncoder;
 import io.tributary.log.internal.record.RecordBatches;
+import io.tributary.log.internal.storage.LogCleaner;
 import io.tributary.log.internal.storage.PartitionLog;
 import org.agrona.DirectBuffer;
 import org.agrona.ExpandableArrayBuffer;
@@ -71,6 +72,7 @@ public final class PartitionLogService implements ClusteredService
     private boolean retentionTimerScheduled;
     private final Path logDir;
     private final PartitionRegistry registry;
+    private final LogCleaner cleaner;
     private final TopicStore store;
     private final GroupCoordinator groups;
 
@@ -103,15 +105,19 @@ public final class PartitionLogService implements ClusteredService
      * @param logDir   directory holding one sub-directory per partition.
      * @param registry where the partition logs are published to the fetch server.
      * @param retentionCheckIntervalMs how often retention is applied, in cluster time.
+     * @param archiveDir where topics with {@code remote.storage.enable=true} keep copies of closed segments; null
+     *                   for none.
      */
     public PartitionLogService(
-        final int nodeId, final Path logDir, final PartitionRegistry registry, final long retentionCheckIntervalMs)
+        final int nodeId, final Path logDir, final PartitionRegistry registry, final long retentionCheckIntervalMs,
+        final Path archiveDir)
     {
         this.nodeId = nodeId;
         this.retentionCheckIntervalMs = retentionCheckIntervalMs;
         this.logDir = logDir;
         this.registry = registry;
-        this.store = new TopicStore(logDir, registry);
+        this.cleaner = new LogCleaner("tributary-cleaner-" + nodeId);
+        this.store = new TopicStore(logDir, archiveDir, registry, cleaner);
         this.producerStates = store.producerStates();
         this.groups = new GroupCoordinator(store, this::offer, new GroupCoordinator.Timers()
         {
@@ -209,7 +215,7 @@ public final class PartitionLogService implements ClusteredService
             {
                 try
                 {
-                    RetentionPolicy.apply(topic.config(), topic.log(p), timestamp);
+                    RetentionPolicy.apply(topic.config(), topic.log(p), timestamp, cleaner);
                 }
                 catch (final RuntimeException ex)
                 {
@@ -245,6 +251,7 @@ public final class PartitionLogService implements ClusteredService
     public void onTerminate(final Cluster cluster)
     {
         store.close();
+        cleaner.close();
     }
 
     /**

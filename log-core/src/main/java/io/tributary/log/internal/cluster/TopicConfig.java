@@ -16,6 +16,11 @@ import java.util.TreeMap;
  * @param segmentMs         {@code segment.ms}: age at which an active segment is rolled.
  * @param maxMessageBytes   {@code max.message.bytes}: the largest record batch the topic accepts.
  * @param deleteRetentionMs {@code delete.retention.ms}: how long tombstones survive compaction.
+ * @param remoteStorage     {@code remote.storage.enable}: copy closed segments to the node's archive directory before
+ *                          retention deletes them, and serve them from there (delete policy only, as Kafka's tiered
+ *                          storage).
+ * @param archiveRetentionMs {@code archive.retention.ms}: age after which archived segments are deleted; -1 keeps
+ *                          them forever.
  */
 public record TopicConfig(
     long retentionMs,
@@ -24,7 +29,9 @@ public record TopicConfig(
     int segmentBytes,
     long segmentMs,
     int maxMessageBytes,
-    long deleteRetentionMs)
+    long deleteRetentionMs,
+    boolean remoteStorage,
+    long archiveRetentionMs)
 {
     public static final String RETENTION_MS = "retention.ms";
     public static final String RETENTION_BYTES = "retention.bytes";
@@ -33,6 +40,8 @@ public record TopicConfig(
     public static final String SEGMENT_MS = "segment.ms";
     public static final String MAX_MESSAGE_BYTES = "max.message.bytes";
     public static final String DELETE_RETENTION_MS = "delete.retention.ms";
+    public static final String REMOTE_STORAGE_ENABLE = "remote.storage.enable";
+    public static final String ARCHIVE_RETENTION_MS = "archive.retention.ms";
 
     /** The largest batch any topic may accept: it must fit one cluster log message and one fetch response. */
     public static final int MAX_MESSAGE_BYTES_LIMIT = 1024 * 1024;
@@ -41,7 +50,7 @@ public record TopicConfig(
 
     public static final TopicConfig DEFAULT = new TopicConfig(
         7L * 24 * 3600 * 1000, -1, "delete", 64 * 1024 * 1024, 7L * 24 * 3600 * 1000, MAX_MESSAGE_BYTES_LIMIT,
-        24L * 3600 * 1000);
+        24L * 3600 * 1000, false, -1);
 
     /**
      * Parse configs given by name over the defaults.
@@ -68,6 +77,8 @@ public record TopicConfig(
         long segmentMs = this.segmentMs;
         int maxMessageBytes = this.maxMessageBytes;
         long deleteRetentionMs = this.deleteRetentionMs;
+        boolean remoteStorage = this.remoteStorage;
+        long archiveRetentionMs = this.archiveRetentionMs;
 
         for (final Map.Entry<String, String> e : new TreeMap<>(changes).entrySet())
         {
@@ -82,13 +93,20 @@ public record TopicConfig(
                 case SEGMENT_MS -> segmentMs = parseLong(key, value, 1, Long.MAX_VALUE);
                 case MAX_MESSAGE_BYTES -> maxMessageBytes = (int)parseLong(key, value, 64, MAX_MESSAGE_BYTES_LIMIT);
                 case DELETE_RETENTION_MS -> deleteRetentionMs = parseLong(key, value, 0, Long.MAX_VALUE);
+                case REMOTE_STORAGE_ENABLE -> remoteStorage = parseBoolean(key, value);
+                case ARCHIVE_RETENTION_MS -> archiveRetentionMs = parseLong(key, value, -1, Long.MAX_VALUE);
                 default -> throw new IllegalArgumentException(
                     "unknown topic config '" + key + "'; known configs: " + String.join(", ", names()));
             }
         }
 
-        return new TopicConfig(
-            retentionMs, retentionBytes, cleanupPolicy, segmentBytes, segmentMs, maxMessageBytes, deleteRetentionMs);
+        if (remoteStorage && !"delete".equals(cleanupPolicy))
+        {
+            throw new IllegalArgumentException(REMOTE_STORAGE_ENABLE + "=true needs " + CLEANUP_POLICY +
+                "=delete: compacted segments are rewritten, archived ones never are");
+        }
+        return new TopicConfig(retentionMs, retentionBytes, cleanupPolicy, segmentBytes, segmentMs, maxMessageBytes,
+            deleteRetentionMs, remoteStorage, archiveRetentionMs);
     }
 
     /**
@@ -104,6 +122,8 @@ public record TopicConfig(
         map.put(SEGMENT_MS, Long.toString(segmentMs));
         map.put(MAX_MESSAGE_BYTES, Integer.toString(maxMessageBytes));
         map.put(DELETE_RETENTION_MS, Long.toString(deleteRetentionMs));
+        map.put(REMOTE_STORAGE_ENABLE, Boolean.toString(remoteStorage));
+        map.put(ARCHIVE_RETENTION_MS, Long.toString(archiveRetentionMs));
         return Collections.unmodifiableMap(map);
     }
 
@@ -121,6 +141,17 @@ public record TopicConfig(
             case "compact,delete", "delete,compact" -> "compact,delete";
             default -> throw new IllegalArgumentException(
                 "invalid value '" + value + "' for " + CLEANUP_POLICY + ": expected delete, compact or compact,delete");
+        };
+    }
+
+    private static boolean parseBoolean(final String key, final String value)
+    {
+        return switch (value)
+        {
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw new IllegalArgumentException(
+                "invalid value '" + value + "' for " + key + ": expected true or false");
         };
     }
 

@@ -11,6 +11,8 @@ import io.tributary.log.internal.codecs.GroupOffsetsSnapshotDecoder;
 import io.tributary.log.internal.codecs.GroupOffsetsSnapshotEncoder;
 import io.tributary.log.internal.codecs.MessageHeaderDecoder;
 import io.tributary.log.internal.codecs.MessageHeaderEncoder;
+import io.tributary.log.internal.codecs.PendingCompactionSnapshotDecoder;
+import io.tributary.log.internal.codecs.PendingCompactionSnapshotEncoder;
 import io.tributary.log.internal.codecs.ProducerStateSnapshotDecoder;
 import io.tributary.log.internal.codecs.SnapshotBeginDecoder;
 import io.tributary.log.internal.codecs.SnapshotBeginEncoder;
@@ -18,6 +20,8 @@ import io.tributary.log.internal.codecs.SnapshotEndDecoder;
 import io.tributary.log.internal.codecs.SnapshotEndEncoder;
 import io.tributary.log.internal.codecs.TopicSnapshotDecoder;
 import io.tributary.log.internal.codecs.TopicSnapshotEncoder;
+import io.tributary.log.internal.storage.ArchivedLog;
+import io.tributary.log.internal.storage.CompactionCheck;
 import io.tributary.log.internal.storage.LogConfig;
 import io.tributary.log.internal.storage.PartitionLog;
 import org.agrona.DirectBuffer;
@@ -37,6 +41,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.Executor;
 import java.util.stream.Stream;
 
 /**
@@ -44,7 +49,9 @@ import java.util.stream.Stream;
  * consumer group; and its snapshot format.
  * <p>
  * Snapshot, in order: {@code SnapshotBegin}, one {@code TopicSnapshot} per topic (by name), one
- * {@code GroupOffsetsSnapshot} per group (by id), {@code SnapshotEnd}. A topic's partitions record their start and
+ * {@code GroupOffsetsSnapshot} per group (by id), one {@code PendingCompactionSnapshot} per partition whose compaction
+ * was started and not yet swapped in (it is started again on load, on the segments cut back to the snapshot), the
+ * producer states and other sections, {@code SnapshotEnd}. A topic's partitions record their start and
  * end offsets: on load each partition log is cut back to its end offset, since the node may have appended past the
  * snapshot before it stopped, and the log entries after the snapshot are then replayed onto it.
  * <p>
@@ -113,6 +120,8 @@ final class TopicStore
 
     private final Path logDir;
     private final PartitionRegistry registry;
+    private final Executor cleaner;
+    private final Path archiveDir;
     private final TreeMap<String, Topic> topics = new TreeMap<>();
     private final TreeMap<String, TreeMap<TopicPartition, Long>> groupOffsets = new TreeMap<>();
     private long nextTopicId = 1;
@@ -121,10 +130,16 @@ final class TopicStore
     private final MessageHeaderEncoder headerEncoder = new MessageHeaderEncoder();
     private final ExpandableArrayBuffer snapshotBuffer = new ExpandableArrayBuffer(4096);
 
-    TopicStore(final Path logDir, final PartitionRegistry registry)
+    /**
+     * @param archiveDir where partitions of topics with {@code remote.storage.enable=true} are archived; null for none.
+     * @param cleaner    runs the compactions of the partition logs and the copies to the archive.
+     */
+    TopicStore(final Path logDir, final Path archiveDir, final PartitionRegistry registry, final Executor cleaner)
     {
         this.logDir = logDir;
+        this.archiveDir = archiveDir;
         this.registry = registry;
+        this.cleaner = cleaner;
     }
 
     ProducerStates producerStates()
@@ -154,7 +169,13 @@ final class TopicStore
         {
             final Path dir = partitionDir(name, p);
             FileTrees.deleteRecursively(dir);
+            if (null != archiveDir)
+            {
+                // An archive left by a topic of the same name, or rebuilt from the cluster log: start it afresh.
+                FileTrees.deleteRecursively(archiveDir.resolve(dir.getFileName()));
+            }
             logs[p] = PartitionLog.open(dir, logConfig(config));
+            attachArchive(logs[p], config);
         }
         final Topic topic = new Topic(nextTopicId++, name, config, logs);
         topics.put(name, topic);
@@ -172,6 +193,7 @@ final class TopicStore
         for (final PartitionLog log : old.logs)
         {
             log.config(logConfig(config));
+            attachArchive(log, config);
         }
         topics.put(name, altered);
     }
@@ -276,6 +298,27 @@ final class TopicStore
             }
         }
 
+        final PendingCompactionSnapshotEncoder compactionEncoder = new PendingCompactionSnapshotEncoder();
+        for (final Topic topic : topics.values())
+        {
+            for (int p = 0; p < topic.logs.length; p++)
+            {
+                final CompactionCheck check = topic.logs[p].pendingCompaction();
+                if (null != check)
+                {
+                    compactionEncoder.wrapAndApplyHeader(snapshotBuffer, 0, headerEncoder)
+                        .partition(p)
+                        .closedEnd(check.closedEnd())
+                        .evidenceEnd(check.evidenceEnd())
+                        .now(check.now())
+                        .deleteRetentionMs(check.deleteRetentionMs())
+                        .minDirtyRatio(check.minDirtyRatio())
+                        .topic(topic.name);
+                    offer(publication, MessageHeaderEncoder.ENCODED_LENGTH + compactionEncoder.encodedLength(), idle);
+                }
+            }
+        }
+
         producerStates.writeSnapshot(snapshotBuffer, length -> offer(publication, length, idle));
         section.writeSnapshot(publication, idle);
 
@@ -295,9 +338,10 @@ final class TopicStore
     {
         final Map<TopicPartition, long[]> expectedEnds = new HashMap<>();
         final List<LoadedTopic> loadedTopics = new ArrayList<>();
+        SnapshotLoader loader = null;
         if (snapshotImage != null)
         {
-            final SnapshotLoader loader = new SnapshotLoader(loadedTopics, expectedEnds, section);
+            loader = new SnapshotLoader(loadedTopics, expectedEnds, section);
             final FragmentAssembler assembler = new FragmentAssembler(loader);
             while (!loader.done)
             {
@@ -313,7 +357,11 @@ final class TopicStore
             }
         }
 
-        removeDirectoriesNotIn(expectedEnds.keySet());
+        removeDirectoriesNotIn(logDir, expectedEnds.keySet());
+        if (null != archiveDir)
+        {
+            removeDirectoriesNotIn(archiveDir, expectedEnds.keySet());
+        }
 
         for (final LoadedTopic loaded : loadedTopics)
         {
@@ -338,6 +386,15 @@ final class TopicStore
                         tp, log.endOffset(), expectedEnd);
                     log.truncateTo(expectedEnd);
                 }
+                attachArchive(log, config);
+                final CompactionCheck pending = null == loader ? null : loader.pendingCompactions.get(tp);
+                if (null != pending)
+                {
+                    // Started before the snapshot, swapped in by the first check after it: start it again.
+                    LOG.log(System.Logger.Level.INFO, "{0}: starting again the compaction pending at the snapshot " +
+                        "(check at cluster time {1})", tp, Long.toString(pending.now()));
+                    log.resumeCompaction(pending, cleaner);
+                }
                 logs[p] = log;
             }
             topics.put(name, new Topic(loaded.id(), name, config, logs));
@@ -357,6 +414,8 @@ final class TopicStore
         private final GroupOffsetsSnapshotDecoder groupDecoder = new GroupOffsetsSnapshotDecoder();
         private final SnapshotEndDecoder endDecoder = new SnapshotEndDecoder();
         private final ProducerStateSnapshotDecoder producerDecoder = new ProducerStateSnapshotDecoder();
+        private final PendingCompactionSnapshotDecoder compactionDecoder = new PendingCompactionSnapshotDecoder();
+        private final Map<TopicPartition, CompactionCheck> pendingCompactions = new HashMap<>();
         private final List<LoadedTopic> loadedTopics;
         private final Map<TopicPartition, long[]> expectedEnds;
         private final SnapshotSection section;
@@ -420,6 +479,18 @@ final class TopicStore
                     }
                     commitOffsets(groupDecoder.groupId(), offsets);
                 }
+                case PendingCompactionSnapshotDecoder.TEMPLATE_ID ->
+                {
+                    compactionDecoder.wrapAndApplyHeader(buffer, offset, headerDecoder);
+                    final int partition = compactionDecoder.partition();
+                    final CompactionCheck check = new CompactionCheck(
+                        compactionDecoder.closedEnd(),
+                        compactionDecoder.evidenceEnd(),
+                        compactionDecoder.now(),
+                        compactionDecoder.deleteRetentionMs(),
+                        compactionDecoder.minDirtyRatio());
+                    pendingCompactions.put(new TopicPartition(compactionDecoder.topic(), partition), check);
+                }
                 case ProducerStateSnapshotDecoder.TEMPLATE_ID ->
                 {
                     producerDecoder.wrapAndApplyHeader(buffer, offset, headerDecoder);
@@ -441,7 +512,7 @@ final class TopicStore
         }
     }
 
-    private void removeDirectoriesNotIn(final Set<TopicPartition> keep)
+    private static void removeDirectoriesNotIn(final Path root, final Set<TopicPartition> keep)
     {
         final Set<String> keepNames = new HashSet<>();
         for (final TopicPartition tp : keep)
@@ -450,8 +521,8 @@ final class TopicStore
         }
         try
         {
-            Files.createDirectories(logDir);
-            try (Stream<Path> dirs = Files.list(logDir))
+            Files.createDirectories(root);
+            try (Stream<Path> dirs = Files.list(root))
             {
                 for (final Path dir : (Iterable<Path>)dirs::iterator)
                 {
@@ -465,6 +536,14 @@ final class TopicStore
         catch (final IOException ex)
         {
             throw new UncheckedIOException(ex);
+        }
+    }
+
+    private void attachArchive(final PartitionLog log, final TopicConfig config)
+    {
+        if (config.remoteStorage() && null != archiveDir && null == log.archive())
+        {
+            log.attachArchive(ArchivedLog.open(archiveDir.resolve(log.directory().getFileName())));
         }
     }
 

@@ -67,6 +67,7 @@ public final class TributaryNode implements AutoCloseable
         private long snapshotIntervalNs = TimeUnit.MINUTES.toNanos(10);
         private int archiveSegmentFileLength = 128 * 1024 * 1024;
         private long retentionCheckIntervalMs = 30_000;
+        private Path segmentArchiveDir;
 
         public Context nodeId(final int nodeId)
         {
@@ -176,6 +177,22 @@ public final class TributaryNode implements AutoCloseable
          * @param intervalMs how often retention (and rolling by {@code segment.ms}) is applied, in cluster time.
          * @return this.
          */
+        /**
+         * @param dir where topics with {@code remote.storage.enable=true} copy their closed segments before retention
+         *            deletes them (another disk or a mounted share; not the Aeron archive); null, the default, for
+         *            none: such topics then keep only local data on this node.
+         */
+        public Context segmentArchiveDir(final Path dir)
+        {
+            this.segmentArchiveDir = dir;
+            return this;
+        }
+
+        public Path segmentArchiveDir()
+        {
+            return segmentArchiveDir;
+        }
+
         public Context retentionCheckIntervalMs(final long intervalMs)
         {
             this.retentionCheckIntervalMs = intervalMs;
@@ -349,7 +366,8 @@ public final class TributaryNode implements AutoCloseable
             .archiveContext(archiveClientCtx.clone())
             .clusterDir(clusterDir)
             .clusteredService(new PartitionLogService(
-                ctx.nodeId, dataDir.resolve("log"), registry, ctx.retentionCheckIntervalMs))
+                ctx.nodeId, dataDir.resolve("log"), registry, ctx.retentionCheckIntervalMs,
+                null == ctx.segmentArchiveDir ? null : ctx.segmentArchiveDir.toAbsolutePath().normalize()))
             .idleStrategySupplier(AeronSettings::idle)
             .errorHandler(this::onError)
             .terminationHook(terminated::countDown);
@@ -552,6 +570,7 @@ public final class TributaryNode implements AutoCloseable
                 case "--aeron-dir" -> ctx.aeronDirectoryName(args[++i]);
                 case "--snapshot-log-bytes" -> ctx.snapshotLogBytes(Long.parseLong(args[++i]));
                 case "--retention-check-interval-ms" -> ctx.retentionCheckIntervalMs(Long.parseLong(args[++i]));
+                case "--archive-dir" -> ctx.segmentArchiveDir(Path.of(args[++i]));
                 case "--archive-segment-file-length" -> ctx.archiveSegmentFileLength(Integer.parseInt(args[++i]));
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]);
             }

@@ -217,7 +217,7 @@ public final class FetchServer implements Agent
         {
             switch (spec)
             {
-                case EARLIEST -> result = log.startOffset();
+                case EARLIEST -> result = log.earliestOffset();
                 case LATEST -> result = log.endOffset();
                 case TIMESTAMP -> result = log.offsetForTimestamp(timestamp);
                 default -> throw new IllegalArgumentException("unknown offset spec");
@@ -324,7 +324,7 @@ public final class FetchServer implements Agent
             {
                 return false;
             }
-            startOffset = log.startOffset();
+            startOffset = log.earliestOffset();
             if (log.read(fetch.fetchOffset, fetch.maxBytes, slice) == PartitionLog.OFFSET_OUT_OF_RANGE)
             {
                 error = ErrorCode.OFFSET_OUT_OF_RANGE;

@@ -32,39 +32,45 @@ import static java.nio.ByteOrder.LITTLE_ENDIAN;
 /**
  * Key-based compaction of one partition's closed segments, Kafka's {@code cleanup.policy=compact}.
  * <p>
- * What survives: of the records with a key, only the newest (highest offset) per key across the whole partition; the
- * active segment's records count as newer evidence but the active segment itself is never rewritten. A tombstone
- * (null value) that is the newest for its key survives until {@code delete.retention.ms} after the append time of its
- * batch, measured against the cluster time of the check, and is then dropped. Records with a null key are always
- * kept (Kafka rejects them on compacted topics; Tributary accepts them and treats them as never superseded).
- * Survivors keep their offsets, order, timestamps and headers: a batch losing records is re-encoded with baseOffset
- * = its first survivor's offset, offset deltas relative to it, its original appendTime, producer id and sequence,
- * recomputed first/max timestamps and CRC. A batch losing none is copied byte for byte.
+ * What survives: of the records with a key, only the newest (highest offset) per key across the partition as of the
+ * check (every record below its {@code evidenceEnd}); records of segments after the compacted ones count as newer
+ * evidence but those segments are never rewritten. A tombstone (null value) that is the newest for its key survives
+ * until {@code delete.retention.ms} after the append time of its batch, measured against the cluster time of the
+ * check, and is then dropped. Records with a null key are always kept (Kafka rejects them on compacted topics;
+ * Tributary accepts them and treats them as never superseded). Survivors keep their offsets, order, timestamps and
+ * headers: a batch losing records is re-encoded with baseOffset = its first survivor's offset, offset deltas relative
+ * to it, its original appendTime, producer id and sequence, recomputed first/max timestamps and CRC. A batch losing
+ * none is copied byte for byte.
  * <p>
- * When: the caller (the retention timer) asks for compaction when the closed segments' dirty ratio, records that
- * would be removed over records in closed segments, is at least its threshold (0.5).
+ * When: the caller asks for compaction when the closed segments' dirty ratio, records that would be removed over
+ * records in the compacted segments, is at least its threshold (0.5).
  * <p>
- * Determinism: the result is a pure function of the segments' bytes, the check's cluster time and the topic config,
- * so every node that applies the timer entry at the same log position writes identical segments. For that reason
- * the work is done synchronously on the service thread inside the timer event, not in the background: a background
- * cleaner would have to hand its result back at a later timer event and reconcile it with what was appended
- * meanwhile, which is more machinery than this first version warrants. The cost is that the node's writes stall for
- * the duration of one partition's compaction (measured in docs/benchmarks.md); reads on the fetch thread continue.
+ * Determinism: the result is a pure function of the input segments' bytes below {@code evidenceEnd}, the check's
+ * cluster time and {@code delete.retention.ms}, all frozen when the check is made, so every node that makes the same
+ * check writes identical segments, whenever and on whatever thread the work runs. {@link PartitionLog} runs
+ * {@link #clean} on the node's cleaner thread and swaps its output in later, at a point of the cluster log.
  * <p>
- * Swap: each rewritten segment is written to {@code NNN.log.cleaned}, its index files are unlinked, the new file is
- * renamed over {@code NNN.log} and mapped with fresh indexes; segments left empty are deleted, except the first,
- * which is kept empty so the start offset does not move. Only then is the new segment array published in one
- * volatile write. Readers holding the old array keep reading the old, unlinked files through their mappings, which
- * are never unmapped explicitly. A crash mid-way leaves every file whole (old or new); {@code .cleaned} leftovers are
- * deleted on open.
+ * Files: {@link #clean} writes each rewritten segment to {@code NNN.log.cleaned} and touches nothing else;
+ * {@link #swap} (the log's writer thread) unlinks the old segment's index files, renames the {@code .cleaned} file
+ * over {@code NNN.log} and maps it with fresh indexes; segments left empty are deleted, except the first, which is
+ * kept empty so the start offset does not move. Readers holding the old segment array keep reading the old, unlinked
+ * files through their mappings, which are never unmapped explicitly. A crash at any point leaves every file whole
+ * (old or new); {@code .cleaned} leftovers are deleted on open.
  * <p>
- * Threading: the log's writer thread only.
+ * Threading: the constructor and {@link #clean} on one thread (the cleaner), reading segments the writer no longer
+ * changes below the frozen limits; {@link #swap} on the log's writer thread, after {@link #clean} returned.
  */
 final class LogCompactor
 {
     static final String CLEANED_SUFFIX = ".cleaned";
 
+    /** {@link #clean}'s verdict for a compacted segment. */
+    static final byte UNCHANGED = 0;
+    static final byte REWRITTEN = 1;
+    static final byte DELETED = 2;
+
     private final Segment[] segments;
+    private final int closedCount;
     private final long now;
     private final long deleteRetentionMs;
     private final RecordBatchReader reader = new RecordBatchReader();
@@ -74,11 +80,22 @@ final class LogCompactor
     private long keptTombstones;
 
     /**
-     * Index the keys of every segment and count what compaction would remove from the closed ones.
+     * Index the keys of every record below {@code evidenceEnd} and count what compaction would remove from the
+     * first {@code closedCount} segments.
+     *
+     * @param segments    the partition's segments at the check, oldest first.
+     * @param closedCount how many of them, from the oldest, are compacted.
+     * @param evidenceEnd the partition's end offset at the check: later records are not looked at.
      */
-    LogCompactor(final Segment[] segments, final long now, final long deleteRetentionMs)
+    LogCompactor(
+        final Segment[] segments,
+        final int closedCount,
+        final long evidenceEnd,
+        final long now,
+        final long deleteRetentionMs)
     {
         this.segments = segments;
+        this.closedCount = closedCount;
         this.now = now;
         this.deleteRetentionMs = deleteRetentionMs;
         for (final Segment segment : segments)
@@ -86,7 +103,7 @@ final class LogCompactor
             final DirectBuffer buffer = segment.buffer();
             final int limit = segment.length();
             int position = 0;
-            while (position < limit)
+            while (position < limit && RecordBatches.baseOffset(buffer, position) < evidenceEnd)
             {
                 final int batchLength = RecordBatches.batchLength(buffer, position);
                 reader.wrap(buffer, position, batchLength);
@@ -100,7 +117,7 @@ final class LogCompactor
                 position += batchLength;
             }
         }
-        for (int i = 0; i < segments.length - 1; i++)
+        for (int i = 0; i < closedCount; i++)
         {
             final Segment segment = segments[i];
             final DirectBuffer buffer = segment.buffer();
@@ -162,16 +179,24 @@ final class LogCompactor
     }
 
     /**
-     * Rewrite the closed segments that lose records and return the segment array to publish: the closed segments
-     * (rewritten or not, empty ones but the first left out) then the active one, unchanged.
+     * Write every compacted segment that loses records to its {@code .cleaned} file; nothing else is touched.
+     *
+     * @param cancelled checked between segments: when it turns true the files written so far are deleted.
+     * @param stats     out: bytes read, bytes written, records removed, segments rewritten or deleted.
+     * @return per compacted segment {@link #UNCHANGED}, {@link #REWRITTEN} or {@link #DELETED}; null when cancelled.
      */
-    Segment[] rewrite(final Path dir, final int indexIntervalBytes, final List<Segment> toDelete, final long[] stats)
+    byte[] clean(final Path dir, final java.util.function.BooleanSupplier cancelled, final long[] stats)
     {
-        final List<Segment> result = new ArrayList<>(segments.length);
+        final byte[] verdicts = new byte[closedCount];
         final ExpandableArrayBuffer out = new ExpandableArrayBuffer(64 * 1024);
         int[] survivors = new int[64];
-        for (int i = 0; i < segments.length - 1; i++)
+        for (int i = 0; i < closedCount; i++)
         {
+            if (cancelled.getAsBoolean())
+            {
+                deleteCleaned(dir, verdicts);
+                return null;
+            }
             final Segment segment = segments[i];
             final DirectBuffer buffer = segment.buffer();
             final int limit = segment.length();
@@ -214,22 +239,74 @@ final class LogCompactor
             stats[1] += outLength;
             if (outLength == limit)
             {
-                result.add(segment);
+                verdicts[i] = UNCHANGED;
             }
             else if (0 == outLength && i > 0)
             {
-                toDelete.add(segment);
+                verdicts[i] = DELETED;
                 stats[3]++;
             }
             else
             {
-                result.add(replace(dir, segment, out, outLength, indexIntervalBytes));
+                writeCleaned(dir, segment.baseOffset(), out, outLength);
+                verdicts[i] = REWRITTEN;
                 stats[3]++;
             }
         }
-        result.add(segments[segments.length - 1]);
+
+        return verdicts;
+    }
+
+    /**
+     * Put the output of {@link #clean} in place: the segment array to publish is the compacted segments (rewritten
+     * or not, deleted ones left out) followed by {@code current}'s later segments. Writer thread.
+     *
+     * @param current  the log's segments now: its first {@code verdicts.length} must be the ones cleaned.
+     * @param toDelete out: segments to delete once the new array is published.
+     */
+    static Segment[] swap(
+        final Path dir,
+        final Segment[] current,
+        final byte[] verdicts,
+        final int indexIntervalBytes,
+        final List<Segment> toDelete)
+    {
+        final List<Segment> result = new ArrayList<>(current.length);
+        for (int i = 0; i < verdicts.length; i++)
+        {
+            final Segment segment = current[i];
+            switch (verdicts[i])
+            {
+                case UNCHANGED -> result.add(segment);
+                case DELETED -> toDelete.add(segment);
+                default -> result.add(replace(dir, segment, indexIntervalBytes));
+            }
+        }
+        for (int i = verdicts.length; i < current.length; i++)
+        {
+            result.add(current[i]);
+        }
 
         return result.toArray(new Segment[0]);
+    }
+
+    /**
+     * Delete the {@code .cleaned} files of segments marked {@link #REWRITTEN}, for output that will not be swapped in.
+     */
+    static void deleteCleaned(final Path dir, final Segment[] segments, final byte[] verdicts)
+    {
+        for (int i = 0; i < verdicts.length; i++)
+        {
+            if (REWRITTEN == verdicts[i])
+            {
+                deleteQuietly(cleanedPath(dir, segments[i].baseOffset()));
+            }
+        }
+    }
+
+    private void deleteCleaned(final Path dir, final byte[] verdicts)
+    {
+        deleteCleaned(dir, segments, verdicts);
     }
 
     /**
@@ -276,29 +353,39 @@ final class LogCompactor
         return length;
     }
 
-    private static Segment replace(
-        final Path dir,
-        final Segment old,
-        final ExpandableArrayBuffer out,
-        final int length,
-        final int indexIntervalBytes)
+    private static Path cleanedPath(final Path dir, final long baseOffset)
+    {
+        return dir.resolve(Segment.fileName(baseOffset, Segment.LOG_SUFFIX + CLEANED_SUFFIX));
+    }
+
+    private static void writeCleaned(
+        final Path dir, final long baseOffset, final ExpandableArrayBuffer out, final int length)
+    {
+        final Path cleaned = cleanedPath(dir, baseOffset);
+        try (FileChannel channel = FileChannel.open(cleaned,
+            StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE))
+        {
+            final ByteBuffer bytes = ByteBuffer.wrap(out.byteArray(), 0, length);
+            while (bytes.hasRemaining())
+            {
+                channel.write(bytes);
+            }
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException("cannot write " + cleaned, ex);
+        }
+    }
+
+    private static Segment replace(final Path dir, final Segment old, final int indexIntervalBytes)
     {
         final Path logPath = dir.resolve(Segment.fileName(old.baseOffset(), Segment.LOG_SUFFIX));
-        final Path cleaned = dir.resolve(Segment.fileName(old.baseOffset(), Segment.LOG_SUFFIX + CLEANED_SUFFIX));
         try
         {
-            try (FileChannel channel = FileChannel.open(cleaned,
-                StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE))
-            {
-                final ByteBuffer bytes = ByteBuffer.wrap(out.byteArray(), 0, length);
-                while (bytes.hasRemaining())
-                {
-                    channel.write(bytes);
-                }
-            }
             // Unlink, never truncate: readers may hold the old files' mappings.
             old.unlinkIndexFiles();
-            Files.move(cleaned, logPath, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            Files.move(cleanedPath(dir, old.baseOffset()), logPath,
+                StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         }
         catch (final IOException ex)
         {
@@ -306,6 +393,18 @@ final class LogCompactor
         }
 
         return Segment.openRewritten(dir, old.baseOffset(), indexIntervalBytes);
+    }
+
+    private static void deleteQuietly(final Path file)
+    {
+        try
+        {
+            Files.deleteIfExists(file);
+        }
+        catch (final IOException ex)
+        {
+            PartitionLog.LOGGER.log(System.Logger.Level.WARNING, "cannot delete " + file, ex);
+        }
     }
 
     /**

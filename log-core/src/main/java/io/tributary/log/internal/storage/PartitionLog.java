@@ -12,6 +12,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
 import java.util.stream.Stream;
 
 /**
@@ -20,18 +24,23 @@ import java.util.stream.Stream;
  * On disk: the directory holds, per segment, {@code NNNNNNNNNNNNNNNNNNNN.log} (RecordBatches back to back, named by
  * the 20-digit offset of its first batch), {@code .index} ({@link OffsetIndex}) and {@code .timeindex}
  * ({@link TimeIndex}). Offsets are dense as appended: each batch's baseOffset is the previous batch's last offset + 1,
- * across segments too. {@link #compact} rewrites closed segments keeping each survivor's offset, so gaps appear
- * between batches and segments (a compacted segment keeps its file name, its first batch may start later, and it may
- * be empty); recovery, reads and truncation accept batches starting at or after the expected offset. Only the last segment is appended to; it is preallocated to {@link LogConfig#segmentBytes()} and a
- * new one is rolled when a batch does not fit. Nothing here is fsync'd except by {@link #flush()}: the replicated log
- * the cluster rebuilds a node from is what makes an append durable.
+ * across segments too. Compaction ({@link #startCompaction}, {@link #completeCompaction}) rewrites closed segments
+ * keeping each survivor's offset, so gaps appear between batches and segments (a compacted segment keeps its file
+ * name, its first batch may start later, and it may be empty); recovery, reads and truncation accept batches starting
+ * at or after the expected offset. Only the last segment is appended to; it is preallocated to
+ * {@link LogConfig#segmentBytes()} and a new one is rolled when a batch does not fit. Nothing here is fsync'd except
+ * by {@link #flush()}: the replicated log the cluster rebuilds a node from is what makes an append durable. Closed
+ * segments may also be copied to an {@link ArchivedLog}, which serves reads below the start offset.
  * <p>
  * Recovery on {@link #open(Path, LogConfig)}: the last segment is scanned from its start, every batch fully
  * validated (length, CRC, offset continuity), and the file is cut at the first batch that is not whole and valid;
  * its indexes are rebuilt. Rolled segments' indexes are checked and rebuilt when missing or implausible.
  * <p>
- * Threading: one writer thread calls {@link #append}, {@link #truncateTo}, {@link #flush}, {@link #close} and
- * {@link #delete}. Any thread may call {@link #read}, {@link #offsetForTimestamp}, {@link #startOffset()} and
+ * Threading: one writer thread calls {@link #append}, {@link #truncateTo}, {@link #flush}, {@link #close},
+ * {@link #delete}, {@link #startCompaction}, {@link #completeCompaction} and the archive methods. The cleaner given to
+ * {@link #startCompaction} and {@link #archiveClosedSegments} reads closed segments (and the active one below the
+ * frozen end offset), which the writer does not change until it has awaited that work. Any thread may call
+ * {@link #read}, {@link #offsetForTimestamp}, {@link #startOffset()}, {@link #earliestOffset()} and
  * {@link #endOffset()} concurrently: the writer publishes each append with volatile writes after its bytes and index
  * entries are in place, so readers see only whole batches. Segments are never unmapped explicitly, so a reader
  * racing a roll, close or delete still reads valid memory.
@@ -64,6 +73,11 @@ public final class PartitionLog implements AutoCloseable
     private Segment[] cleanCheckedSegments;
     private long cleanCheckedEnd = -1;
     private double cleanCheckedRatio;
+    private PendingCompaction pendingCompaction;
+    private volatile ArchivedLog archive;
+    /** Copies to the archive handed to the cleaner and not yet awaited, by segment base offset. Writer thread. */
+    private final java.util.TreeMap<Long, CompletableFuture<Void>> archiveCopies = new java.util.TreeMap<>();
+    private long archiveSubmittedEnd = -1;
 
     private PartitionLog(final Path dir, final LogConfig config)
     {
@@ -149,6 +163,116 @@ public final class PartitionLog implements AutoCloseable
     public long startOffset()
     {
         return startOffset;
+    }
+
+    /**
+     * @return the first offset this node can serve: the archive's start when the archive reaches the local segments,
+     * else {@link #startOffset()}. Any thread.
+     */
+    public long earliestOffset()
+    {
+        final long local = startOffset;
+        final ArchivedLog archive = this.archive;
+        if (null != archive)
+        {
+            final long archived = archive.startOffset();
+            if (archived >= 0 && archived < local && archive.endOffset() >= local)
+            {
+                return archived;
+            }
+        }
+        return local;
+    }
+
+    /**
+     * @return the archive of this partition's closed segments, or null when it has none.
+     */
+    public ArchivedLog archive()
+    {
+        return archive;
+    }
+
+    /**
+     * Give this partition an archive: closed segments are copied to it by {@link #archiveClosedSegments} and reads
+     * below the start offset are served from it. Writer thread.
+     */
+    public void attachArchive(final ArchivedLog archive)
+    {
+        this.archive = archive;
+    }
+
+    /**
+     * Hand every closed segment not yet handed over to {@code cleaner} for copying to the archive. Writer thread.
+     */
+    public void archiveClosedSegments(final Executor cleaner)
+    {
+        final ArchivedLog archive = this.archive;
+        if (null == archive)
+        {
+            return;
+        }
+        final Segment[] segments = this.segments;
+        for (int i = 0; i < segments.length - 1; i++)
+        {
+            final Segment segment = segments[i];
+            if (segment.baseOffset() > archiveSubmittedEnd)
+            {
+                archiveSubmittedEnd = segment.baseOffset();
+                archiveCopies.put(segment.baseOffset(), CompletableFuture.runAsync(() -> archive.copy(segment), cleaner));
+            }
+        }
+    }
+
+    /**
+     * Wait until the oldest {@code count} closed segments' copies to the archive are done, before they are deleted.
+     * A copy that failed is logged: the segment is deleted all the same (the local log follows the cluster log on
+     * every node), and the archive restarts after it. Writer thread.
+     */
+    public void awaitArchived(final int count)
+    {
+        final Segment[] segments = this.segments;
+        for (int i = 0; i < Math.min(count, segments.length - 1); i++)
+        {
+            final CompletableFuture<Void> copy = archiveCopies.remove(segments[i].baseOffset());
+            if (null != copy)
+            {
+                try
+                {
+                    copy.get();
+                }
+                catch (final InterruptedException ex)
+                {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException(dir + ": interrupted waiting for an archive copy", ex);
+                }
+                catch (final ExecutionException ex)
+                {
+                    LOGGER.log(System.Logger.Level.ERROR, dir + ": segment " + segments[i].baseOffset() +
+                        " could not be archived; it is deleted locally all the same", ex.getCause());
+                }
+            }
+        }
+    }
+
+    private void awaitArchiveCopies()
+    {
+        for (final CompletableFuture<Void> copy : archiveCopies.values())
+        {
+            try
+            {
+                copy.get();
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            catch (final ExecutionException ex)
+            {
+                LOGGER.log(System.Logger.Level.WARNING, dir + ": an archive copy failed", ex.getCause());
+            }
+        }
+        archiveCopies.clear();
     }
 
     /**
@@ -315,6 +439,7 @@ public final class PartitionLog implements AutoCloseable
         {
             return;
         }
+        checkNoPendingCompaction();
         final Segment[] segments = this.segments;
         if (count > segments.length - 1)
         {
@@ -331,54 +456,249 @@ public final class PartitionLog implements AutoCloseable
     }
 
     /**
-     * Compact the closed segments by key, as {@link LogCompactor} describes, when at least {@code minDirtyRatio} of
-     * their records would be removed. The new segment array is published in one volatile write; replaced files are
-     * unlinked, never unmapped, so readers holding the old array keep reading valid data. The start and end offsets
-     * do not move. Writer thread.
+     * Compact the closed segments by key now, as {@link #startCompaction} then {@link #completeCompaction} would.
+     * Writer thread; for tests and tools.
      *
-     * @param now               cluster time of the check, epoch ms.
-     * @param deleteRetentionMs how long a tombstone survives after its batch's append time.
      * @return what was done, or null when the log was not dirty enough.
      */
     public CompactionResult compact(final long now, final long deleteRetentionMs, final double minDirtyRatio)
     {
-        if (closed)
-        {
-            throw new IllegalStateException("log is closed: " + dir);
-        }
-        final long start = System.nanoTime();
+        completeCompaction();
+        return startCompaction(now, deleteRetentionMs, minDirtyRatio, Runnable::run) ? completeCompaction() : null;
+    }
+
+    /**
+     * Freeze the input of a compaction of the closed segments by key ({@link LogCompactor}) and hand the work to
+     * {@code cleaner}: the closed segments as they are now, every record below the end offset as evidence, and
+     * {@code now}. The cleaner writes {@code .cleaned} files only; nothing a reader or the writer sees changes until
+     * {@link #completeCompaction}, which must come before the next start, a deletion of segments, a truncation or a
+     * close. The output depends only on what is frozen here, so it is the same whenever the cleaner runs.
+     * Writer thread.
+     *
+     * @param now               cluster time of the check, epoch ms.
+     * @param deleteRetentionMs how long a tombstone survives after its batch's append time.
+     * @param minDirtyRatio     the compaction is done only when at least this share of the closed segments' records
+     *                          would be removed.
+     * @return true when a compaction was started; false when there is nothing to compact or the log is unchanged
+     * since a check that found it clean.
+     */
+    public boolean startCompaction(
+        final long now, final long deleteRetentionMs, final double minDirtyRatio, final Executor cleaner)
+    {
+        checkNoPendingCompaction();
         final Segment[] segments = this.segments;
         if (segments.length < 2)
         {
-            return null;
+            return false;
         }
         if (segments == cleanCheckedSegments && nextOffset == cleanCheckedEnd && minDirtyRatio == cleanCheckedRatio)
         {
             // Nothing appended, rolled or compacted since a check that found too little to remove and no tombstone
             // that time could expire: the answer is the same, so skip the scan (an optimisation only).
+            return false;
+        }
+        final CompactionCheck check = new CompactionCheck(
+            segments[segments.length - 1].baseOffset(), nextOffset, now, deleteRetentionMs, minDirtyRatio);
+        return launch(check, segments, cleaner);
+    }
+
+    /**
+     * Start again the compaction a snapshot recorded as started ({@link #pendingCompaction()}), on the segments as
+     * they are after loading it. Writer thread.
+     */
+    public void resumeCompaction(final CompactionCheck check, final Executor cleaner)
+    {
+        checkNoPendingCompaction();
+        launch(check, segments, cleaner);
+    }
+
+    private boolean launch(final CompactionCheck check, final Segment[] input, final Executor cleaner)
+    {
+        int closedCount = 0;
+        while (closedCount < input.length - 1 && input[closedCount].baseOffset() < check.closedEnd())
+        {
+            closedCount++;
+        }
+        if (0 == closedCount)
+        {
+            return false;
+        }
+        final PendingCompaction job = new PendingCompaction(check, input, closedCount);
+        job.future = CompletableFuture.supplyAsync(job::run, cleaner);
+        pendingCompaction = job;
+        return true;
+    }
+
+    /**
+     * @return the compaction started and not yet completed, or null. Writer thread; for snapshots.
+     */
+    public CompactionCheck pendingCompaction()
+    {
+        final PendingCompaction job = pendingCompaction;
+        return null == job ? null : job.check;
+    }
+
+    /**
+     * Wait for the compaction started last, if any, and swap its output in: each rewritten segment's
+     * {@code .cleaned} file is renamed over it and mapped with fresh indexes, the new segment array is published in
+     * one volatile write, then segments left empty are deleted. Replaced files are unlinked, never unmapped, so
+     * readers holding the old array keep reading valid data. The start and end offsets do not move. Writer thread.
+     *
+     * @return what was done, or null when nothing was pending or the log was not dirty enough.
+     * @throws UncheckedIOException if the cleaner could not write its files.
+     */
+    public CompactionResult completeCompaction()
+    {
+        final PendingCompaction job = pendingCompaction;
+        if (null == job)
+        {
             return null;
         }
-        final LogCompactor compactor = new LogCompactor(segments, now, deleteRetentionMs);
-        if (0 == compactor.removableRecords() || compactor.dirtyRatio() < minDirtyRatio)
+        pendingCompaction = null;
+        final long waitStart = System.nanoTime();
+        final byte[] verdicts = job.await();
+        final long waitNanos = System.nanoTime() - waitStart;
+        if (null == verdicts)
         {
-            final boolean settled = 0 == compactor.keptTombstones();
-            cleanCheckedSegments = settled ? segments : null;
-            cleanCheckedEnd = settled ? nextOffset : -1;
-            cleanCheckedRatio = minDirtyRatio;
+            final boolean settled = 0 == job.keptTombstones;
+            cleanCheckedSegments = settled ? job.input : null;
+            cleanCheckedEnd = settled ? job.check.evidenceEnd() : -1;
+            cleanCheckedRatio = job.check.minDirtyRatio();
             return null;
         }
         cleanCheckedSegments = null;
         cleanCheckedEnd = -1;
+
+        final long swapStart = System.nanoTime();
+        final Segment[] segments = this.segments;
+        for (int i = 0; i < verdicts.length; i++)
+        {
+            if (segments[i] != job.input[i])
+            {
+                LogCompactor.deleteCleaned(dir, job.input, verdicts);
+                throw new IllegalStateException(dir + ": segments changed while compaction ran");
+            }
+        }
         final List<Segment> toDelete = new ArrayList<>();
-        final long[] stats = new long[4];
-        final Segment[] compacted = compactor.rewrite(dir, config.indexIntervalBytes(), toDelete, stats);
-        this.segments = compacted;
+        this.segments = LogCompactor.swap(dir, segments, verdicts, config.indexIntervalBytes(), toDelete);
         for (final Segment segment : toDelete)
         {
             segment.deleteFiles();
         }
+        final long[] stats = job.stats;
 
-        return new CompactionResult((int)stats[3], stats[0], stats[1], stats[2], System.nanoTime() - start);
+        return new CompactionResult(
+            (int)stats[3], stats[0], stats[1], stats[2], job.cleanNanos, waitNanos, System.nanoTime() - swapStart);
+    }
+
+    private void checkNoPendingCompaction()
+    {
+        if (closed)
+        {
+            throw new IllegalStateException("log is closed: " + dir);
+        }
+        if (null != pendingCompaction)
+        {
+            throw new IllegalStateException(dir + ": a compaction is pending: complete it first");
+        }
+    }
+
+    /**
+     * Stop a pending compaction without swapping it in, deleting what it wrote.
+     */
+    private void abandonCompaction()
+    {
+        final PendingCompaction job = pendingCompaction;
+        if (null != job)
+        {
+            pendingCompaction = null;
+            job.cancelled = true;
+            try
+            {
+                final byte[] verdicts = job.await();
+                if (null != verdicts)
+                {
+                    LogCompactor.deleteCleaned(dir, job.input, verdicts);
+                }
+            }
+            catch (final RuntimeException ex)
+            {
+                LOGGER.log(System.Logger.Level.WARNING, dir + ": abandoned compaction failed", ex);
+            }
+        }
+    }
+
+    /**
+     * One compaction handed to the cleaner: its frozen input, and its output once done.
+     */
+    private final class PendingCompaction
+    {
+        final CompactionCheck check;
+        final Segment[] input;
+        final int closedCount;
+        final long[] stats = new long[4];
+        volatile boolean cancelled;
+        long keptTombstones;
+        long cleanNanos;
+        CompletableFuture<byte[]> future;
+
+        PendingCompaction(final CompactionCheck check, final Segment[] input, final int closedCount)
+        {
+            this.check = check;
+            this.input = input;
+            this.closedCount = closedCount;
+        }
+
+        /**
+         * On the cleaner: null when not dirty enough (or cancelled), else the verdicts of {@link LogCompactor#clean}.
+         */
+        byte[] run()
+        {
+            if (cancelled)
+            {
+                // Abandoned (its log closed or deleted) before the cleaner got to it.
+                return null;
+            }
+            final long start = System.nanoTime();
+            final LogCompactor compactor = new LogCompactor(
+                input, closedCount, check.evidenceEnd(), check.now(), check.deleteRetentionMs());
+            keptTombstones = compactor.keptTombstones();
+            byte[] verdicts = null;
+            if (compactor.removableRecords() > 0 && compactor.dirtyRatio() >= check.minDirtyRatio())
+            {
+                verdicts = compactor.clean(dir, () -> cancelled, stats);
+            }
+            cleanNanos = System.nanoTime() - start;
+            if (null != verdicts)
+            {
+                LOGGER.log(System.Logger.Level.INFO, String.format(Locale.ROOT,
+                    "cleaner: %s compacted in %.1f ms, %d -> %d bytes (%.1f MB/s), swapped in at the next check",
+                    dir.getFileName(), cleanNanos / 1e6, stats[0], stats[1], stats[0] / 1e6 / (cleanNanos / 1e9)));
+            }
+            return verdicts;
+        }
+
+        byte[] await()
+        {
+            try
+            {
+                return future.get();
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(dir + ": interrupted waiting for compaction", ex);
+            }
+            catch (final ExecutionException ex)
+            {
+                final Throwable cause = ex.getCause();
+                if (cause instanceof RuntimeException runtime)
+                {
+                    throw runtime;
+                }
+                throw new IllegalStateException(dir + ": compaction failed", cause);
+            }
+        }
     }
 
     /**
@@ -401,7 +721,17 @@ public final class PartitionLog implements AutoCloseable
     {
         final long end = endOffset;
         final Segment[] segments = this.segments;
-        if (fetchOffset < startOffset || fetchOffset > end)
+        if (fetchOffset < startOffset)
+        {
+            final ArchivedLog archive = this.archive;
+            if (null != archive && fetchOffset < archive.endOffset())
+            {
+                return archive.read(fetchOffset, maxBytes, out);
+            }
+            out.set(null, 0, 0);
+            return OFFSET_OUT_OF_RANGE;
+        }
+        if (fetchOffset > end)
         {
             out.set(null, 0, 0);
             return OFFSET_OUT_OF_RANGE;
@@ -498,6 +828,7 @@ public final class PartitionLog implements AutoCloseable
         {
             return;
         }
+        checkNoPendingCompaction();
 
         final Segment[] segments = this.segments;
         final int index = floorSegment(segments, newEndOffset);
@@ -575,6 +906,8 @@ public final class PartitionLog implements AutoCloseable
     {
         if (!closed)
         {
+            abandonCompaction();
+            awaitArchiveCopies();
             closed = true;
             activeSegment.seal();
         }
@@ -586,6 +919,12 @@ public final class PartitionLog implements AutoCloseable
     public void delete()
     {
         close();
+        final ArchivedLog archive = this.archive;
+        if (null != archive)
+        {
+            this.archive = null;
+            archive.delete();
+        }
         for (final Segment segment : segments)
         {
             segment.deleteFiles();

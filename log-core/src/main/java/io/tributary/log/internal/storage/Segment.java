@@ -220,6 +220,11 @@ final class Segment
         return capacity / Math.max(indexIntervalBytes, FIRST_RECORD_OFFSET) + 2;
     }
 
+    Path logPath()
+    {
+        return log.path();
+    }
+
     long baseOffset()
     {
         return baseOffset;

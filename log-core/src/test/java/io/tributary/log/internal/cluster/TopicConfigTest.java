@@ -45,6 +45,22 @@ class TopicConfigTest
     }
 
     @Test
+    void tieredCopyIsOffByDefaultAndOnlyForDeletePolicy()
+    {
+        assertFalse(TopicConfig.DEFAULT.remoteStorage());
+        assertEquals(-1, TopicConfig.DEFAULT.archiveRetentionMs());
+        final TopicConfig tiered = TopicConfig.parse(Map.of(
+            "remote.storage.enable", "true", "archive.retention.ms", "86400000"));
+        assertTrue(tiered.remoteStorage());
+        assertEquals(86_400_000L, tiered.archiveRetentionMs());
+        assertEquals(tiered, TopicConfig.parse(tiered.toMap()));
+        assertMessage(Map.of("remote.storage.enable", "yes"), "remote.storage.enable: expected true or false");
+        assertMessage(Map.of("remote.storage.enable", "true", "cleanup.policy", "compact"),
+            "remote.storage.enable=true needs cleanup.policy=delete");
+        assertMessage(Map.of("archive.retention.ms", "-5"), "between -1 and");
+    }
+
+    @Test
     void topicNamesFollowKafkasRules()
     {
         assertTrue(PartitionLogService.isValidTopicName("orders.v1_EU-2"));

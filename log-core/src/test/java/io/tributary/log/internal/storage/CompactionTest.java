@@ -8,13 +8,16 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.*;
@@ -323,5 +326,155 @@ class CompactionTest
             result.megabytesPerSecond());
         assertEquals(bytes, result.bytesRead());
         assertEquals(1000, readAll().size());
+    }
+
+    /**
+     * An executor that keeps what it is given until released, then runs it on a thread of its own: the cleaner
+     * falling behind, made certain.
+     */
+    private static final class HeldCleaner implements Executor
+    {
+        private final List<Runnable> held = new ArrayList<>();
+        private final List<Thread> threads = new ArrayList<>();
+
+        public synchronized void execute(final Runnable command)
+        {
+            held.add(command);
+        }
+
+        synchronized int held()
+        {
+            return held.size();
+        }
+
+        synchronized void release()
+        {
+            for (final Runnable command : held)
+            {
+                final Thread thread = new Thread(command, "held-cleaner");
+                threads.add(thread);
+                thread.start();
+            }
+            held.clear();
+        }
+
+        void join() throws InterruptedException
+        {
+            for (final Thread thread : threads)
+            {
+                thread.join(30_000);
+            }
+        }
+    }
+
+    private void superseding(final int from, final int count)
+    {
+        for (int b = from; b < from + count; b++)
+        {
+            append(T0 + 5000 + b, "k" + (b % 5), "later-" + b, "x" + (b % 50), "later-unique-" + b);
+        }
+    }
+
+    @Test
+    void appendsAndReadsGoOnWhileTheCleanerWorksAndItsOutputIsWhatTheCheckFroze() throws Exception
+    {
+        final Path reference = dir.resolve("reference");
+        final Path background = dir.resolve("background");
+
+        // Reference: compacted synchronously at the check, then more appends.
+        log = PartitionLog.open(reference, SMALL);
+        fillWithUpdates(200);
+        assertNotNull(log.compact(T0 + 1000, 0, 0.5));
+        superseding(0, 100);
+        final List<Rec> expected = readAll();
+        log.close();
+
+        // Background: the same check, but the cleaner only runs after the same appends were made.
+        log = PartitionLog.open(background, SMALL);
+        fillWithUpdates(200);
+        final List<Rec> before = readAll();
+        final long endAtCheck = log.endOffset();
+        final HeldCleaner cleaner = new HeldCleaner();
+        assertTrue(log.startCompaction(T0 + 1000, 0, 0.5, cleaner));
+        assertEquals(1, cleaner.held());
+        assertEquals(new CompactionCheck(log.activeSegmentBaseOffset(), endAtCheck, T0 + 1000, 0, 0.5),
+            log.pendingCompaction());
+
+        superseding(0, 100);
+        assertTrue(log.closedSegmentCount() > 0);
+        assertEquals(before, readFrom(0).subList(0, before.size()), "nothing changes before the swap");
+
+        cleaner.release();
+        cleaner.join();
+        final CompactionResult result = log.completeCompaction();
+        assertNotNull(result);
+        assertTrue(result.recordsRemoved() > 0);
+        assertNull(log.pendingCompaction());
+        assertEquals(expected, readAll());
+        log.close();
+        assertSameLogFiles(reference, background);
+    }
+
+    @Test
+    void aCompactionStartedAgainAfterARestartGivesTheSameBytes() throws Exception
+    {
+        final Path reference = dir.resolve("reference");
+        final Path restarted = dir.resolve("restarted");
+
+        log = PartitionLog.open(reference, SMALL);
+        fillWithUpdates(200);
+        assertNotNull(log.compact(T0 + 1000, 0, 0.5));
+        log.close();
+
+        // Started, then the node stopped before the swap; the snapshot kept the check.
+        log = PartitionLog.open(restarted, SMALL);
+        fillWithUpdates(200);
+        final HeldCleaner cleaner = new HeldCleaner();
+        assertTrue(log.startCompaction(T0 + 1000, 0, 0.5, cleaner));
+        final CompactionCheck check = log.pendingCompaction();
+        cleaner.release();
+        cleaner.join();
+        log.close();
+        assertFalse(Files.list(restarted).anyMatch(f -> f.toString().endsWith(".cleaned")),
+            "a closed log leaves no cleaner output behind");
+
+        log = PartitionLog.open(restarted, SMALL);
+        log.resumeCompaction(check, Runnable::run);
+        assertNotNull(log.completeCompaction());
+        log.close();
+        assertSameLogFiles(reference, restarted);
+    }
+
+    @Test
+    void segmentsCannotBeDeletedUnderAPendingCompaction()
+    {
+        log = PartitionLog.open(dir, SMALL);
+        fillWithUpdates(200);
+        final HeldCleaner cleaner = new HeldCleaner();
+        assertTrue(log.startCompaction(T0 + 1000, 0, 0.5, cleaner));
+        assertThrows(IllegalStateException.class, () -> log.deleteOldestSegments(1));
+        assertThrows(IllegalStateException.class, () -> log.startCompaction(T0 + 2000, 0, 0.5, cleaner));
+        cleaner.release();
+        assertNotNull(log.completeCompaction());
+        log.deleteOldestSegments(1);
+    }
+
+    private static void assertSameLogFiles(final Path expected, final Path actual) throws IOException
+    {
+        final List<String> names;
+        try (var files = Files.list(expected))
+        {
+            names = files.map(f -> f.getFileName().toString()).filter(n -> n.endsWith(".log")).sorted().toList();
+        }
+        try (var files = Files.list(actual))
+        {
+            assertEquals(names,
+                files.map(f -> f.getFileName().toString()).filter(n -> n.endsWith(".log")).sorted().toList());
+        }
+        for (final String name : names)
+        {
+            assertArrayEquals(Files.readAllBytes(expected.resolve(name)), Files.readAllBytes(actual.resolve(name)),
+                name + " is the same byte for byte");
+        }
     }
 }
