@@ -11,6 +11,7 @@ import io.tributary.log.internal.codecs.FetchRequestEncoder;
 import io.tributary.log.internal.codecs.FetchResponseDecoder;
 import io.tributary.log.internal.codecs.MessageHeaderDecoder;
 import io.tributary.log.internal.codecs.ListOffsetsRequestEncoder;
+import io.tributary.log.internal.codecs.ListOffsetsResponseDecoder;
 import io.tributary.log.internal.codecs.MessageHeaderEncoder;
 import io.tributary.log.internal.codecs.NodeStatusRequestEncoder;
 import io.tributary.log.internal.codecs.OffsetSpec;
@@ -313,10 +314,10 @@ public final class FetchClient
         final Request request = inflight.remove(correlationId);
         if (request != null)
         {
-            if (isCorruptOnThatNode(request, buffer, offset) && request.node < 0 &&
-                ++request.corruptAnswers < publications.length)
+            if (request.node < 0 && isRefusedByThatNode(request, buffer, offset) &&
+                ++request.redirects < publications.length)
             {
-                // That node's copy is damaged: ask the next one, which holds the same committed bytes.
+                // That node's copy is damaged, or it has not applied the topic's creation yet: ask the next one.
                 preferredNode = (request.sentToNode + 1) % publications.length;
                 waiting.add(request);
                 return;
@@ -325,16 +326,33 @@ public final class FetchClient
         }
     }
 
-    private static boolean isCorruptOnThatNode(final Request request, final DirectBuffer buffer, final int offset)
+    /**
+     * @return true when another node may answer better: this one's copy of the batch failed its checksum, or it
+     *         does not know the topic or partition yet (a follower behind the creation the caller saw acknowledged).
+     */
+    private static boolean isRefusedByThatNode(final Request request, final DirectBuffer buffer, final int offset)
     {
-        if (request.type != RequestType.FETCH)
+        final MessageHeaderDecoder header = new MessageHeaderDecoder().wrap(buffer, offset);
+        final io.tributary.log.internal.codecs.ErrorCode code;
+        if (request.type == RequestType.FETCH && header.templateId() == FetchResponseDecoder.TEMPLATE_ID)
+        {
+            code = new FetchResponseDecoder().wrapAndApplyHeader(buffer, offset, header).errorCode();
+            if (code == io.tributary.log.internal.codecs.ErrorCode.CORRUPT_BATCH)
+            {
+                return true;
+            }
+        }
+        else if (request.type == RequestType.LIST_OFFSETS &&
+            header.templateId() == ListOffsetsResponseDecoder.TEMPLATE_ID)
+        {
+            code = new ListOffsetsResponseDecoder().wrapAndApplyHeader(buffer, offset, header).errorCode();
+        }
+        else
         {
             return false;
         }
-        final MessageHeaderDecoder header = new MessageHeaderDecoder().wrap(buffer, offset);
-        return header.templateId() == FetchResponseDecoder.TEMPLATE_ID &&
-            new FetchResponseDecoder().wrapAndApplyHeader(buffer, offset, header).errorCode() ==
-            io.tributary.log.internal.codecs.ErrorCode.CORRUPT_BATCH;
+        return code == io.tributary.log.internal.codecs.ErrorCode.UNKNOWN_TOPIC ||
+            code == io.tributary.log.internal.codecs.ErrorCode.PARTITION_OUT_OF_RANGE;
     }
 
     private int expire(final long nowNs)
@@ -403,7 +421,7 @@ public final class FetchClient
         int maxWaitMs;
         OffsetSpec spec;
         int sentToNode;
-        int corruptAnswers;
+        int redirects;
 
         Request(
             final RequestType type,
