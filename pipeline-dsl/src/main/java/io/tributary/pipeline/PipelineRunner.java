@@ -55,8 +55,8 @@ import java.util.function.Function;
  * Partitions of different input topics with the same number belong to one task: the input topics must be
  * co-partitioned (same partition count, keys partitioned the same way), as with Kafka Streams.
  * <p>
- * Threading: {@link #run()} owns everything on the calling thread; {@link #close()}, {@link #processedRecords()} and
- * {@link #checkpoints()} may be called from any thread.
+ * Threading: {@link #run()} owns everything on the calling thread; {@link #close()}, {@link #processedRecords()},
+ * {@link #checkpoints()} and {@link #partitions()} may be called from any thread.
  */
 public final class PipelineRunner implements AutoCloseable
 {
@@ -73,6 +73,7 @@ public final class PipelineRunner implements AutoCloseable
     private volatile boolean running = true;
     private volatile long processed;
     private volatile long checkpoints;
+    private volatile Set<Integer> heldPartitions = Set.of();
     private Consumer<byte[], byte[]> consumer;
     private Producer<byte[], byte[]> producer;
     private StateRestorer restorer;
@@ -163,6 +164,14 @@ public final class PipelineRunner implements AutoCloseable
         return checkpoints;
     }
 
+    /**
+     * @return the input partition numbers (tasks) this runner holds now; empty between group sessions.
+     */
+    public Set<Integer> partitions()
+    {
+        return heldPartitions;
+    }
+
     private void session()
     {
         lost = false;
@@ -233,6 +242,7 @@ public final class PipelineRunner implements AutoCloseable
                 consumer = null;
                 tasks.values().forEach(task -> task.state().close());
                 tasks.clear();
+                heldPartitions = Set.of();
                 checkpoint.clear();
             }
         }
@@ -364,6 +374,7 @@ public final class PipelineRunner implements AutoCloseable
                         backends(tp.partition())), checkpoint::output, now));
                 }
             }
+            heldPartitions = Set.copyOf(tasks.keySet());
             seekUncommitted(partitions);
         }
 
@@ -390,6 +401,7 @@ public final class PipelineRunner implements AutoCloseable
                 task.getValue().state().close();
                 return true;
             });
+            heldPartitions = Set.copyOf(tasks.keySet());
         }
 
         public void onPartitionsLost(final Collection<TopicPartition> partitions)
