@@ -1,7 +1,9 @@
 package io.tributary.ops;
 
+import io.tributary.jobs.Worker;
 import io.tributary.log.internal.cluster.ClusterMembers;
 import io.tributary.log.internal.cluster.TributaryNode;
+import org.agrona.concurrent.ShutdownSignalBarrier;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -15,7 +17,9 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "server", description = {
     "Run one node in the foreground until SIGTERM or SIGINT (Ctrl-C), then shut it down cleanly.",
-    "Prints one line to stderr when the node is up." })
+    "Prints one line to stderr when the node is up.",
+    "A single-node server also runs a job worker in the same process (see --worker-slots), so that",
+    "'tributary job deploy' works on it without a separate 'tributary worker'." })
 final class ServerCommand implements Callable<Integer>
 {
     private final CliContext ctx;
@@ -47,6 +51,11 @@ final class ServerCommand implements Callable<Integer>
         description = "take a snapshot at least this often when anything was written (default: ${DEFAULT-VALUE})")
     java.time.Duration snapshotInterval;
 
+    @Option(names = "--worker-slots", paramLabel = "N", defaultValue = "8",
+        description = "slots of the embedded job worker of a single-node server; 0 runs none; a server of a "
+            + "multi-node cluster runs none (start 'tributary worker' processes) (default: ${DEFAULT-VALUE})")
+    int workerSlots;
+
     ServerCommand(final CliContext ctx)
     {
         this.ctx = ctx;
@@ -66,12 +75,39 @@ final class ServerCommand implements Callable<Integer>
             .dataDir(dataDir)
             .snapshotLogBytes(snapshotLogBytes)
             .snapshotIntervalNs(snapshotInterval.toNanos());
-        TributaryNode.runUntilSignalled(node, () ->
+        final boolean embeddedWorker = workerSlots > 0 && parsed.members().size() == 1;
+        try (ShutdownSignalBarrier barrier = new ShutdownSignalBarrier(); TributaryNode ignored = TributaryNode.launch(node))
         {
             ctx.err().println("tributary node " + nodeId + " is up: members " + parsed + ", data dir " +
-                dataDir.toAbsolutePath().normalize() + "; stop with Ctrl-C or SIGTERM");
+                dataDir.toAbsolutePath().normalize() + (embeddedWorker ? ", job worker with " + workerSlots +
+                " slots" : "") + "; stop with Ctrl-C or SIGTERM");
             ctx.err().flush();
-        });
+            final Worker worker = embeddedWorker ? Worker.create(Worker.Config.of(parsed.toString())
+                .withId("node-" + nodeId + "-" + ProcessHandle.current().pid()).withSlots(workerSlots)
+                .withEnv(ctx.env())) : null;
+            final Thread workerThread = worker == null ? null : new Thread(worker::run, "job-worker");
+            if (workerThread != null)
+            {
+                workerThread.setDaemon(true);
+                workerThread.start();
+            }
+            barrier.await();
+            System.err.println("node " + nodeId + " stopping");
+            if (worker != null)
+            {
+                // Tasks checkpoint and leave their groups while the node still answers.
+                worker.close();
+                try
+                {
+                    workerThread.join(20_000);
+                }
+                catch (final InterruptedException ex)
+                {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
+        System.err.println("node " + nodeId + " stopped");
         return TributaryCli.OK;
     }
 }
