@@ -3,7 +3,6 @@ package io.tributary.ops;
 import io.tributary.jobs.Worker;
 import io.tributary.log.internal.cluster.ClusterMembers;
 import io.tributary.log.internal.cluster.TributaryNode;
-import org.agrona.concurrent.ShutdownSignalBarrier;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -11,6 +10,7 @@ import picocli.CommandLine.Spec;
 
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
 
 /**
  * {@code tributary server}: one node in the foreground until SIGTERM or SIGINT, then a clean shutdown.
@@ -61,7 +61,7 @@ final class ServerCommand implements Callable<Integer>
         this.ctx = ctx;
     }
 
-    public Integer call()
+    public Integer call() throws InterruptedException
     {
         final ClusterMembers parsed = ClusterMembers.parse(members);
         if (parsed.members().stream().noneMatch(m -> m.id() == nodeId))
@@ -75,39 +75,40 @@ final class ServerCommand implements Callable<Integer>
             .dataDir(dataDir)
             .snapshotLogBytes(snapshotLogBytes)
             .snapshotIntervalNs(snapshotInterval.toNanos());
-        final boolean embeddedWorker = workerSlots > 0 && parsed.members().size() == 1;
-        try (ShutdownSignalBarrier barrier = new ShutdownSignalBarrier(); TributaryNode ignored = TributaryNode.launch(node))
+        if (workerSlots <= 0 || parsed.members().size() > 1)
+        {
+            TributaryNode.runUntilSignalled(node, () ->
+            {
+                ctx.err().println("tributary node " + nodeId + " is up: members " + parsed + ", data dir " +
+                    dataDir.toAbsolutePath().normalize() + "; stop with Ctrl-C or SIGTERM");
+                ctx.err().flush();
+            });
+            return TributaryCli.OK;
+        }
+        // With a worker, signals are handled before the JVM shuts down: its tasks checkpoint and leave their groups
+        // while the node and the cluster clients still work, then the node stops.
+        final Worker worker = Worker.create(Worker.Config.of(parsed.toString())
+            .withId("node-" + nodeId + "-" + ProcessHandle.current().pid()).withSlots(workerSlots)
+            .withEnv(ctx.env()));
+        final CountDownLatch signalled = new CountDownLatch(1);
+        TerminationSignals.handle(signalled::countDown);
+        try (TributaryNode ignored = TributaryNode.launch(node))
         {
             ctx.err().println("tributary node " + nodeId + " is up: members " + parsed + ", data dir " +
-                dataDir.toAbsolutePath().normalize() + (embeddedWorker ? ", job worker with " + workerSlots +
-                " slots" : "") + "; stop with Ctrl-C or SIGTERM");
+                dataDir.toAbsolutePath().normalize() + ", job worker with " + workerSlots +
+                " slots; stop with Ctrl-C or SIGTERM");
             ctx.err().flush();
-            final Worker worker = embeddedWorker ? Worker.create(Worker.Config.of(parsed.toString())
-                .withId("node-" + nodeId + "-" + ProcessHandle.current().pid()).withSlots(workerSlots)
-                .withEnv(ctx.env())) : null;
-            final Thread workerThread = worker == null ? null : new Thread(worker::run, "job-worker");
-            if (workerThread != null)
-            {
-                workerThread.setDaemon(true);
-                workerThread.start();
-            }
-            barrier.await();
-            System.err.println("node " + nodeId + " stopping");
-            if (worker != null)
-            {
-                // Tasks checkpoint and leave their groups while the node still answers.
-                worker.close();
-                try
-                {
-                    workerThread.join(20_000);
-                }
-                catch (final InterruptedException ex)
-                {
-                    Thread.currentThread().interrupt();
-                }
-            }
+            final Thread workerThread = new Thread(worker::run, "job-worker");
+            workerThread.setDaemon(true);
+            workerThread.start();
+            signalled.await();
+            ctx.err().println("node " + nodeId + " stopping");
+            ctx.err().flush();
+            worker.close();
+            workerThread.join(60_000);
         }
-        System.err.println("node " + nodeId + " stopped");
+        ctx.err().println("node " + nodeId + " stopped");
+        ctx.err().flush();
         return TributaryCli.OK;
     }
 }

@@ -7,8 +7,6 @@ import picocli.CommandLine.Option;
 
 import java.time.Duration;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 
 /**
  * {@code tributary worker}: run the tasks of jobs that the cluster assigns to this process, until SIGTERM/SIGINT.
@@ -43,7 +41,7 @@ final class WorkerCommand implements Callable<Integer>
         this.ctx = ctx;
     }
 
-    public Integer call() throws InterruptedException
+    public Integer call()
     {
         Worker.Config config = Worker.Config.of(cluster.cluster()).withSlots(slots)
             .withSessionTimeout(sessionTimeout).withEnv(ctx.env());
@@ -60,31 +58,12 @@ final class WorkerCommand implements Callable<Integer>
     }
 
     /**
-     * Run the worker on this thread until SIGTERM/SIGINT, then let it stop its tasks.
+     * Run the worker on this thread until SIGTERM/SIGINT, then let it stop its tasks while the cluster clients still
+     * work.
      */
-    static void runUntilSignalled(final Worker worker) throws InterruptedException
+    static void runUntilSignalled(final Worker worker)
     {
-        final CountDownLatch stopped = new CountDownLatch(1);
-        final Thread hook = new Thread(() ->
-        {
-            worker.close();
-            try
-            {
-                stopped.await(60, TimeUnit.SECONDS);
-            }
-            catch (final InterruptedException ex)
-            {
-                Thread.currentThread().interrupt();
-            }
-        }, "worker-shutdown");
-        Runtime.getRuntime().addShutdownHook(hook);
-        try
-        {
-            worker.run();
-        }
-        finally
-        {
-            stopped.countDown();
-        }
+        TerminationSignals.handle(worker::close);
+        worker.run();
     }
 }

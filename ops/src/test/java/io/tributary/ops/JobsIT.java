@@ -133,6 +133,7 @@ class JobsIT
                 status.lines().filter(l -> l.contains("RUNNING") && l.contains("worker-b")).count() == 2;
         });
 
+        long killedAt = 0;
         try (Producer<String, Long> producer = Producer.create(ProducerConfig.builder().cluster(cluster.members())
             .build(), Serializer.string(), Serializer.longs()))
         {
@@ -144,18 +145,30 @@ class JobsIT
                     producer.flush();
                     await("output before the kill", () -> count(OUTPUT) > RECORDS / 10);
                     first.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+                    killedAt = System.nanoTime();
                 }
             }
             producer.flush();
             await("every result after the kill", () -> count(OUTPUT) >= RECORDS);
+            final long resultsAt = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killedAt);
             await("worker-b runs all 4 tasks", () -> cli("job", "status", "counting").out.lines()
                 .filter(l -> l.contains("RUNNING") && l.contains("worker-b")).count() == 4);
+            System.out.printf("jobs: all results %d ms after the SIGKILL; worker-b ran all 4 tasks by %d ms%n",
+                resultsAt, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killedAt));
             final Cli list = cli("job", "list");
             assertTrue(list.out.lines().anyMatch(l -> l.matches("counting\\s+pipeline\\s+1\\s+RUNNING\\s+4/4")),
                 list.out);
             Thread.sleep(1_000);
             final Map<String, List<String>> v1 = readAll(OUTPUT);
             assertExactlyOnce(v1, RECORDS);
+
+            startWorker("worker-d");
+            await("2 tasks moved to the new worker, 2 stayed", () ->
+            {
+                final String status = cli("job", "status", "counting").out;
+                return status.lines().filter(l -> l.contains("RUNNING") && l.contains("worker-b")).count() == 2 &&
+                    status.lines().filter(l -> l.contains("RUNNING") && l.contains("worker-d")).count() == 2;
+            });
 
             final Path v2 = dir.resolve("counting-v2.yaml");
             Files.writeString(v2, Files.readString(job).replace("CountingPipeline", "CountingPipelineV2"));
@@ -167,7 +180,7 @@ class JobsIT
                 final String status = cli("job", "status", "counting").out;
                 return status.startsWith("job counting pipeline version 2 RUNNING parallelism 4 class " +
                     "com.example.jobs.CountingPipelineV2") &&
-                    status.lines().filter(l -> l.contains("RUNNING") && l.contains("worker-b")).count() == 4;
+                    status.lines().filter(l -> l.matches("\\d+\\s+worker-[bd]\\s+.*RUNNING.*")).count() == 4;
             });
             for (long seq = RECORDS; seq < RECORDS + KEYS; seq++)
             {
