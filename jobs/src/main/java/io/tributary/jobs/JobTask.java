@@ -5,6 +5,7 @@ import io.tributary.connect.ConnectorTypes;
 import io.tributary.connect.config.ConnectorConfig;
 import io.tributary.connect.config.ConnectorFileParser;
 import io.tributary.connect.runtime.ConnectorRunner;
+import io.tributary.log.Admin;
 import io.tributary.pipeline.PipelineDefinition;
 import io.tributary.pipeline.PipelineRunner;
 import io.tributary.pipeline.RunnerConfig;
@@ -33,7 +34,8 @@ import java.util.function.Supplier;
  * partitions through the pipeline's consumer group) or a connector file's connectors, on a thread of its own with the
  * job's class loader. When it fails (the class is missing, its constructor or topology throws, the runner stops with
  * an error) it is reported {@code FAILED} with the exception and started again after a backoff that doubles from 1 s
- * to 60 s, and resets once a run lasted a minute. Nothing it throws reaches the worker or other tasks.
+ * to 60 s, and resets once a run lasted a minute. Nothing it throws reaches the worker or other tasks. A pipeline task
+ * whose index is not below its inputs' partition count stays IDLE (tasks = min(parallelism, partitions)).
  * <p>
  * Threading: the task's own thread runs it; {@link #stop}, {@link #status} and {@link #partitions} may be called from
  * any thread.
@@ -44,6 +46,7 @@ final class JobTask
     static final Duration FIRST_BACKOFF = Duration.ofSeconds(1);
     static final Duration MAX_BACKOFF = Duration.ofSeconds(60);
     private static final Duration HEALTHY_RUN = Duration.ofMinutes(1);
+    private static final Duration IDLE_CHECK = Duration.ofSeconds(10);
 
     private final JobRecord record;
     private final int index;
@@ -240,6 +243,10 @@ final class JobTask
                 group = topology.name();
                 final PipelineRunner runner = PipelineRunner.create(topology, RunnerConfig.of(cluster)
                     .withStartAt(startAt(spec.from())).withCommitInterval(Duration.ofMillis(spec.commitIntervalMs())));
+                if (!awaitPartition(topology))
+                {
+                    return;
+                }
                 pipeline = runner;
                 if (!running)
                 {
@@ -253,6 +260,38 @@ final class JobTask
                 current.setContextClassLoader(previous);
             }
         }
+    }
+
+    /**
+     * A job's tasks are at most its inputs' partitions: a task beyond them stays IDLE, and starts if partitions are
+     * added.
+     *
+     * @return false when the task was stopped while idle.
+     */
+    private boolean awaitPartition(final Topology topology)
+    {
+        try (Admin admin = Admin.create(cluster))
+        {
+            while (running)
+            {
+                int partitions = 0;
+                for (final String topic : topology.sourceTopics())
+                {
+                    if (admin.listTopics().contains(topic))
+                    {
+                        partitions = Math.max(partitions, admin.describeTopic(topic).partitions().size());
+                    }
+                }
+                // A missing source topic is the runner's error to report.
+                if (partitions == 0 || index < partitions)
+                {
+                    return true;
+                }
+                state = TaskStatus.State.IDLE;
+                pause(IDLE_CHECK.toMillis());
+            }
+        }
+        return false;
     }
 
     private void runConnectors() throws Exception

@@ -10,7 +10,8 @@ import java.util.List;
  * @param task       the task's index, 0 to parallelism - 1.
  * @param version    the job version the task runs.
  * @param worker     the worker running it.
- * @param state      STARTING, RUNNING, FAILED (waiting to restart), or STOPPED.
+ * @param state      STARTING, RUNNING, IDLE (a pipeline task beyond its inputs' partitions: it waits for more),
+ *                   FAILED (waiting to restart), or STOPPED.
  * @param partitions the input partition numbers it holds (pipelines), empty when none.
  * @param lag        records behind on those partitions, or -1 when unknown.
  * @param restarts   how often it was restarted after a failure on this worker.
@@ -25,7 +26,7 @@ public record TaskStatus(String job, int task, int version, String worker, State
      */
     public enum State
     {
-        STARTING, RUNNING, FAILED, STOPPED
+        STARTING, RUNNING, IDLE, FAILED, STOPPED
     }
 
     public TaskStatus

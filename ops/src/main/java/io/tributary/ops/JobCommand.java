@@ -105,6 +105,7 @@ final class JobCommand extends CommandGroup
 
     @Command(name = "list", description = {
         "One line per job: name, kind, version, state, tasks running/desired.",
+        "A pipeline job desires min(parallelism, input partitions) tasks; the others are IDLE.",
         "State: RUNNING, STOPPED, or FAILING when a task of the current version has failed." })
     static final class ListJobs implements Callable<Integer>
     {
@@ -131,13 +132,15 @@ final class JobCommand extends CommandGroup
                     final List<TaskStatus> tasks = current(job, statuses);
                     final long running = tasks.stream().filter(t -> t.state() == TaskStatus.State.RUNNING &&
                         live.contains(t.worker())).count();
+                    final long idle = tasks.stream().filter(t -> t.state() == TaskStatus.State.IDLE &&
+                        live.contains(t.worker())).count();
                     final boolean failing = tasks.stream().anyMatch(t -> t.state() == TaskStatus.State.FAILED &&
                         live.contains(t.worker()));
                     final String state = job.desired() == JobRecord.DesiredState.STOPPED ? "STOPPED" :
                         failing ? "FAILING" : "RUNNING";
                     ctx.out().printf("%-24s %-9s %7d %-8s %d/%d%n", job.name(), job.spec().kind().key(),
                         job.version(), state, running,
-                        job.desired() == JobRecord.DesiredState.RUNNING ? job.tasks() : 0);
+                        job.desired() == JobRecord.DesiredState.RUNNING ? job.tasks() - idle : 0);
                 }
             }
             return TributaryCli.OK;
