@@ -91,6 +91,15 @@ public final class JobSpecParser
      */
     public JobSpec parse(final Path file)
     {
+        return parse(file, null);
+    }
+
+    /**
+     * @param jar the pipeline's jar given on the command line, over the file's {@code pipeline.jar}; or null.
+     * @throws ConfigException with every problem found.
+     */
+    public JobSpec parse(final Path file, final Path jar)
+    {
         final String text;
         try
         {
@@ -102,7 +111,7 @@ public final class JobSpecParser
                 "cannot read: " + ex.getClass().getSimpleName() + ": " + ex.getMessage())));
         }
         final Path dir = file.toAbsolutePath().getParent();
-        return parse(file.toString(), text, dir);
+        return parse(file.toString(), text, dir, jar);
     }
 
     /**
@@ -111,6 +120,16 @@ public final class JobSpecParser
      */
     public JobSpec parse(final String file, final String text, final Path dir)
     {
+        return parse(file, text, dir, null);
+    }
+
+    /**
+     * @param dir where relative paths in the file are resolved.
+     * @param jar the pipeline's jar given on the command line, over the file's {@code pipeline.jar}; or null.
+     * @throws ConfigException with every problem found.
+     */
+    public JobSpec parse(final String file, final String text, final Path dir, final Path jar)
+    {
         final List<YamlNode> documents = YamlReader.read(file, text);
         final List<ConfigError> errors = new ArrayList<>();
         if (documents.size() != 1)
@@ -118,7 +137,7 @@ public final class JobSpecParser
             throw new ConfigException(List.of(new ConfigError(file, 1, 1, "", documents.isEmpty() ?
                 "no job in the file" : "one job per file, found " + documents.size())));
         }
-        final JobSpec spec = document(file, documents.get(0), dir, errors);
+        final JobSpec spec = document(file, documents.get(0), dir, jar, errors);
         if (!errors.isEmpty() || spec == null)
         {
             errors.sort(Comparator.comparingInt(ConfigError::line).thenComparingInt(ConfigError::column));
@@ -127,7 +146,7 @@ public final class JobSpecParser
         return spec;
     }
 
-    private JobSpec document(final String file, final YamlNode document, final Path dir,
+    private JobSpec document(final String file, final YamlNode document, final Path dir, final Path jarOverride,
         final List<ConfigError> errors)
     {
         final Map<String, String> jobEnv = new HashMap<>(env);
@@ -203,14 +222,32 @@ public final class JobSpecParser
                 binder.error(blocks.get("config").at(), "config.commit_interval", "must be positive");
             }
             String jar = pipeline.has("jar") ? pipeline.string("jar") : null;
-            if (jar != null && dir != null)
+            if (jarOverride != null)
             {
-                final Path jarPath = dir.resolve(jar);
+                jar = jarOverride.toString();
+                if (!Files.isRegularFile(jarOverride))
+                {
+                    binder.error(new YamlNode.Location(0, 0), "", "--jar " + jarOverride + " is not a file");
+                    jar = null;
+                }
+            }
+            else if (jar != null)
+            {
+                final Path jarPath = dir == null ? Path.of(jar) : dir.resolve(jar);
                 if (!Files.isRegularFile(jarPath))
                 {
                     binder.error(blocks.get("pipeline").at(), "pipeline.jar", "no such file: " + jarPath);
                 }
                 jar = jarPath.toString();
+            }
+            final String className = pipeline.string("class");
+            if (className != null && errors.size() == before)
+            {
+                final String problem = PipelineClassCheck.problem(className, jar == null ? null : Path.of(jar));
+                if (problem != null)
+                {
+                    binder.error(pipelineClassAt(blocks.get("pipeline")), "pipeline.class", problem);
+                }
             }
             if (errors.size() > before || name == null)
             {
@@ -253,6 +290,21 @@ public final class JobSpecParser
             return null;
         }
         return new JobSpec(name, kind, null, null, connectorFile, yaml, 1, null, 0, declaredEnv);
+    }
+
+    private static YamlNode.Location pipelineClassAt(final YamlNode pipeline)
+    {
+        if (pipeline instanceof YamlNode.MapNode map)
+        {
+            for (final Map.Entry<YamlNode.Key, YamlNode> e : map.entries().entrySet())
+            {
+                if (e.getKey().name().equals("class"))
+                {
+                    return e.getValue().at();
+                }
+            }
+        }
+        return pipeline.at();
     }
 
     private static String name(final SpecBinder binder, final YamlNode.MapNode map, final Map<String, YamlNode> blocks)

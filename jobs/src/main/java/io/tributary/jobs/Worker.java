@@ -4,7 +4,6 @@ import io.tributary.log.Consumer;
 import io.tributary.log.ConsumerConfig;
 import io.tributary.log.Deserializer;
 import io.tributary.log.GroupDescription;
-import io.tributary.log.TributaryException;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -190,9 +189,10 @@ public final class Worker implements AutoCloseable
                         nextStatus = System.currentTimeMillis() + STATUS_INTERVAL.toMillis();
                     }
                 }
-                catch (final TributaryException ex)
+                catch (final RuntimeException ex)
                 {
-                    LOGGER.log(System.Logger.Level.WARNING, "worker " + config.id() + ": " + ex.getMessage());
+                    // The cluster not answering in time, or a record this version cannot read: try again next round.
+                    LOGGER.log(System.Logger.Level.WARNING, "worker " + config.id() + ": " + ex);
                 }
                 sleep(config.interval().toMillis());
             }

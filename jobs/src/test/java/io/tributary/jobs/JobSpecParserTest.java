@@ -24,18 +24,18 @@ class JobSpecParserTest
     @Test
     void readsAPipelineJob(@TempDir final Path dir) throws IOException
     {
-        Files.write(dir.resolve("app.jar"), new byte[] {1, 2, 3});
+        jar(dir.resolve("app.jar"), NoopPipeline.class);
         final JobSpec spec = parser.parse("job.yaml", """
             name: sensor-alerts
             kind: pipeline
-            pipeline: { class: com.acme.SensorAlerts, jar: app.jar }
+            pipeline: { class: io.tributary.jobs.NoopPipeline, jar: app.jar }
             parallelism: 4
             config: { from: end, commit_interval: 250ms }
             env: { TOKEN: "${SECRET}" }
             """, dir);
         assertEquals("sensor-alerts", spec.name());
         assertEquals(JobSpec.Kind.PIPELINE, spec.kind());
-        assertEquals("com.acme.SensorAlerts", spec.pipelineClass());
+        assertEquals(NoopPipeline.class.getName(), spec.pipelineClass());
         assertEquals(dir.resolve("app.jar").toString(), spec.jar());
         assertEquals(4, spec.parallelism());
         assertEquals("end", spec.from());
@@ -46,8 +46,8 @@ class JobSpecParserTest
     @Test
     void defaultsAPipelineJob()
     {
-        final JobSpec spec = parser.parse("job.yaml", "name: a\nkind: pipeline\npipeline: { class: com.acme.A }\n",
-            null);
+        final JobSpec spec = parser.parse("job.yaml",
+            "name: a\nkind: pipeline\npipeline: { class: io.tributary.jobs.NoopPipeline }\n", null);
         assertEquals(1, spec.parallelism());
         assertEquals("beginning", spec.from());
         assertEquals(100, spec.commitIntervalMs());
@@ -94,6 +94,41 @@ class JobSpecParserTest
         assertTrue(jar.getMessage().contains("pipeline.jar: no such file: " + dir.resolve("missing.jar")),
             jar.getMessage());
         assertTrue(jar.getMessage().contains("parallelism: must be between 1 and 1024, got 0"), jar.getMessage());
+    }
+
+    @Test
+    void checksThePipelineClassWithoutRunningIt(@TempDir final Path dir) throws IOException
+    {
+        jar(dir.resolve("other.jar"), JobSpecParserTest.class);
+        assertEquals(List.of("job.yaml:3:20: pipeline.class: com.acme.Missing is not in " + dir.resolve("other.jar")),
+            errors("pipeline: { class: com.acme.Missing, jar: other.jar }", dir));
+        assertEquals(List.of("job.yaml:3:20: pipeline.class: com.acme.Missing is not on the workers' class path; " +
+            "give pipeline.jar or job deploy --jar"), errors("pipeline: { class: com.acme.Missing }", dir));
+        assertEquals(List.of("job.yaml:3:20: pipeline.class: java.lang.String does not implement " +
+            "io.tributary.pipeline.PipelineDefinition"), errors("pipeline: { class: java.lang.String }", dir));
+        final JobSpec overridden = parser.parse(dir.resolve("job.yaml").toString(),
+            "name: a\nkind: pipeline\npipeline: { class: io.tributary.jobs.NoopPipeline, jar: gone.jar }\n", dir,
+            dir.resolve("other.jar"));
+        assertEquals(dir.resolve("other.jar").toString(), overridden.jar());
+    }
+
+    private List<String> errors(final String pipeline, final Path dir)
+    {
+        final ConfigException ex = assertThrows(ConfigException.class, () -> parser.parse("job.yaml",
+            "name: a\nkind: pipeline\n" + pipeline + "\n", dir));
+        return ex.errors().stream().map(ConfigError::toString).toList();
+    }
+
+    private static void jar(final Path target, final Class<?> type) throws IOException
+    {
+        final String entry = type.getName().replace('.', '/') + ".class";
+        try (java.util.jar.JarOutputStream out = new java.util.jar.JarOutputStream(Files.newOutputStream(target));
+             java.io.InputStream in = type.getClassLoader().getResourceAsStream(entry))
+        {
+            out.putNextEntry(new java.util.jar.JarEntry(entry));
+            in.transferTo(out);
+            out.closeEntry();
+        }
     }
 
     @Test

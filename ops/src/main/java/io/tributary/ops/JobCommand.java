@@ -64,34 +64,22 @@ final class JobCommand extends CommandGroup
 
         public Integer call() throws IOException
         {
-            JobSpec job;
+            final JobSpec job;
             try
             {
-                job = new JobSpecParser(ConnectorTypes.load(), ctx.env()).parse(file);
+                job = new JobSpecParser(ConnectorTypes.load(), ctx.env()).parse(file, jar);
             }
             catch (final ConfigException ex)
             {
                 ex.errors().forEach(ctx.err()::println);
                 return ConnectorCommand.INVALID;
             }
-            byte[] bytes = null;
-            if (jar != null)
+            if (jar != null && job.kind() != JobSpec.Kind.PIPELINE)
             {
-                if (job.kind() != JobSpec.Kind.PIPELINE)
-                {
-                    throw new CommandLine.ParameterException(spec.commandLine(),
-                        "--jar applies to pipeline jobs; " + job.name() + " is a connector job");
-                }
-                if (!Files.isRegularFile(jar))
-                {
-                    throw new CommandLine.ParameterException(spec.commandLine(), "--jar " + jar + " is not a file");
-                }
-                job = job.withJar(jar.toString());
+                throw new CommandLine.ParameterException(spec.commandLine(),
+                    "--jar applies to pipeline jobs; " + job.name() + " is a connector job");
             }
-            if (job.jar() != null)
-            {
-                bytes = Files.readAllBytes(Path.of(job.jar()));
-            }
+            final byte[] bytes = job.jar() == null ? null : Files.readAllBytes(Path.of(job.jar()));
             try (JobStore store = JobStore.connect(cluster.cluster()))
             {
                 final JobRecord record = store.deploy(job, bytes);
