@@ -133,7 +133,18 @@ public final class JobStore implements AutoCloseable
      */
     public Set<String> liveMembers()
     {
-        return Set.copyOf(admin.describeGroup(WORKERS_GROUP).members());
+        try
+        {
+            return Set.copyOf(admin.describeGroup(WORKERS_GROUP).members());
+        }
+        catch (final TributaryException ex)
+        {
+            if (ex.errorCode() == ErrorCode.UNKNOWN_GROUP)
+            {
+                return Set.of();   // no worker ever joined
+            }
+            throw ex;
+        }
     }
 
     /**

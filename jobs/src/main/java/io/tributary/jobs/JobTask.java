@@ -61,6 +61,7 @@ final class JobTask
     private volatile String group;
     private volatile PipelineRunner pipeline;
     private volatile List<ConnectorRunner> connectors = List.of();
+    private volatile List<String> sinkGroups = List.of();
     private Thread thread;
 
     /**
@@ -116,6 +117,14 @@ final class JobTask
     String group()
     {
         return group;
+    }
+
+    /**
+     * @return the consumer groups of the connector job's sinks, whose lag is the task's lag.
+     */
+    List<String> sinkGroups()
+    {
+        return sinkGroups;
     }
 
     Set<Integer> partitions()
@@ -302,6 +311,8 @@ final class JobTask
         final ConnectorTypes types = ConnectorTypes.load();
         final List<ConnectorConfig> configs = new ConnectorFileParser(types, variables)
             .parse(spec.connectorFile(), spec.connectorYaml());
+        sinkGroups = configs.stream().filter(c -> c.kind() == ConnectorConfig.Kind.SINK).map(c -> c.from().group())
+            .distinct().toList();
         final PrintWriter stdout = new PrintWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8), true);
         final List<ConnectorRunner> started = new ArrayList<>();
         try

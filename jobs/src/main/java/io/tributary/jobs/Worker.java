@@ -353,6 +353,15 @@ public final class Worker implements AutoCloseable
                 final Map<Integer, Long> lags = lagByGroup.computeIfAbsent(task.group(), this::lagByPartition);
                 lag = status.partitions().stream().mapToLong(p -> lags.getOrDefault(p, 0L)).sum();
             }
+            else if (!task.sinkGroups().isEmpty() && status.state() == TaskStatus.State.RUNNING)
+            {
+                lag = 0;
+                for (final String group : task.sinkGroups())
+                {
+                    lag += lagByGroup.computeIfAbsent(group, this::lagByPartition).values().stream()
+                        .mapToLong(Long::longValue).sum();
+                }
+            }
             store.publish(new TaskStatus(status.job(), status.task(), status.version(), status.worker(),
                 status.state(), status.partitions(), lag, status.restarts(), status.error(), status.updatedAt()));
         }

@@ -1,6 +1,7 @@
 package io.tributary.ops;
 
 import com.example.jobs.CountingPipeline;
+import io.tributary.jobs.JobStore;
 import io.tributary.log.Admin;
 import io.tributary.log.Consumer;
 import io.tributary.log.ConsumerConfig;
@@ -17,8 +18,11 @@ import io.tributary.testing.TestCluster;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
 
 import java.io.ByteArrayInputStream;
@@ -57,6 +61,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 @Tag("fault")
 @Timeout(420)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class JobsIT
 {
     private static final int RECORDS = 6_000;
@@ -93,6 +98,13 @@ class JobsIT
     @AfterEach
     void stopWorkers() throws Exception
     {
+        try (JobStore store = JobStore.connect(cluster.members()))
+        {
+            for (final String job : store.jobs().keySet())
+            {
+                store.delete(job);   // so that one test's jobs do not take the next test's worker slots
+            }
+        }
         for (final Process worker : workers)
         {
             worker.destroy();
@@ -106,6 +118,7 @@ class JobsIT
     }
 
     @Test
+    @Order(2)
     void aPipelineJobSurvivesAKilledWorkerExactlyOnceAndItsNextVersionKeepsItsState() throws Exception
     {
         try (Admin admin = Admin.create(cluster.members()))
@@ -201,6 +214,7 @@ class JobsIT
     }
 
     @Test
+    @Order(3)
     void aFailingJobIsReportedAndRetriedWhileAConnectorJobRunsOn() throws Exception
     {
         startWorker("worker-c");
@@ -248,8 +262,13 @@ class JobsIT
     }
 
     @Test
+    @Order(1)
     void aBadJobFileIsRefusedAndNothingIsDeployed() throws Exception
     {
+        final Cli none = cli("job", "list");   // before any worker ever joined
+        assertEquals(0, none.exit, none.err);
+        assertEquals("NAME                     KIND      VERSION STATE    TASKS\n", none.out);
+
         final Path bad = dir.resolve("bad.yaml");
         Files.writeString(bad, """
             name: bad
@@ -265,6 +284,7 @@ class JobsIT
         final Cli status = cli("job", "status", "bad");
         assertEquals(TributaryCli.FAILED, status.exit);
         assertEquals("error: no job named 'bad' (see 'tributary job list')\n", status.err);
+        assertEquals(none.out, cli("job", "list").out);
     }
 
     private record Cli(int exit, String out, String err)
