@@ -170,17 +170,18 @@ public final class Worker implements AutoCloseable
             long nextStatus = 0;
             while (running)
             {
-                membership.poll(Duration.ZERO);
-                final String memberId = membership.memberId();
-                if (memberId != null && !memberId.equals(registered))
-                {
-                    store.publish(new WorkerInfo(config.id(), memberId, config.slots(), System.currentTimeMillis()));
-                    registered = memberId;
-                    LOGGER.log(System.Logger.Level.INFO, "worker " + config.id() + " registered as member " +
-                        memberId + " with " + config.slots() + " slots");
-                }
                 try
                 {
+                    membership.poll(Duration.ZERO);
+                    final String memberId = membership.memberId();
+                    if (memberId != null && !memberId.equals(registered))
+                    {
+                        store.publish(new WorkerInfo(config.id(), memberId, config.slots(),
+                            System.currentTimeMillis()));
+                        registered = memberId;
+                        LOGGER.log(System.Logger.Level.INFO, "worker " + config.id() + " registered as member " +
+                            memberId + " with " + config.slots() + " slots");
+                    }
                     final Map<String, JobRecord> jobs = store.jobs();
                     reconcile(jobs, liveWorkers());
                     if (System.currentTimeMillis() >= nextStatus)
@@ -191,7 +192,8 @@ public final class Worker implements AutoCloseable
                 }
                 catch (final RuntimeException ex)
                 {
-                    // The cluster not answering in time, or a record this version cannot read: try again next round.
+                    // The cluster not answering in time, the group having expired this member (it rejoins on the
+                    // next poll, under a new member id), or a record this version cannot read: try again next round.
                     LOGGER.log(System.Logger.Level.WARNING, "worker " + config.id() + ": " + ex);
                 }
                 sleep(config.interval().toMillis());
