@@ -273,6 +273,14 @@ public final class JobStore implements AutoCloseable
         await(producer.send(ProducerRecord.of(WORKERS, key(worker.worker()), Json.write(worker))));
     }
 
+    /**
+     * Remove a worker's registration (when it stops cleanly; a killed worker's stays, not live).
+     */
+    void unregister(final String worker)
+    {
+        await(producer.send(ProducerRecord.of(WORKERS, key(worker), null)));
+    }
+
     void publish(final TaskStatus task)
     {
         await(producer.send(ProducerRecord.of(STATUS, key(TaskStatus.key(task.job(), task.task())),

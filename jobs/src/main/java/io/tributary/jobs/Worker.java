@@ -208,6 +208,14 @@ public final class Worker implements AutoCloseable
             }
             finally
             {
+                try
+                {
+                    store.unregister(config.id());
+                }
+                catch (final RuntimeException ex)
+                {
+                    LOGGER.log(System.Logger.Level.WARNING, "worker " + config.id() + ": unregistering: " + ex);
+                }
                 store.close();
                 deleteRecursively(workDir);
             }
