@@ -55,7 +55,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Jobs end to end, through the CLI: workers in JVMs of their own ({@code tributary worker}) run what
  * {@code tributary job deploy} stored, loading the pipeline from the job's jar (the workers' class path does not have
  * it). A worker is SIGKILLed while a pipeline job with parallelism 4 runs on two: the other takes its tasks and the
- * output holds every result exactly once; version 2 of the pipeline, with the same operator names, carries on from
+ * output holds every result exactly once; a worker that joins then takes two of the four; version 2 of the pipeline, with the same operator names, carries on from
  * the state of version 1. A job whose class fails at start is reported failed with its exception and retried, while a
  * connector job on the same worker runs on. A bad job file is refused with its errors and nothing is deployed.
  */
