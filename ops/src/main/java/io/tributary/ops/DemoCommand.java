@@ -15,13 +15,22 @@ import java.util.logging.Logger;
  */
 @Command(name = "demo", description = {
     "Run the quick-start demo on an embedded single-node cluster:",
-    "create a topic, write 10,000 keyed records, read them back as a consumer group, then stop and clean up." })
+    "create a topic, write 10,000 keyed records, read them back as a consumer group, then stop and clean up.",
+    "With --jobs: deploy the example sensor jobs (generator source, readings pipeline, sensor alerts pipeline)",
+    "on the embedded node's worker and print alerts as they arrive." })
 final class DemoCommand implements Callable<Integer>
 {
     private final CliContext ctx;
 
     @Option(names = "--members", paramLabel = "LIST", description = "the single node to run (default: ${DEFAULT-VALUE})")
     String members = ClusterMembers.DEFAULT;
+
+    @Option(names = "--jobs", description = "run the jobs demo instead: example jobs deployed on the embedded worker")
+    boolean jobs;
+
+    @Option(names = "--max-wait", paramLabel = "DURATION", defaultValue = "180s", converter = DurationConverter.class,
+        description = "with --jobs: how long to wait for alerts (default: ${DEFAULT-VALUE})")
+    java.time.Duration maxWait;
 
     DemoCommand(final CliContext ctx)
     {
@@ -33,6 +42,11 @@ final class DemoCommand implements Callable<Integer>
         // The demo narrates for itself; the embedded node's start-up notices would only interleave with it.
         final Logger quiet = Logger.getLogger("io.tributary");
         quiet.setLevel(Level.WARNING);
+        if (jobs)
+        {
+            JobsDemo.run(ctx, members, maxWait);
+            return TributaryCli.OK;
+        }
         QuickstartDemo.run(ctx.out(), members);
         return TributaryCli.OK;
     }

@@ -1,5 +1,6 @@
 package io.tributary.ops;
 
+import io.tributary.jobs.Worker;
 import io.tributary.log.internal.cluster.ClusterMembers;
 import io.tributary.log.internal.cluster.TributaryNode;
 import picocli.CommandLine;
@@ -9,13 +10,16 @@ import picocli.CommandLine.Spec;
 
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
 
 /**
  * {@code tributary server}: one node in the foreground until SIGTERM or SIGINT, then a clean shutdown.
  */
 @Command(name = "server", description = {
     "Run one node in the foreground until SIGTERM or SIGINT (Ctrl-C), then shut it down cleanly.",
-    "Prints one line to stderr when the node is up." })
+    "Prints one line to stderr when the node is up.",
+    "A single-node server also runs a job worker in the same process (see --worker-slots), so that",
+    "'tributary job deploy' works on it without a separate 'tributary worker'." })
 final class ServerCommand implements Callable<Integer>
 {
     private final CliContext ctx;
@@ -58,12 +62,17 @@ final class ServerCommand implements Callable<Integer>
             "them, and are read back from (another disk or a mounted share); without it they keep local data only")
     Path archiveDir;
 
+    @Option(names = "--worker-slots", paramLabel = "N", defaultValue = "8",
+        description = "slots of the embedded job worker of a single-node server; 0 runs none; a server of a "
+            + "multi-node cluster runs none (start 'tributary worker' processes) (default: ${DEFAULT-VALUE})")
+    int workerSlots;
+
     ServerCommand(final CliContext ctx)
     {
         this.ctx = ctx;
     }
 
-    public Integer call()
+    public Integer call() throws InterruptedException
     {
         final ClusterMembers parsed = ClusterMembers.parse(members);
         if (parsed.members().stream().noneMatch(m -> m.id() == nodeId))
@@ -79,12 +88,40 @@ final class ServerCommand implements Callable<Integer>
             .snapshotIntervalNs(snapshotInterval.toNanos())
             .retentionCheckIntervalMs(retentionCheckInterval.toMillis())
             .segmentArchiveDir(archiveDir);
-        TributaryNode.runUntilSignalled(node, () ->
+        if (workerSlots <= 0 || parsed.members().size() > 1)
+        {
+            TributaryNode.runUntilSignalled(node, () ->
+            {
+                ctx.err().println("tributary node " + nodeId + " is up: members " + parsed + ", data dir " +
+                    dataDir.toAbsolutePath().normalize() + "; stop with Ctrl-C or SIGTERM");
+                ctx.err().flush();
+            });
+            return TributaryCli.OK;
+        }
+        // With a worker, signals are handled before the JVM shuts down: its tasks checkpoint and leave their groups
+        // while the node and the cluster clients still work, then the node stops.
+        final Worker worker = Worker.create(Worker.Config.of(parsed.toString())
+            .withId("node-" + nodeId + "-" + ProcessHandle.current().pid()).withSlots(workerSlots)
+            .withEnv(ctx.env()));
+        final CountDownLatch signalled = new CountDownLatch(1);
+        TerminationSignals.handle(signalled::countDown);
+        try (TributaryNode ignored = TributaryNode.launch(node))
         {
             ctx.err().println("tributary node " + nodeId + " is up: members " + parsed + ", data dir " +
-                dataDir.toAbsolutePath().normalize() + "; stop with Ctrl-C or SIGTERM");
+                dataDir.toAbsolutePath().normalize() + ", job worker with " + workerSlots +
+                " slots; stop with Ctrl-C or SIGTERM");
             ctx.err().flush();
-        });
+            final Thread workerThread = new Thread(worker::run, "job-worker");
+            workerThread.setDaemon(true);
+            workerThread.start();
+            signalled.await();
+            ctx.err().println("node " + nodeId + " stopping");
+            ctx.err().flush();
+            worker.close();
+            workerThread.join(60_000);
+        }
+        ctx.err().println("node " + nodeId + " stopped");
+        ctx.err().flush();
         return TributaryCli.OK;
     }
 }

@@ -31,6 +31,8 @@ import java.nio.charset.StandardCharsets;
         GroupCommand.class,
         ConnectorCommand.class,
         PipelineCommand.class,
+        JobCommand.class,
+        WorkerCommand.class,
         BenchCommand.class,
         DemoCommand.class
     })

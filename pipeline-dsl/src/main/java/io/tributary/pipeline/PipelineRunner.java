@@ -59,8 +59,8 @@ import java.util.function.Function;
  * A task takes the records of its partitions in timestamp order, waiting for a partition that is behind, so a
  * stream-table join sees the table rows written before each stream record.
  * <p>
- * Threading: {@link #run()} owns everything on the calling thread; {@link #close()}, {@link #processedRecords()} and
- * {@link #checkpoints()} may be called from any thread.
+ * Threading: {@link #run()} owns everything on the calling thread; {@link #close()}, {@link #processedRecords()},
+ * {@link #checkpoints()} and {@link #partitions()} may be called from any thread.
  */
 public final class PipelineRunner implements AutoCloseable
 {
@@ -80,6 +80,7 @@ public final class PipelineRunner implements AutoCloseable
     private volatile boolean running = true;
     private volatile long processed;
     private volatile long checkpoints;
+    private volatile Set<Integer> heldPartitions = Set.of();
     private Consumer<byte[], byte[]> consumer;
     private Producer<byte[], byte[]> producer;
     private StateRestorer restorer;
@@ -170,6 +171,14 @@ public final class PipelineRunner implements AutoCloseable
         return checkpoints;
     }
 
+    /**
+     * @return the input partition numbers (tasks) this runner holds now; empty between group sessions.
+     */
+    public Set<Integer> partitions()
+    {
+        return heldPartitions;
+    }
+
     private void session()
     {
         lost = false;
@@ -236,6 +245,7 @@ public final class PipelineRunner implements AutoCloseable
                 tasks.values().forEach(task -> task.state().close());
                 tasks.clear();
                 buffered.clear();
+                heldPartitions = Set.of();
                 checkpoint.clear();
             }
         }
@@ -419,6 +429,7 @@ public final class PipelineRunner implements AutoCloseable
                         backends(tp.partition())), checkpoint::output, now));
                 }
             }
+            heldPartitions = Set.copyOf(tasks.keySet());
             seekUncommitted(partitions);
         }
 
@@ -446,6 +457,7 @@ public final class PipelineRunner implements AutoCloseable
                 task.getValue().state().close();
                 return true;
             });
+            heldPartitions = Set.copyOf(tasks.keySet());
         }
 
         public void onPartitionsLost(final Collection<TopicPartition> partitions)

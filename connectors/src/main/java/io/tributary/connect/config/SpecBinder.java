@@ -14,15 +14,15 @@ import java.util.Map;
 /**
  * Checks one YAML block against its {@link ComponentSpec} and turns it into {@link Settings}: unknown keys (with a
  * suggestion), wrong types, missing required fields and unset environment variables are all reported, none ignored.
- * Not thread-safe: one binder per file.
+ * Not thread-safe: one binder per file. Public so that other YAML files (job specs) report errors the same way.
  */
-final class SpecBinder
+public final class SpecBinder
 {
     private final String file;
     private final EnvSubstitution env;
     private final List<ConfigError> errors;
 
-    SpecBinder(final String file, final EnvSubstitution env, final List<ConfigError> errors)
+    public SpecBinder(final String file, final EnvSubstitution env, final List<ConfigError> errors)
     {
         this.file = file;
         this.env = env;
@@ -33,7 +33,7 @@ final class SpecBinder
      * @param node the block, or null when it was not written (then only defaults apply).
      * @param at   where to report missing fields when the block is absent.
      */
-    Settings bind(final ComponentSpec spec, final YamlNode node, final String path, final YamlNode.Location at)
+    public Settings bind(final ComponentSpec spec, final YamlNode node, final String path, final YamlNode.Location at)
     {
         final Map<String, Object> values = new LinkedHashMap<>();
         for (final FieldSpec field : spec.fields())
@@ -83,7 +83,7 @@ final class SpecBinder
     /**
      * @return the checked value, or null when the node is null or wrong (then an error was recorded).
      */
-    Object value(final FieldSpec field, final YamlNode node, final String path)
+    public Object value(final FieldSpec field, final YamlNode node, final String path)
     {
         if (node instanceof YamlNode.Scalar s && s.isNull())
         {
@@ -153,7 +153,7 @@ final class SpecBinder
     /**
      * @return a scalar's text with environment variables substituted, or null after recording an error.
      */
-    String text(final YamlNode node, final String path)
+    public String text(final YamlNode node, final String path)
     {
         if (!(node instanceof YamlNode.Scalar scalar) || scalar.isNull())
         {
@@ -171,7 +171,7 @@ final class SpecBinder
         }
     }
 
-    void error(final YamlNode.Location at, final String path, final String message)
+    public void error(final YamlNode.Location at, final String path, final String message)
     {
         errors.add(new ConfigError(file, at.line(), at.column(), path, message));
     }

@@ -1,0 +1,412 @@
+package io.tributary.jobs;
+
+import io.tributary.connect.ConnectorContext;
+import io.tributary.connect.ConnectorTypes;
+import io.tributary.connect.config.ConnectorConfig;
+import io.tributary.connect.config.ConnectorFileParser;
+import io.tributary.connect.runtime.ConnectorRunner;
+import io.tributary.log.Admin;
+import io.tributary.pipeline.PipelineDefinition;
+import io.tributary.pipeline.PipelineRunner;
+import io.tributary.pipeline.RunnerConfig;
+import io.tributary.pipeline.StartAt;
+import io.tributary.pipeline.Topology;
+
+import java.io.OutputStreamWriter;
+import java.io.PrintWriter;
+import java.net.URLClassLoader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
+
+/**
+ * One task of a job on this worker: a pipeline runner instance (several instances of one pipeline share its input
+ * partitions through the pipeline's consumer group) or a connector file's connectors, on a thread of its own with the
+ * job's class loader. When it fails (the class is missing, its constructor or topology throws, the runner stops with
+ * an error) it is reported {@code FAILED} with the exception and started again after a backoff that doubles from 1 s
+ * to 60 s, and resets once a run lasted a minute. Nothing it throws reaches the worker or other tasks. A pipeline task
+ * whose index is not below its inputs' partition count stays IDLE (tasks = min(parallelism, partitions)).
+ * <p>
+ * Threading: the task's own thread runs it; {@link #stop}, {@link #status} and {@link #partitions} may be called from
+ * any thread.
+ */
+final class JobTask
+{
+    private static final System.Logger LOGGER = System.getLogger(JobTask.class.getName());
+    static final Duration FIRST_BACKOFF = Duration.ofSeconds(1);
+    static final Duration MAX_BACKOFF = Duration.ofSeconds(60);
+    private static final Duration HEALTHY_RUN = Duration.ofMinutes(1);
+    private static final Duration IDLE_CHECK = Duration.ofSeconds(10);
+
+    private final JobRecord record;
+    private final int index;
+    private final String cluster;
+    private final Supplier<Path> jar;
+    private final Map<String, String> env;
+    private final Object lock = new Object();
+    private volatile boolean running = true;
+    private volatile TaskStatus.State state = TaskStatus.State.STARTING;
+    private volatile String error;
+    private volatile int restarts;
+    private volatile String group;
+    private volatile PipelineRunner pipeline;
+    private volatile List<ConnectorRunner> connectors = List.of();
+    private volatile List<String> sinkGroups = List.of();
+    private Thread thread;
+
+    /**
+     * @param jar where the job's jar is on this machine, fetched on first use; null when the job has no jar.
+     * @param env the worker's environment, for connector files.
+     */
+    JobTask(final JobRecord record, final int index, final String cluster, final Supplier<Path> jar,
+        final Map<String, String> env)
+    {
+        this.record = record;
+        this.index = index;
+        this.cluster = cluster;
+        this.jar = jar;
+        this.env = env;
+    }
+
+    JobTask start()
+    {
+        thread = new Thread(this::loop, "job-" + record.name() + "-" + index);
+        thread.setDaemon(true);
+        thread.start();
+        return this;
+    }
+
+    JobRecord record()
+    {
+        return record;
+    }
+
+    int index()
+    {
+        return index;
+    }
+
+    TaskStatus.State state()
+    {
+        return state;
+    }
+
+    String error()
+    {
+        return error;
+    }
+
+    int restarts()
+    {
+        return restarts;
+    }
+
+    /**
+     * @return the consumer group of the pipeline it runs, once started, else null.
+     */
+    String group()
+    {
+        return group;
+    }
+
+    /**
+     * @return the consumer groups of the connector job's sinks, whose lag is the task's lag.
+     */
+    List<String> sinkGroups()
+    {
+        return sinkGroups;
+    }
+
+    Set<Integer> partitions()
+    {
+        final PipelineRunner runner = pipeline;
+        return runner == null ? Set.of() : runner.partitions();
+    }
+
+    /**
+     * Stop the task: a pipeline checkpoints, connectors deliver what they hold. Waits up to {@code timeout}.
+     */
+    void stop(final Duration timeout)
+    {
+        running = false;
+        synchronized (lock)
+        {
+            lock.notifyAll();
+        }
+        final PipelineRunner runner = pipeline;
+        if (runner != null)
+        {
+            runner.close();
+        }
+        for (final ConnectorRunner connector : connectors)
+        {
+            connector.stop(timeout);
+        }
+        try
+        {
+            thread.join(timeout.toMillis());
+            if (thread.isAlive())
+            {
+                thread.interrupt();
+                thread.join(5_000);
+            }
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+        }
+        state = TaskStatus.State.STOPPED;
+    }
+
+    private void loop()
+    {
+        int failures = 0;
+        while (running)
+        {
+            state = TaskStatus.State.STARTING;
+            final long started = System.nanoTime();
+            try
+            {
+                if (record.spec().kind() == JobSpec.Kind.PIPELINE)
+                {
+                    runPipeline();
+                }
+                else
+                {
+                    runConnectors();
+                }
+                if (!running)
+                {
+                    return;
+                }
+                throw new IllegalStateException("stopped by itself");
+            }
+            catch (final Throwable ex)
+            {
+                if (!running)
+                {
+                    return;
+                }
+                if (ex instanceof VirtualMachineError && !(ex instanceof StackOverflowError))
+                {
+                    error = describe(ex);
+                    state = TaskStatus.State.FAILED;
+                    throw (VirtualMachineError)ex;
+                }
+                if (System.nanoTime() - started > HEALTHY_RUN.toNanos())
+                {
+                    failures = 0;
+                }
+                failures++;
+                error = describe(ex);
+                state = TaskStatus.State.FAILED;
+                final long backoff = Math.min(MAX_BACKOFF.toMillis(),
+                    FIRST_BACKOFF.toMillis() << Math.min(failures - 1, 16));
+                LOGGER.log(System.Logger.Level.WARNING, "job " + record.name() + " task " + index + " failed, " +
+                    "restarting in " + backoff + " ms: " + error);
+                pause(backoff);
+                if (running)
+                {
+                    restarts++;
+                }
+            }
+            finally
+            {
+                pipeline = null;
+                connectors = List.of();
+            }
+        }
+    }
+
+    private void runPipeline() throws Exception
+    {
+        final JobSpec spec = record.spec();
+        final Path jarFile = jar == null ? null : jar.get();
+        final ClassLoader parent = JobTask.class.getClassLoader();
+        try (URLClassLoader loader = jarFile == null ? null :
+            new JobClassLoader("job-" + record.name() + "-v" + record.version(), jarFile.toUri().toURL(), parent))
+        {
+            final ClassLoader classes = loader == null ? parent : loader;
+            final Thread current = Thread.currentThread();
+            final ClassLoader previous = current.getContextClassLoader();
+            current.setContextClassLoader(classes);
+            try
+            {
+                final Class<?> type = Class.forName(spec.pipelineClass(), true, classes);
+                if (!PipelineDefinition.class.isAssignableFrom(type))
+                {
+                    throw new IllegalArgumentException(spec.pipelineClass() + " does not implement " +
+                        PipelineDefinition.class.getName());
+                }
+                final Topology topology = ((PipelineDefinition)type.getConstructor().newInstance()).topology();
+                group = topology.name();
+                final PipelineRunner runner = PipelineRunner.create(topology, RunnerConfig.of(cluster)
+                    .withStartAt(startAt(spec.from())).withCommitInterval(Duration.ofMillis(spec.commitIntervalMs())));
+                if (!awaitPartition(topology))
+                {
+                    return;
+                }
+                pipeline = runner;
+                if (!running)
+                {
+                    return;
+                }
+                state = TaskStatus.State.RUNNING;
+                runner.run();
+            }
+            finally
+            {
+                current.setContextClassLoader(previous);
+            }
+        }
+    }
+
+    /**
+     * A job's tasks are at most its inputs' partitions: a task beyond them stays IDLE, and starts if partitions are
+     * added.
+     *
+     * @return false when the task was stopped while idle.
+     */
+    private boolean awaitPartition(final Topology topology)
+    {
+        try (Admin admin = Admin.create(cluster))
+        {
+            while (running)
+            {
+                int partitions = 0;
+                for (final String topic : topology.sourceTopics())
+                {
+                    if (admin.listTopics().contains(topic))
+                    {
+                        partitions = Math.max(partitions, admin.describeTopic(topic).partitions().size());
+                    }
+                }
+                // A missing source topic is the runner's error to report.
+                if (partitions == 0 || index < partitions)
+                {
+                    return true;
+                }
+                state = TaskStatus.State.IDLE;
+                pause(IDLE_CHECK.toMillis());
+            }
+        }
+        return false;
+    }
+
+    private void runConnectors() throws Exception
+    {
+        final JobSpec spec = record.spec();
+        final Map<String, String> variables = new HashMap<>(env);
+        variables.putAll(spec.env());
+        final ConnectorTypes types = ConnectorTypes.load();
+        final List<ConnectorConfig> configs = new ConnectorFileParser(types, variables)
+            .parse(spec.connectorFile(), spec.connectorYaml());
+        sinkGroups = configs.stream().filter(c -> c.kind() == ConnectorConfig.Kind.SINK).map(c -> c.from().group())
+            .distinct().toList();
+        final PrintWriter stdout = new PrintWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8), true);
+        final List<ConnectorRunner> started = new ArrayList<>();
+        try
+        {
+            for (final ConnectorConfig config : configs)
+            {
+                started.add(new ConnectorRunner(config, types, new ConnectorContext(config.name(), cluster, stdout))
+                    .start());
+            }
+            connectors = List.copyOf(started);
+            if (!running)
+            {
+                return;
+            }
+            state = TaskStatus.State.RUNNING;
+            while (running)
+            {
+                for (final ConnectorRunner connector : started)
+                {
+                    try
+                    {
+                        connector.done().get(0, TimeUnit.MILLISECONDS);
+                        if (running)
+                        {
+                            throw new IllegalStateException("connector " + connector.config().name() +
+                                " stopped by itself");
+                        }
+                    }
+                    catch (final TimeoutException stillRunning)
+                    {
+                        // as it should be
+                    }
+                    catch (final ExecutionException ex)
+                    {
+                        throw ex.getCause() instanceof Exception cause ? cause : ex;
+                    }
+                }
+                pause(200);
+            }
+        }
+        finally
+        {
+            for (final ConnectorRunner connector : started)
+            {
+                connector.stop(Duration.ofSeconds(30));
+            }
+        }
+    }
+
+    private void pause(final long millis)
+    {
+        synchronized (lock)
+        {
+            if (!running)
+            {
+                return;
+            }
+            try
+            {
+                lock.wait(millis);
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+                running = false;
+            }
+        }
+    }
+
+    static StartAt startAt(final String from)
+    {
+        if (from == null || from.equals("beginning"))
+        {
+            return StartAt.beginning();
+        }
+        if (from.equals("end"))
+        {
+            return StartAt.end();
+        }
+        if (from.startsWith("offset:"))
+        {
+            return StartAt.offset(Long.parseLong(from.substring("offset:".length())));
+        }
+        return StartAt.time(Instant.parse(from));
+    }
+
+    static String describe(final Throwable ex)
+    {
+        Throwable cause = ex;
+        while ((cause instanceof java.lang.reflect.InvocationTargetException ||
+            cause instanceof ExceptionInInitializerError) && cause.getCause() != null)
+        {
+            cause = cause.getCause();
+        }
+        return cause.getClass().getName() + (cause.getMessage() == null ? "" : ": " + cause.getMessage());
+    }
+}
