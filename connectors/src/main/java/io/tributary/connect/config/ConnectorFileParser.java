@@ -150,7 +150,7 @@ public final class ConnectorFileParser
             types.sources().get(component.type).namesTopics();
         if (namesTopics)
         {
-            forbid(binder, keys, "to", component.type + " names its own topics, one per table; remove 'to'");
+            forbid(binder, keys, "to", component.type + " names its own topics; remove 'to'");
         }
         final Settings to = isSource && !namesTopics ?
             binder.bind(SharedBlocks.TO, blocks.get("to"), "to", map.at()) : null;
