@@ -36,7 +36,7 @@ import java.util.concurrent.TimeUnit;
  * One-node cluster and PostgreSQL 15 on this machine. Prints changes/s from PostgreSQL into a topic (a burst of
  * inserts, 1,000 rows per transaction) and, at a fixed rate, the lag from PostgreSQL's commit time (the
  * {@code __source_ts_ms} header) to the record's append time in the cluster. {@code -Dbench.cdc.synchronous_commit=off}
- * runs PostgreSQL as the tests do.
+ * runs PostgreSQL as the tests do; {@code -Dbench.cdc.poll_interval_ms} sets Debezium's {@code poll.interval.ms}.
  */
 @Timeout(900)
 class CdcBench
@@ -69,8 +69,9 @@ class CdcBench
                         tables: [public.burst, public.paced]
                         topic_prefix: bench
                         unwrap: true
+                        debezium: { "poll.interval.ms": "%s" }
                     batching: { count: 2000, period: 5ms }
-                    """.formatted(pg.port()));
+                    """.formatted(pg.port(), System.getProperty("bench.cdc.poll_interval_ms", "50")));
             final ConnectorRunner runner = new ConnectorRunner(configs.get(0), ConnectorTypes.load(),
                 new ConnectorContext("bench-cdc", cluster.members(), new PrintWriter(new StringWriter()))).start();
             try (Connection db = DriverManager.getConnection(pg.jdbcUrl("bench")); Statement s = db.createStatement())
