@@ -20,4 +20,25 @@ public interface SourceConnectorType
      * @throws IllegalArgumentException saying which settings do not go together.
      */
     SourceConnector create(Settings settings);
+
+    /**
+     * @return true for a source that names the topic of each record itself (one topic per database table) and
+     *         creates those topics: its connector has no {@code to} block.
+     */
+    default boolean namesTopics()
+    {
+        return false;
+    }
+
+    /**
+     * Release what a deleted connector keeps outside the cluster, e.g. a database's replication slot, which would
+     * otherwise hold the database's write-ahead log forever. The connector must be stopped.
+     *
+     * @return what was released, for the user; null when this type keeps nothing outside the cluster or there was
+     *         nothing to release.
+     */
+    default String releaseExternalState(final Settings settings, final String connector) throws Exception
+    {
+        return null;
+    }
 }

@@ -18,6 +18,8 @@ import java.util.Map;
  * @param failure    null for a good record; else why the input could not be converted, and the record goes to the
  *                   dead-letter topic instead, with the raw input as its value.
  * @param handle     the source's own token for acknowledging upstream, or null.
+ * @param topic      the topic to write to, or null for the connector's {@code to.topic}: set by sources that name
+ *                   their own topics (see {@link SourceConnectorType#namesTopics()}).
  */
 public record SourceRecord(
     byte[] key,
@@ -27,7 +29,8 @@ public record SourceRecord(
     Map<String, String> attributes,
     String position,
     String failure,
-    Object handle)
+    Object handle,
+    String topic)
 {
     private static final Object POSITION_ONLY = new Object();
 
@@ -40,7 +43,7 @@ public record SourceRecord(
     public static SourceRecord of(final byte[] key, final byte[] value, final Map<String, String> attributes,
         final String position, final Object handle)
     {
-        return new SourceRecord(key, value, List.of(), null, attributes, position, null, handle);
+        return new SourceRecord(key, value, List.of(), null, attributes, position, null, handle, null);
     }
 
     /**
@@ -48,7 +51,16 @@ public record SourceRecord(
      */
     public static SourceRecord positionOnly(final String position)
     {
-        return new SourceRecord(null, null, List.of(), null, Map.of(), position, null, POSITION_ONLY);
+        return new SourceRecord(null, null, List.of(), null, Map.of(), position, null, POSITION_ONLY, null);
+    }
+
+    /**
+     * @return a record for a topic the source names itself; a null value is a tombstone.
+     */
+    public static SourceRecord toTopic(final String topic, final byte[] key, final byte[] value,
+        final List<Header> headers, final Long timestamp, final String position)
+    {
+        return new SourceRecord(key, value, headers, timestamp, Map.of(), position, null, null, topic);
     }
 
     public boolean isPositionOnly()
@@ -62,6 +74,6 @@ public record SourceRecord(
     public static SourceRecord invalid(final byte[] raw, final String failure, final Map<String, String> attributes,
         final String position, final Object handle)
     {
-        return new SourceRecord(null, raw, List.of(), null, attributes, position, failure, handle);
+        return new SourceRecord(null, raw, List.of(), null, attributes, position, failure, handle, null);
     }
 }

@@ -31,11 +31,13 @@ public final class PostgresServer implements AutoCloseable
     private final Path data;
     private final Path bin;
     private final int port;
+    private final List<String> settings;
     private final Thread hook;
     private boolean running;
 
-    private PostgresServer(final Path dir, final Path bin, final int port)
+    private PostgresServer(final Path dir, final Path bin, final int port, final List<String> settings)
     {
+        this.settings = List.copyOf(settings);
         this.dir = dir;
         this.data = dir.resolve("data");
         this.bin = bin;
@@ -64,6 +66,15 @@ public final class PostgresServer implements AutoCloseable
 
     public static PostgresServer start()
     {
+        return start(List.of());
+    }
+
+    /**
+     * @param settings postgresql.conf lines written after the defaults, so they win (e.g. {@code wal_level =
+     *                 replica} to test a server that cannot serve change data capture).
+     */
+    public static PostgresServer start(final List<String> settings)
+    {
         final Path bin = binaries();
         if (bin == null)
         {
@@ -74,7 +85,7 @@ public final class PostgresServer implements AutoCloseable
         {
             final Path dir = Files.createTempDirectory(Path.of("/tmp"), "tributary-pg-");
             Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
-            final PostgresServer server = new PostgresServer(dir, bin, MosquittoBroker.freePort());
+            final PostgresServer server = new PostgresServer(dir, bin, MosquittoBroker.freePort(), settings);
             try
             {
                 server.launch();
@@ -164,6 +175,7 @@ public final class PostgresServer implements AutoCloseable
             "max_wal_senders = 10",
             "max_connections = 50",
             "shared_buffers = 32MB",
+            String.join("\n", settings),
             "");
         ExternalProcess.run(asPostgres("sh", "-c", "cat >> '" + data.resolve("postgresql.conf") + "' <<'EOF'\n" +
             conf + "EOF"), log, Duration.ofSeconds(10));

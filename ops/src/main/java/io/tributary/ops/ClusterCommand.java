@@ -230,8 +230,10 @@ final class ClusterCommand extends CommandGroup
     {
         final List<String> command = new ArrayList<>();
         command.add(ProcessHandle.current().info().command().orElse("java"));
+        // The class path goes in CLASSPATH, not -cp: the JDK reads at most 4,096 characters of another process's
+        // command line, and "server" must stay within them for pidOf to recognise the node.
         command.addAll(List.of("--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED",
-            "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
+            "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED",
             TributaryCli.class.getName(), "server", "--node-id", Integer.toString(node), "--members", members,
             "--data-dir", dataDir.resolve("node-" + node).toString()));
         final Path options = dataDir.resolve(SERVER_OPTIONS_FILE);
@@ -243,7 +245,9 @@ final class ClusterCommand extends CommandGroup
                 command.addAll(List.of(line.split("\\s+")));
             }
         }
-        final Process process = new ProcessBuilder(command)
+        final ProcessBuilder builder = new ProcessBuilder(command);
+        builder.environment().put("CLASSPATH", System.getProperty("java.class.path"));
+        final Process process = builder
             .redirectErrorStream(true)
             .redirectOutput(ProcessBuilder.Redirect.appendTo(dataDir.resolve("node-" + node + ".log").toFile()))
             .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))

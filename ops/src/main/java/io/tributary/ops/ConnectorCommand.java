@@ -8,8 +8,13 @@ import io.tributary.connect.config.ConnectorConfig;
 import io.tributary.connect.config.ConnectorFileParser;
 import io.tributary.connect.config.SharedBlocks;
 import io.tributary.connect.runtime.ConnectorRunner;
+import io.tributary.connect.runtime.SourcePositions;
 import io.tributary.connect.spec.SpecDocs;
 import io.tributary.connect.spec.ComponentSpec;
+import io.tributary.log.Admin;
+import io.tributary.log.Producer;
+import io.tributary.log.ProducerConfig;
+import io.tributary.log.Serializer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -30,6 +35,7 @@ import java.util.concurrent.TimeUnit;
     subcommands = {
         ConnectorCommand.Validate.class,
         ConnectorCommand.Run.class,
+        ConnectorCommand.Delete.class,
         ConnectorCommand.Types.class
     })
 final class ConnectorCommand extends CommandGroup
@@ -191,6 +197,79 @@ final class ConnectorCommand extends CommandGroup
                     }
                 }
             }
+        }
+    }
+
+    @Command(name = "delete", description = {
+        "Forget a connector's stored position, so its next run starts afresh (a CDC source snapshots again).",
+        "With --drop-slot also drop what it holds on its database (PostgreSQL: the replication slot, which",
+        "otherwise keeps WAL forever); stop the connector first. --drop-slot needs the connector's --file." })
+    static final class Delete implements Callable<Integer>
+    {
+        private final CliContext ctx;
+
+        @Mixin
+        ClusterOption cluster;
+
+        @Parameters(paramLabel = "NAME", description = "the connector's name")
+        String name;
+
+        @Option(names = "--file", paramLabel = "FILE.yaml", description = "the file that defines the connector")
+        Path file;
+
+        @Option(names = "--drop-slot", description = "also drop the connector's replication slot on its database")
+        boolean dropSlot;
+
+        Delete(final CliContext ctx)
+        {
+            this.ctx = ctx;
+        }
+
+        public Integer call() throws Exception
+        {
+            ConnectorConfig config = null;
+            final ConnectorTypes types = ConnectorTypes.load();
+            if (file != null)
+            {
+                try
+                {
+                    config = new ConnectorFileParser(types, ctx.env()).parse(file).stream()
+                        .filter(c -> c.name().equals(name)).findFirst().orElse(null);
+                }
+                catch (final ConfigException ex)
+                {
+                    ex.errors().forEach(ctx.err()::println);
+                    return INVALID;
+                }
+                if (config == null)
+                {
+                    ctx.err().println("error: " + file + " defines no connector named " + name);
+                    return TributaryCli.USAGE;
+                }
+            }
+            if (dropSlot)
+            {
+                if (config == null || config.kind() != ConnectorConfig.Kind.SOURCE)
+                {
+                    ctx.err().println("error: --drop-slot needs --file with the source connector " + name +
+                        " (its database settings)");
+                    return TributaryCli.USAGE;
+                }
+                final String released = types.sources().get(config.type())
+                    .releaseExternalState(config.settings(), name);
+                ctx.out().println(released != null ? released : "nothing to drop for " + name);
+            }
+            try (Admin admin = Admin.create(cluster.cluster()))
+            {
+                SourcePositions.ensureTopic(admin);
+            }
+            try (Producer<byte[], byte[]> producer = Producer.create(ProducerConfig.builder()
+                .cluster(cluster.cluster()).build(), Serializer.bytes(), Serializer.bytes()))
+            {
+                producer.send(SourcePositions.forget(name)).get(60, TimeUnit.SECONDS);
+            }
+            ctx.out().println("forgot the stored position of " + name);
+            return TributaryCli.OK;
         }
     }
 

@@ -13,7 +13,7 @@ public final class BlockConfigs
     }
 
     /**
-     * @param topic      target topic.
+     * @param topic      target topic; null for a source that names its own topics.
      * @param key        key template, or null to keep the source's key.
      * @param partitions partitions when the topic is created.
      */

@@ -146,7 +146,14 @@ public final class ConnectorFileParser
         forbid(binder, keys, isSource ? "from" : "to", isSource ? "from applies to sinks; a source writes to 'to'" :
             "to applies to sources; a sink reads 'from'");
         final Component component = component(binder, kind, blocks.get(kind.key()), kind.key());
-        final Settings to = isSource ? binder.bind(SharedBlocks.TO, blocks.get("to"), "to", map.at()) : null;
+        final boolean namesTopics = isSource && component != null &&
+            types.sources().get(component.type).namesTopics();
+        if (namesTopics)
+        {
+            forbid(binder, keys, "to", component.type + " names its own topics; remove 'to'");
+        }
+        final Settings to = isSource && !namesTopics ?
+            binder.bind(SharedBlocks.TO, blocks.get("to"), "to", map.at()) : null;
         final Settings from = isSink ? binder.bind(SharedBlocks.FROM, blocks.get("from"), "from", map.at()) : null;
         final Settings batching = binder.bind(SharedBlocks.BATCHING, blocks.get("batching"), "batching", map.at());
         final Settings retry = binder.bind(SharedBlocks.RETRY, blocks.get("retry"), "retry", map.at());
@@ -160,7 +167,8 @@ public final class ConnectorFileParser
         }
         final ConnectorConfig config = new ConnectorConfig(file, map.at().line(), name, kind, component.type,
             component.settings,
-            to == null ? null : new BlockConfigs.To(to.string("topic"), to.string("key"), to.integer("partitions")),
+            namesTopics ? new BlockConfigs.To(null, null, 1) :
+                to == null ? null : new BlockConfigs.To(to.string("topic"), to.string("key"), to.integer("partitions")),
             from == null ? null : new BlockConfigs.From(from.list("topics"),
                 from.has("group") ? from.string("group") : name, from.string("start").equals("earliest")),
             new BlockConfigs.Batching(batching.integer("count"), batching.duration("period")),

@@ -149,7 +149,10 @@ public final class ConnectorRunner implements AutoCloseable
         try (Admin admin = Admin.create(context.cluster()))
         {
             SourcePositions.ensureTopic(admin);
-            Topics.ensure(admin, new NewTopic(config.to().topic(), config.to().partitions()));
+            if (config.to().topic() != null)
+            {
+                Topics.ensure(admin, new NewTopic(config.to().topic(), config.to().partitions()));
+            }
             Topics.ensure(admin, new NewTopic(config.deadLetter().topic(), 1));
         }
         final String position = new SourcePositions(context.cluster()).read(config.name());

@@ -83,6 +83,14 @@ public final class SourcePositions
     }
 
     /**
+     * @return the record that forgets a connector's position (a tombstone): its next run starts afresh.
+     */
+    public static ProducerRecord<byte[], byte[]> forget(final String connector)
+    {
+        return ProducerRecord.of(TOPIC, 0, connector.getBytes(StandardCharsets.UTF_8), null);
+    }
+
+    /**
      * @return the record that stores a position, to append with the records it follows.
      */
     public static ProducerRecord<byte[], byte[]> record(final String connector, final String position)

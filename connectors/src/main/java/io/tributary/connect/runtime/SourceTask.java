@@ -83,7 +83,7 @@ public final class SourceTask
             }
             else
             {
-                produced = new ProducerRecord<>(to.topic(), null, keyTemplate.key(record.key(), record.attributes()),
+                produced = new ProducerRecord<>(record.topic() != null ? record.topic() : to.topic(), null, keyTemplate.key(record.key(), record.attributes()),
                     record.value(), record.timestamp(), record.headers());
             }
             final long size = produced == null ? 0 : size(produced);

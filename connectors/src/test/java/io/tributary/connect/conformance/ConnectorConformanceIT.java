@@ -54,7 +54,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 class ConnectorConformanceIT
 {
     private static final String SOURCES = "source:mqtt,source:http_server,source:http_poll,source:file," +
-        "source:generator";
+        "source:generator,source:postgres_cdc";
     private static final AtomicInteger NAMES = new AtomicInteger();
     private static final ConnectorTypes TYPES = ConnectorTypes.load();
     private static ConformanceEnv env;
@@ -123,7 +123,7 @@ class ConnectorConformanceIT
 
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"source:mqtt", "source:http_server", "source:http_poll", "source:file", "source:generator",
-        "sink:jdbc", "sink:http", "sink:mqtt", "sink:file", "sink:topic", "sink:stdout"})
+        "source:postgres_cdc", "sink:jdbc", "sink:http", "sink:mqtt", "sink:file", "sink:topic", "sink:stdout"})
     void startsDeliversABatchAndStops(final String which) throws Exception
     {
         final ConnectorHarness harness = harness(which);
@@ -142,7 +142,7 @@ class ConnectorConformanceIT
 
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"source:mqtt", "source:http_server", "source:http_poll", "source:file", "source:generator",
-        "sink:jdbc", "sink:http", "sink:mqtt", "sink:file", "sink:topic", "sink:stdout"})
+        "source:postgres_cdc", "sink:jdbc", "sink:http", "sink:mqtt", "sink:file", "sink:topic", "sink:stdout"})
     void restartResumesWithoutLoss(final String which) throws Exception
     {
         final ConnectorHarness harness = harness(which);
@@ -175,7 +175,7 @@ class ConnectorConformanceIT
 
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"source:mqtt", "source:http_server", "source:http_poll", "source:file", "source:generator",
-        "sink:jdbc", "sink:http", "sink:mqtt", "sink:file", "sink:topic", "sink:stdout"})
+        "source:postgres_cdc", "sink:jdbc", "sink:http", "sink:mqtt", "sink:file", "sink:topic", "sink:stdout"})
     void badConfigIsRejectedNamingTheKey(final String which) throws Exception
     {
         final ConnectorHarness harness = harness(which);
@@ -187,7 +187,7 @@ class ConnectorConformanceIT
 
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"source:mqtt", "source:http_server", "source:http_poll", "source:file", "source:generator",
-        "sink:jdbc", "sink:http", "sink:mqtt", "sink:file", "sink:topic", "sink:stdout"})
+        "source:postgres_cdc", "sink:jdbc", "sink:http", "sink:mqtt", "sink:file", "sink:topic", "sink:stdout"})
     void poisonedRecordGoesToTheDeadLetterTopicAndTheConnectorMovesOn(final String which) throws Exception
     {
         final ConnectorHarness harness = harness(which);
@@ -250,6 +250,7 @@ class ConnectorConformanceIT
                 case "http_poll" -> new HttpPollSourceHarness();
                 case "file" -> new FileSourceHarness(env);
                 case "generator" -> new GeneratorSourceHarness();
+                case "postgres_cdc" -> new PostgresCdcSourceHarness(env);
                 default -> none.get();
             };
         }
@@ -290,7 +291,8 @@ class ConnectorConformanceIT
         final String yaml = harness.source() ?
             "name: " + name + "\n" +
                 "source:\n  " + harness.type() + ": " + block + "\n" +
-                "to: { topic: " + name + "-out, partitions: 2 }\n" +
+                (TYPES.sources().get(harness.type()).namesTopics() ? "" :
+                    "to: { topic: " + name + "-out, partitions: 2 }\n") +
                 "batching: { count: 100, period: 20ms }\n" +
                 "retry: { max_attempts: 3, backoff: 50ms, max_backoff: 200ms }\n" :
             "name: " + name + "\n" +
@@ -358,7 +360,7 @@ class ConnectorConformanceIT
         List<Integer> ids = List.of();
         while (System.nanoTime() < deadline)
         {
-            ids = harness.source() ? TopicReader.ids(env.cluster().members(), config.to().topic()) :
+            ids = harness.source() ? TopicReader.ids(env.cluster().members(), harness.topic(config)) :
                 harness.delivered();
             final List<Integer> missing = missing(ids, from, to);
             if (missing.isEmpty())

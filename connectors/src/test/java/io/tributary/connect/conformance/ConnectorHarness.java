@@ -1,5 +1,7 @@
 package io.tributary.connect.conformance;
 
+import io.tributary.connect.config.ConnectorConfig;
+
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.util.List;
@@ -35,6 +37,14 @@ interface ConnectorHarness extends AutoCloseable
      * @return a block with a mistake, and the key path the error must name.
      */
     String[] badBlock();
+
+    /**
+     * @return for a source, the topic its records go to ({@code to.topic}, unless the type names its own topics).
+     */
+    default String topic(final ConnectorConfig config)
+    {
+        return config.to().topic();
+    }
 
     /**
      * Put records with ids {@code from} (inclusive) to {@code to} (exclusive) upstream of a source.

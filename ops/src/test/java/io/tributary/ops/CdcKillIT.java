@@ -1,0 +1,287 @@
+package io.tributary.ops;
+
+import io.tributary.connect.runtime.SourcePositions;
+import io.tributary.connect.support.Json;
+import io.tributary.log.Admin;
+import io.tributary.log.Consumer;
+import io.tributary.log.ConsumerConfig;
+import io.tributary.log.ConsumerRecord;
+import io.tributary.log.Deserializer;
+import io.tributary.log.TopicPartition;
+import io.tributary.testing.PostgresServer;
+import io.tributary.testing.TestCluster;
+import io.tributary.testing.TransactionSupport;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * {@code tributary connector run} of a {@code postgres_cdc} connector, in a JVM of its own, is SIGKILLed during a
+ * burst of inserts and updates and started again: every change arrives exactly once (duplicates counted, zero
+ * expected), because Debezium's offsets are appended atomically with the change events and the replication slot
+ * only moves past changes the log holds.
+ */
+@Tag("fault")
+@Timeout(600)
+class CdcKillIT
+{
+    private static final int ROWS = 6000;
+    private static final String TOPIC = "kill.public.readings";
+
+    private TestCluster cluster;
+    private PostgresServer postgres;
+    private Path dir;
+    private final List<Process> processes = new ArrayList<>();
+
+    @BeforeEach
+    void start() throws IOException
+    {
+        cluster = TestCluster.start(1);
+        dir = Files.createTempDirectory("tributary-cdc-kill-");
+        org.junit.jupiter.api.Assumptions.assumeTrue(TransactionSupport.available(cluster.members()),
+            TransactionSupport.MISSING);
+        postgres = PostgresServer.start();
+        postgres.createDatabase("plant");
+        postgres.execute("postgres", "CREATE ROLE cdc LOGIN REPLICATION");
+        postgres.execute("plant", "GRANT CREATE ON SCHEMA public TO cdc");
+        postgres.execute("postgres", "GRANT CREATE ON DATABASE plant TO cdc");
+    }
+
+    @AfterEach
+    void stop()
+    {
+        // Slots are dropped with the server: it stops (and its data goes) below, even when a test failed.
+        processes.forEach(Process::destroyForcibly);
+        for (final Process p : processes)
+        {
+            try
+            {
+                p.waitFor();
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+            }
+        }
+        if (postgres != null)
+        {
+            postgres.close();
+        }
+        if (cluster != null)
+        {
+            cluster.close();
+        }
+        TestCluster.deleteRecursively(dir);
+    }
+
+    @Test
+    void everyChangeArrivesExactlyOnceAfterTheConnectorIsKilledMidBurst() throws Exception
+    {
+        sql("CREATE TABLE readings (id int PRIMARY KEY, value int NOT NULL)");
+        sql("INSERT INTO readings VALUES (-1, 0)");
+        final Path yaml = dir.resolve("cdc.yaml");
+        Files.writeString(yaml, """
+            name: kill-cdc
+            source:
+              postgres_cdc:
+                host: 127.0.0.1
+                port: %d
+                database: plant
+                user: cdc
+                tables: [public.readings]
+                topic_prefix: kill
+            batching: { count: 100, period: 10ms }
+            """.formatted(postgres.port()));
+        Process connector = launch(yaml, "first");
+        // The snapshot (the one row) is in: every later change is streamed from the slot.
+        awaitCount(TOPIC, 1);
+        // Inserts then updates, ten rows per transaction, written while the connector is killed and restarted.
+        final CompletableFuture<Void> writer = CompletableFuture.runAsync(() ->
+        {
+            try (Connection c = connect(); Statement s = c.createStatement())
+            {
+                for (int from = 0; from < ROWS; from += 10)
+                {
+                    s.execute("INSERT INTO readings SELECT g, 0 FROM generate_series(" + from + ", " + (from + 9) +
+                        ") g");
+                }
+                for (int from = 0; from < ROWS; from += 10)
+                {
+                    s.execute("UPDATE readings SET value = 1 WHERE id BETWEEN " + from + " AND " + (from + 9));
+                }
+            }
+            catch (final SQLException ex)
+            {
+                throw new IllegalStateException(ex);
+            }
+        });
+        awaitCount(TOPIC, 1500);
+        connector.destroyForcibly().waitFor();
+        final long atKill = endOffset(TOPIC);
+        connector = launch(yaml, "second");
+        writer.get(5, TimeUnit.MINUTES);
+
+        final int changes = 1 + 2 * ROWS;
+        final Map<String, Integer> counts = awaitChanges(TOPIC, changes);
+        final long repeated = counts.values().stream().filter(c -> c > 1).count();
+        System.out.println("cdc kill: " + counts.size() + " of " + changes + " changes, " + atKill +
+            " appended before the kill, " + repeated + " repeated");
+        assertTrue(atKill < changes, "the kill came during the burst");
+        assertEquals(changes, counts.size(), "the snapshot row and every insert and update arrived");
+        assertEquals(0, repeated, "no change repeated");
+        assertEquals(1, counts.get("-1/r"), "the slot and position were kept: no second snapshot");
+
+        connector.destroy();
+        assertTrue(connector.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(1, slots(), "a stopped connector keeps its slot");
+        final StringWriter out = new StringWriter();
+        final StringWriter err = new StringWriter();
+        final int exit = TributaryCli.run(new CliContext(Map.of(CliContext.CLUSTER_ENV, cluster.members()),
+            new ByteArrayInputStream(new byte[0]), new PrintWriter(out), new PrintWriter(err), false),
+            "connector", "delete", "kill-cdc", "--file", yaml.toString(), "--drop-slot");
+        assertEquals(0, exit, err.toString());
+        assertEquals("dropped replication slot tributary_kill_cdc\nforgot the stored position of kill-cdc\n",
+            out.toString());
+        assertEquals(0, slots(), "delete --drop-slot dropped the slot");
+        assertNull(new SourcePositions(cluster.members()).read("kill-cdc"), "the position is forgotten");
+    }
+
+    private int slots() throws SQLException
+    {
+        try (Connection c = connect(); Statement s = c.createStatement();
+            ResultSet rs = s.executeQuery("SELECT count(*) FROM pg_replication_slots"))
+        {
+            rs.next();
+            return rs.getInt(1);
+        }
+    }
+
+    private Process launch(final Path yaml, final String label) throws Exception
+    {
+        final Path log = dir.resolve(yaml.getFileName() + "-" + label + ".log");
+        final Process process = new ProcessBuilder(
+            Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+            "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED",
+            "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED",
+            "-Xmx384m", "-XX:+UseSerialGC",
+            "-cp", System.getProperty("java.class.path"),
+            TributaryCli.class.getName(), "connector", "run", yaml.toString(), "--cluster", cluster.members(),
+            "--status-interval", "1s")
+            .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        processes.add(process);
+        final long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+        while (System.nanoTime() < deadline)
+        {
+            final String text = Files.readString(log);
+            if (text.contains("started "))
+            {
+                return process;
+            }
+            if (!process.isAlive())
+            {
+                fail("connector process exited: " + text);
+            }
+            Thread.sleep(100);
+        }
+        fail("connector process did not start: " + Files.readString(log));
+        return process;
+    }
+
+    private long endOffset(final String topic)
+    {
+        try (Admin admin = Admin.create(cluster.members()))
+        {
+            if (!admin.listTopics().contains(topic))
+            {
+                return 0;
+            }
+            final TopicPartition tp = new TopicPartition(topic, 0);
+            return admin.endOffsets(List.of(tp)).get(tp);
+        }
+    }
+
+    private void awaitCount(final String topic, final long count) throws InterruptedException
+    {
+        final long deadline = System.nanoTime() + Duration.ofSeconds(180).toNanos();
+        while (System.nanoTime() < deadline)
+        {
+            if (endOffset(topic) >= count)
+            {
+                return;
+            }
+            Thread.sleep(20);
+        }
+        fail(topic + " did not reach " + count + " records");
+    }
+
+    /**
+     * @return how often each change ("id/op") was read.
+     */
+    private Map<String, Integer> awaitChanges(final String topic, final int expected)
+    {
+        final Map<String, Integer> counts = new TreeMap<>();
+        final TopicPartition tp = new TopicPartition(topic, 0);
+        try (Consumer<byte[], byte[]> consumer = Consumer.create(ConsumerConfig.builder().cluster(cluster.members())
+            .autoOffsetReset(ConsumerConfig.OffsetReset.EARLIEST).build(), Deserializer.bytes(), Deserializer.bytes()))
+        {
+            consumer.assign(List.of(tp));
+            consumer.seekToBeginning(List.of(tp));
+            final long deadline = System.nanoTime() + Duration.ofSeconds(240).toNanos();
+            long settle = Long.MAX_VALUE;
+            while (System.nanoTime() < Math.min(deadline, settle))
+            {
+                for (final ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200)))
+                {
+                    final var change = Json.parseOrNull(r.value());
+                    final int id = change.get("after").get("id").asInt();
+                    counts.merge(id + "/" + change.get("op").asText(), 1, Integer::sum);
+                }
+                if (counts.size() >= expected && settle == Long.MAX_VALUE)
+                {
+                    // Read on a little: duplicates may follow the last new change.
+                    settle = System.nanoTime() + Duration.ofSeconds(3).toNanos();
+                }
+            }
+        }
+        return counts;
+    }
+
+    private void sql(final String statement) throws SQLException
+    {
+        try (Connection c = connect(); Statement s = c.createStatement())
+        {
+            s.execute(statement);
+        }
+    }
+
+    private Connection connect() throws SQLException
+    {
+        return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + postgres.port() + "/plant?user=cdc");
+    }
+}
