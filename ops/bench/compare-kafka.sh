@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Benchmarks Tributary side by side with Apache Kafka on this machine, in one run:
-#   ops/bench/compare-kafka.sh [--quick] [--no-three-nodes]
+#   ops/bench/compare-kafka.sh [--quick] [--no-three-nodes] [--profile] [--report-only]
 # Starts a Kafka broker (KRaft, combined broker and controller, jars from Maven Central through
 # ops/bench/kafka-broker/pom.xml) and runs the workloads against it, stops it; then the same against a Tributary
 # node; then (unless --no-three-nodes) 3 Kafka brokers against a 3-node Tributary cluster. Everything listens on
 # 127.0.0.1 and lives in a temp directory deleted at the end, even on failure.
 # Writes ops/bench/results/ (figures as TSV, HdrHistogram logs, PNG charts) and the "Against Kafka" section of
-# docs/benchmarks.md. --quick: reduced sizes, the whole run in about 5 minutes.
+# docs/benchmarks.md. --quick: reduced sizes, the whole run in about 5 minutes. --report-only: no run, rewrite the
+# charts and the section from the results already there. --profile: record every JVM of the run (brokers, nodes,
+# the workload driver) with JFR into ops/bench/results/**/*.jfr (not committed), to see where the time goes.
 #   JAVA_HOME  the JDK to use (default: java on PATH)
 set -euo pipefail
 
@@ -17,10 +19,14 @@ results="$bench/results"
 
 quick=""
 three_nodes=1
+report_only=0
+profile=0
 for arg in "$@"; do
     case "$arg" in
         --quick) quick="--quick" ;;
         --no-three-nodes) three_nodes=0 ;;
+        --report-only) report_only=1 ;;
+        --profile) profile=1 ;;
         -h|--help) sed -n '2,12p' "$script"; exit 0 ;;
         *) echo "compare-kafka: unknown option $arg (try --help)" >&2; exit 2 ;;
     esac
@@ -37,6 +43,13 @@ work="$(mktemp -d "${TMPDIR:-/tmp}/compare-kafka.XXXXXX")"
 pids=()
 
 log() { echo "compare-kafka: $*" >&2; }
+
+# jfr NAME: the JVM options that record this JVM into the current results directory, with --profile.
+jfr() {
+    (( profile )) && echo "-XX:StartFlightRecording=settings=profile,dumponexit=true,filename=$jfr_dir/$1.jfr"
+    return 0
+}
+jfr_dir="$results"
 
 stop_all() {
     local pid
@@ -144,7 +157,8 @@ EOF
     done
     for (( i = 1; i <= n; i++ )); do
         dir="$work/kafka-$n-$i"
-        "$java" "${kafka_jvm[@]}" -cp "$kafka_cp" "-Dlog4j2.configurationFile=$dir/log4j2.properties" \
+        # shellcheck disable=SC2046 # jfr prints zero or one option
+        "$java" "${kafka_jvm[@]}" $(jfr "kafka-broker-$i") -cp "$kafka_cp" "-Dlog4j2.configurationFile=$dir/log4j2.properties" \
             kafka.Kafka "$dir/server.properties" >"$dir/stdout" 2>&1 &
         pids+=($!)
     done
@@ -163,7 +177,8 @@ start_tributary() {
     for (( i = 0; i < n; i++ )); do
         dir="$work/tributary-$n-$i"
         mkdir -p "$dir"
-        "$java" "${jvm_flags[@]}" -jar "$tributary_jar" server --node-id "$i" --members "$members" \
+        # shellcheck disable=SC2046
+        "$java" "${jvm_flags[@]}" $(jfr "tributary-node-$i") -jar "$tributary_jar" server --node-id "$i" --members "$members" \
             --data-dir "$dir/data" >"$dir/stdout" 2>&1 &
         pids+=($!)
     done
@@ -172,17 +187,22 @@ start_tributary() {
 }
 
 driver() {
-    "$java" "${jvm_flags[@]}" -Xmx4g -cp "$bench_cp" io.tributary.bench.CompareKafka "$@"
+    local record=()
+    [[ "$1" == run ]] && read -ra record <<< "$(jfr driver)"
+    "$java" "${jvm_flags[@]}" -Xmx4g "${record[@]}" -cp "$bench_cp" io.tributary.bench.CompareKafka "$@"
 }
 
 # run_both N RESULTS [WORKLOADS]
 run_both() {
     local n="$1" out="$2" workloads="${3:-produce,e2e,catch-up,fan-out,pipelines}"
     rm -rf "$out/kafka" "$out/tributary"
+    mkdir -p "$out/kafka" "$out/tributary"
+    jfr_dir="$out/kafka"
     start_kafka "$n"
     driver run --system kafka --address "$kafka_bootstrap" --nodes "$n" --results "$out/kafka" \
         --workloads "$workloads" $quick
     stop_all
+    jfr_dir="$out/tributary"
     start_tributary "$n"
     driver run --system tributary --address "$tributary_cluster" --nodes "$n" --results "$out/tributary" \
         --workloads "$workloads" $quick
@@ -191,21 +211,24 @@ run_both() {
 
 mkdir -p "$results"
 started=$(date +%s)
-run_both 1 "$results"
-if (( three_nodes )); then
-    run_both 3 "$results/3-nodes" "produce,e2e"
+if (( report_only )); then
+    grep -q -- '--quick' "$results/settings.md" 2>/dev/null && quick="--quick"
 else
-    rm -rf "$results/3-nodes"
-fi
-
-cat > "$work/settings.md" <<EOF
+    run_both 1 "$results"
+    if (( three_nodes )); then
+        run_both 3 "$results/3-nodes" "produce,e2e"
+    else
+        rm -rf "$results/3-nodes"
+    fi
+    cat > "$results/settings.md" <<EOF
 Command: \`ops/bench/compare-kafka.sh${quick:+ $quick}$( (( three_nodes )) || echo " --no-three-nodes")\` ($(( $(date +%s) - started )) s for both systems, build excluded).
 
 - **Kafka $kafka_version**, KRaft, each broker also a controller, started as \`java ${kafka_jvm[*]} kafka.Kafka server.properties\` (the heap and JVM options of \`kafka-server-start.sh\`). Broker settings are the defaults (flushing left to the page cache, as Kafka recommends) apart from listeners and \`log.dirs\`, and the replication of internal topics set to the broker count, with \`min.insync.replicas=2\` on three brokers. Producers \`acks=all\` with idempotence; consumers assigned every partition (no group), otherwise defaults. Pipelines are Kafka Streams applications with \`processing.guarantee=exactly_once_v2\` (commits every 100 ms) and the default RocksDB stores.
 - **Tributary** started as \`java -jar ops/target/tributary.jar server --node-id N --members ...\` with its defaults (JVM defaults, as \`ops/bin/tributary server\`; Aeron agents idle with back-off). Producers are acknowledged after the cluster committed the record. Pipelines run with \`PipelineRunner\` defaults: exactly-once checkpoints every 100 ms, in-memory state with a changelog.
 - Both: the same batching per workload (produce, catch-up preload, fan-out and pipeline preload: batch 64 KiB, linger 5 ms; latency: linger 0), the workload client in its own JVM (\`-Xmx4g\`).
 EOF
+fi
 
 log "writing the report ..."
-driver report --results "$results" --doc "$root/docs/benchmarks.md" --settings "$work/settings.md" $quick
+driver report --results "$results" --doc "$root/docs/benchmarks.md" --settings "$results/settings.md" $quick
 log "done in $(( $(date +%s) - started )) s: docs/benchmarks.md, $results"

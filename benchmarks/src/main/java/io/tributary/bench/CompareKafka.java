@@ -43,6 +43,8 @@ public final class CompareKafka
         new Report.Aim("with 1,000 consumers the producer keeps 90% of its throughput", FanOutWorkload.NAME,
             "1,000 consumers", "% of producer alone", -90));
 
+    static final String MACHINE = "machine.txt";
+
     public static void main(final String[] args)
     {
         System.exit(new CommandLine(new CompareKafka()).execute(args));
@@ -83,6 +85,7 @@ public final class CompareKafka
                 : new TributaryTarget(address, Duration.ofMinutes(2)))
             {
                 log.println(system + ": " + machine());
+                Files.writeString(results.resolve(MACHINE), machine() + "\n");
                 try
                 {
                     runWorkloads(target, out);
@@ -182,7 +185,8 @@ public final class CompareKafka
             sb.append("Both systems ran on this machine in turn, on loopback, the workloads' client in its own JVM; "
                 + "the same workload code drives each system through its own client (`benchmarks/`, "
                 + "`io.tributary.bench`).\n\n");
-            sb.append("Machine: ").append(machine()).append(".\n\n");
+            sb.append("Machine: ").append(machine()).append(" when the report was written. Load average as each "
+                + "system's run began: ").append(loads(results)).append(".\n\n");
             if (settings != null && Files.exists(settings))
             {
                 sb.append(Files.readString(settings).stripTrailing()).append("\n\n");
@@ -251,7 +255,7 @@ public final class CompareKafka
                 }
                 final String name = tributaryLog.getFileName().toString().replace(".hlog", "");
                 final String png = prefix + name + ".png";
-                new PercentileChart(prefix.replace('-', ' ') + name.replace('-', ' ') + ": end-to-end latency")
+                new PercentileChart((prefix.isEmpty() ? "" : "3 nodes: ") + title(tributaryLog))
                     .add("Kafka", readHistogram(kafkaLog))
                     .add("Tributary", readHistogram(tributaryLog))
                     .writePng(results.resolve(png));
@@ -259,6 +263,34 @@ public final class CompareKafka
             }
             return written;
         }
+    }
+
+    /**
+     * @return e.g. {@code Kafka 3.1, Tributary 2.9; three nodes: Kafka 4.0, Tributary 3.8}, from each run's
+     * machine line.
+     */
+    static String loads(final Path results) throws IOException
+    {
+        final List<String> parts = new ArrayList<>();
+        for (final String setup : List.of("", "3-nodes"))
+        {
+            final List<String> loads = new ArrayList<>();
+            for (final String system : List.of("kafka", "tributary"))
+            {
+                final Path file = results.resolve(setup).resolve(system).resolve(MACHINE);
+                if (Files.exists(file))
+                {
+                    final String line = Files.readString(file).trim();
+                    loads.add((system.equals("kafka") ? "Kafka " : "Tributary ") +
+                        line.substring(line.lastIndexOf(' ') + 1));
+                }
+            }
+            if (!loads.isEmpty())
+            {
+                parts.add((setup.isEmpty() ? "" : "three nodes: ") + String.join(", ", loads));
+            }
+        }
+        return parts.isEmpty() ? "not recorded" : String.join("; ", parts);
     }
 
     /**
@@ -276,6 +308,19 @@ public final class CompareKafka
             }
         }
         return sb.length() == 0 ? "" : "\n**Failed in this run** (no figures for these):\n\n" + sb;
+    }
+
+    /**
+     * @return the histogram's description, from the comment {@link Results#latency} wrote first in its log.
+     */
+    static String title(final Path log) throws IOException
+    {
+        try (Stream<String> lines = Files.lines(log))
+        {
+            return lines.findFirst().filter(l -> l.startsWith("#"))
+                .map(l -> l.substring(1).replaceFirst("\\s*[,:]?\\s*(latency in )?microseconds$", "").trim())
+                .orElse(log.getFileName().toString()) + ": end-to-end latency";
+        }
     }
 
     static Histogram readHistogram(final Path file) throws IOException

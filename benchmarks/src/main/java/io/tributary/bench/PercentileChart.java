@@ -80,7 +80,7 @@ final class PercentileChart
             if (h.getTotalCount() > 0)
             {
                 maxMs = Math.max(maxMs, h.getMaxValue() / 1000.0);
-                minMs = Math.min(minMs, Math.max(0.01, h.getValueAtPercentile(50) / 1000.0));
+                minMs = Math.min(minMs, Math.max(0.01, h.getValueAtPercentile(1) / 1000.0));
             }
         }
         final double yLow = Math.log10(minMs == Double.MAX_VALUE ? 0.1 : Math.pow(10, Math.floor(Math.log10(minMs))));
@@ -107,7 +107,8 @@ final class PercentileChart
         for (int nines = 0; nines <= MAX_NINES; nines++)
         {
             final int x = LEFT + (int)(plotW * nines / MAX_NINES);
-            g.drawString(xLabels[nines], x - 12, TOP + plotH + 16);
+            final int labelWidth = g.getFontMetrics().stringWidth(xLabels[nines]);
+            g.drawString(xLabels[nines], Math.min(x - labelWidth / 2, WIDTH - labelWidth - 2), TOP + plotH + 16);
         }
         g.drawString("percentile", LEFT + plotW / 2 - 25, TOP + plotH + 36);
         for (double decade = yLow; decade <= yHigh; decade++)

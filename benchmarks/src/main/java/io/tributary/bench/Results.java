@@ -72,7 +72,8 @@ final class Results
         try (PrintStream out = new PrintStream(Files.newOutputStream(file), true, StandardCharsets.UTF_8))
         {
             final HistogramLogWriter writer = new HistogramLogWriter(out);
-            writer.outputComment(workload + " " + scenario + " " + what + ", microseconds");
+            writer.outputComment(workload + ", " + scenario + (what.isEmpty() ? "" : ", " + what) +
+                ": latency in microseconds");
             writer.outputLogFormatVersion();
             writer.outputLegend();
             writer.outputIntervalHistogram(micros);

@@ -119,5 +119,6 @@ class ReportTest
         final Path log = dir.resolve("e2e-latency-1-000-records-s.hlog");
         assertTrue(Files.exists(log));
         assertEquals(2, CompareKafka.readHistogram(log).getTotalCount());
+        assertEquals("e2e latency, 1,000 records/s: end-to-end latency", CompareKafka.title(log));
     }
 }
