@@ -214,6 +214,7 @@ started=$(date +%s)
 if (( report_only )); then
     grep -q -- '--quick' "$results/settings.md" 2>/dev/null && quick="--quick"
 else
+    rm -f "$results"/*.png
     run_both 1 "$results"
     if (( three_nodes )); then
         run_both 3 "$results/3-nodes" "produce,e2e"

@@ -53,8 +53,11 @@ final class FanOutWorkload
             {
                 final Histogram h = new Histogram(TimeUnit.MINUTES.toMicros(10), 3);
                 histograms.add(h);
-                tails.add(new Tail(target, topic, (value, timestampMs) -> h.recordValue(Math.min(
-                    h.getHighestTrackableValue(), Math.max(0, (System.nanoTime() - ByteBuffer.wrap(value).getLong(0)) / 1000)))));
+                tails.add(new Tail(target, topic, (value, timestampMs) ->
+                {
+                    final long latency = (System.nanoTime() - ByteBuffer.wrap(value).getLong(0)) / 1000;
+                    h.recordValue(Math.min(h.getHighestTrackableValue(), Math.max(0, latency)));
+                }));
             }
             for (final Tail tail : tails)
             {

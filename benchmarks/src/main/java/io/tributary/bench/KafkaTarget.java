@@ -288,7 +288,6 @@ final class KafkaTarget implements Target
      * repartition topic) up to its end.
      */
     private boolean committedToTheEnd(final String groupId, final String input, final long inputRecords)
-        throws IllegalStateException
     {
         try
         {

@@ -11,7 +11,8 @@ import java.util.Map;
  */
 final class Report
 {
-    static final String BEGIN = "<!-- compare-kafka: begin (written by ops/bench/compare-kafka.sh; edits here are lost) -->";
+    static final String BEGIN =
+        "<!-- compare-kafka: begin (written by ops/bench/compare-kafka.sh; edits here are lost) -->";
     static final String END = "<!-- compare-kafka: end -->";
     static final String HEADING = "## Against Kafka";
 

@@ -70,7 +70,8 @@ class ReportTest
     @Test
     void spliceReplacesOnlyTheComparisonSection()
     {
-        final String doc = "# Benchmarks\n\n## Machine\n\nx\n\n## Against Kafka\n\nNot measured yet.\n\n## Fan-out\n\ny\n";
+        final String doc =
+            "# Benchmarks\n\n## Machine\n\nx\n\n## Against Kafka\n\nNot measured yet.\n\n## Fan-out\n\ny\n";
         final String once = Report.splice(doc, "## Against Kafka\n\nfirst\n");
         assertTrue(once.contains("## Machine\n\nx\n"), once);
         assertTrue(once.contains(Report.BEGIN + "\n## Against Kafka\n\nfirst\n" + Report.END + "\n\n## Fan-out\n\ny\n"),
