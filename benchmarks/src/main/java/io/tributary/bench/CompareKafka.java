@@ -75,6 +75,14 @@ public final class CompareKafka
             description = "which to run (default: ${DEFAULT-VALUE})")
         List<String> workloads;
 
+        @Option(names = "--fan-out-consumers", split = ",", paramLabel = "N",
+            description = "consumer counts of the fan-out workload (default: 1,100,1000; --quick 1,100)")
+        List<Integer> fanOutConsumers;
+
+        @Option(names = "--fan-out-records", paramLabel = "N",
+            description = "records the fan-out producer writes (default: 200000; --quick 50000)")
+        Long fanOutRecords;
+
         public Integer call() throws Exception
         {
             Files.createDirectories(results);
@@ -129,10 +137,12 @@ public final class CompareKafka
             }
             if (workloads.contains("fan-out"))
             {
-                for (final int consumers : quick ? new int[] { 1, 100 } : new int[] { 1, 100, 1000 })
+                final List<Integer> counts = fanOutConsumers != null ? fanOutConsumers
+                    : quick ? List.of(1, 100) : List.of(1, 100, 1000);
+                final long records = fanOutRecords != null ? fanOutRecords : quick ? 50_000 : 200_000;
+                for (final int consumers : counts)
                 {
-                    attempt(out, FanOutWorkload.NAME,
-                        () -> FanOutWorkload.run(target, out, consumers, quick ? 50_000 : 200_000));
+                    attempt(out, FanOutWorkload.NAME, () -> FanOutWorkload.run(target, out, consumers, records));
                 }
             }
             if (workloads.contains("pipelines"))

@@ -90,6 +90,7 @@ final class FanOutWorkload
         }
         finally
         {
+            tails.forEach(Tail::stop);
             for (final Tail tail : tails)
             {
                 tail.close();

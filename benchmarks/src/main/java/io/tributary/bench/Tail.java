@@ -82,6 +82,14 @@ final class Tail implements AutoCloseable
         }
     }
 
+    /**
+     * Asks the thread to stop without waiting: stopping many tails first lets their consumers close in parallel.
+     */
+    void stop()
+    {
+        running = false;
+    }
+
     public void close() throws InterruptedException
     {
         running = false;
