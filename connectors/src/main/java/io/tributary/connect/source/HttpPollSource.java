@@ -101,12 +101,7 @@ public final class HttpPollSource implements SourceConnector
     {
         if (!pending.isEmpty())
         {
-            final List<SourceRecord> records = new ArrayList<>();
-            while (!pending.isEmpty() && records.size() < maxRecords)
-            {
-                records.add(pending.poll());
-            }
-            return records;
+            return takePending(maxRecords);
         }
         final long waitNs = nextPollNs - System.nanoTime();
         if (waitNs > 0)
@@ -118,10 +113,10 @@ public final class HttpPollSource implements SourceConnector
             }
         }
         nextPollNs = System.nanoTime() + config.interval.toNanos();
-        return fetch(maxRecords, timeout);
+        return fetch(maxRecords);
     }
 
-    private List<SourceRecord> fetch(final int maxRecords, final Duration timeout) throws Exception
+    private List<SourceRecord> fetch(final int maxRecords) throws Exception
     {
         final URI uri = cursor == null || config.cursorField == null ? config.url : withCursor();
         final HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(config.timeout).GET();
@@ -170,7 +165,18 @@ public final class HttpPollSource implements SourceConnector
             pending.add(SourceRecord.positionOnly(next));
         }
         cursor = next;
-        return poll(maxRecords, timeout);
+        // One request per poll at most, even for an empty page: the runner must get control back to stop.
+        return takePending(maxRecords);
+    }
+
+    private List<SourceRecord> takePending(final int maxRecords)
+    {
+        final List<SourceRecord> records = new ArrayList<>();
+        while (!pending.isEmpty() && records.size() < maxRecords)
+        {
+            records.add(pending.poll());
+        }
+        return records;
     }
 
     public void close()
