@@ -39,7 +39,7 @@ class BackgroundCompactionIT
     void producesAreAcknowledgedWhileALargePartitionIsCompacted() throws Exception
     {
         // A long check interval: the cleaner's output waits for the next check, so the window is wide.
-        try (TestCluster cluster = TestCluster.start(1, List.of("--retention-check-interval-ms", "8000")))
+        try (TestCluster cluster = TestCluster.start(1, List.of("--retention-check-interval-ms", "16000")))
         {
             final String members = cluster.members();
             try (Admin admin = Admin.create(members))
@@ -128,7 +128,7 @@ class BackgroundCompactionIT
     @Test
     void aCompactionPendingAtASnapshotIsStartedAgainAfterARestart() throws Exception
     {
-        try (TestCluster cluster = TestCluster.start(1, List.of("--retention-check-interval-ms", "8000")))
+        try (TestCluster cluster = TestCluster.start(1, List.of("--retention-check-interval-ms", "16000")))
         {
             final String members = cluster.members();
             try (Admin admin = Admin.create(members))

@@ -33,13 +33,14 @@ import java.util.concurrent.locks.LockSupport;
  * produces to {@code <prefix>-side} for --duration, then switches the filled topic to cleanup.policy=compact and
  * produces to the side topic for --duration again. The node's next retention check starts the compaction on its
  * cleaner thread and logs its MB/s ({@code compacted ...}); run the server with a short
- * {@code --retention-check-interval-ms} so that it falls inside the second window. Both topics are deleted after.
+ * {@code --retention-check-interval} (e.g. {@code 5s}) so that it falls inside the second window. Both topics are
+ * deleted after.
  */
 @Command(name = "compaction", description = {
     "Produce throughput without compaction, then while a partition of --records superseded records is compacted.",
     "Prints the machine, records/s of each window and per second, and the longest time without an ack;",
     "the node logs the compaction's MB/s.",
-    "Run the server with a short --retention-check-interval-ms (e.g. 5000) so the compaction falls in the window." })
+    "Run the server with a short --retention-check-interval (e.g. 5s) so the compaction falls in the window." })
 final class BenchCompactionCommand implements Callable<Integer>
 {
     private final CliContext ctx;

@@ -53,8 +53,8 @@ final class ServerCommand implements Callable<Integer>
 
     @Option(names = "--retention-check-interval", paramLabel = "DURATION", defaultValue = "30s",
         converter = DurationConverter.class,
-        description = "how often retention and compaction run, in cluster time; a compaction started by one check " +
-            "is swapped in by the next (default: ${DEFAULT-VALUE})")
+        description = "the most time, in cluster time, before retention deletes or compaction rewrites what it " +
+            "should; checks run twice per interval (default: ${DEFAULT-VALUE})")
     java.time.Duration retentionCheckInterval;
 
     @Option(names = "--archive-dir", paramLabel = "DIR",

@@ -63,7 +63,11 @@ public final class PartitionLogService implements ClusteredService
     static final long RETENTION_TIMER_ID = (1L << 61) | 1;
 
     private final int nodeId;
-    private final long retentionCheckIntervalMs;
+    /**
+     * Half the retention check interval: a compaction one check starts is swapped in by the next, so checking twice
+     * per interval compacts a partition within one interval of its becoming dirty, as the interval promises.
+     */
+    private final long checkPeriodMs;
     /**
      * Timers cannot be scheduled from onStart, so the retention timer starts with the first topic, as a log entry
      * every node applies. Timers are in the consensus module's snapshot; after a restart this is false until the
@@ -113,7 +117,7 @@ public final class PartitionLogService implements ClusteredService
         final Path archiveDir)
     {
         this.nodeId = nodeId;
-        this.retentionCheckIntervalMs = retentionCheckIntervalMs;
+        this.checkPeriodMs = Math.max(50, retentionCheckIntervalMs / 2);
         this.logDir = logDir;
         this.registry = registry;
         this.cleaner = new LogCleaner("tributary-cleaner-" + nodeId);
@@ -200,7 +204,7 @@ public final class PartitionLogService implements ClusteredService
         {
             retentionTimerScheduled = true;
             applyRetention(timestamp);
-            scheduleTimer(RETENTION_TIMER_ID, timestamp + retentionCheckIntervalMs);
+            scheduleTimer(RETENTION_TIMER_ID, timestamp + checkPeriodMs);
         }
     }
 
@@ -580,7 +584,7 @@ public final class PartitionLogService implements ClusteredService
         if (!retentionTimerScheduled)
         {
             retentionTimerScheduled = true;
-            scheduleTimer(RETENTION_TIMER_ID, timestamp + retentionCheckIntervalMs);
+            scheduleTimer(RETENTION_TIMER_ID, timestamp + checkPeriodMs);
         }
         groups.onTopicsChanged();
         sendAdminResponse(session, correlationId, ErrorCode.NONE, "");
