@@ -232,7 +232,7 @@ class CliIT
         assertError(run("", "topic", "create", "configured", "--partitions", "1", "--config", "bogus.key=1"), 1,
             "bogus.key");
         assertError(run("", "consume", "twice", "--timeout", "5x"), 2, "'5x'");
-        assertError(run("", "consume", "twice", "--timeout", "10"), 2, "'10' has no unit");
+        assertError(run("", "consume", "twice", "--timeout", "10"), 2, "'10' with no unit");
         assertError(run("", "topic", "create", "nopartitions"), 2, "--partitions");
         assertError(run("", "topic"), 2, "expected one of create, list, describe, alter, delete");
         assertError(run("", "topic", "list", "--cluster", "0=nowhere"), 2, "0=nowhere");
