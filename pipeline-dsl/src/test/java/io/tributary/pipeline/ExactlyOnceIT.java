@@ -161,15 +161,7 @@ class ExactlyOnceIT
         }
         finally
         {
-            for (final Process runner : second == null ? List.of(first) : List.of(first, second))
-            {
-                runner.destroy();
-                if (!runner.waitFor(30, TimeUnit.SECONDS))
-                {
-                    runner.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-                }
-                deleteClientDirsOf(runner.pid());
-            }
+            stop(second == null ? List.of(first) : List.of(first, second));
         }
         assertExactlyOnce(readAll(output));
     }
@@ -212,15 +204,7 @@ class ExactlyOnceIT
         }
         finally
         {
-            for (final Process runner : second == null ? List.of(first) : List.of(first, second))
-            {
-                runner.destroy();
-                if (!runner.waitFor(30, TimeUnit.SECONDS))
-                {
-                    runner.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-                }
-                deleteClientDirsOf(runner.pid());
-            }
+            stop(second == null ? List.of(first) : List.of(first, second));
         }
         final Map<Long, String> joined = new HashMap<>();
         for (final Map.Entry<String, List<String>> key : readAll(output).entrySet())
@@ -337,6 +321,22 @@ class ExactlyOnceIT
             .redirectErrorStream(true)
             .redirectOutput(ProcessBuilder.Redirect.appendTo(new File(dir.resolve("pipeline.log").toString())))
             .start();
+    }
+
+    /**
+     * SIGTERM each runner (SIGKILL after 30 s) and remove its client directories.
+     */
+    private static void stop(final List<Process> runners) throws Exception
+    {
+        for (final Process runner : runners)
+        {
+            runner.destroy();
+            if (!runner.waitFor(30, TimeUnit.SECONDS))
+            {
+                runner.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+            deleteClientDirsOf(runner.pid());
+        }
     }
 
     private static void deleteClientDirsOf(final long pid) throws IOException
