@@ -60,4 +60,23 @@ class FixturesIT
             }
         }
     }
+
+    @Test
+    void mariadbAnswersQueriesAndWritesARowBinlog() throws Exception
+    {
+        try (MariaDbServer db = MariaDbServer.start())
+        {
+            db.createDatabase("fixture");
+            db.execute("fixture", "CREATE TABLE t (id int primary key)", "INSERT INTO t VALUES (1), (2)");
+            assertEquals("2", db.query("fixture", "SELECT count(*) FROM t"));
+            // Not in the same SELECT as an aggregate: MariaDB 10.11 answers @@log_bin there with 0.
+            try (Connection c = db.connect("fixture"); Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT @@log_bin, @@binlog_format"))
+            {
+                rs.next();
+                assertEquals(1, rs.getInt(1));
+                assertEquals("ROW", rs.getString(2));
+            }
+        }
+    }
 }

@@ -30,7 +30,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * A change-data-capture source running a Debezium connector in Debezium Embedded. Exactly once into the log:
  * <ol>
- *     <li>the engine starts from the offsets stored in {@code __connector_offsets} ({@link LogOffsetStore});</li>
+ *     <li>the engine starts from the offsets stored in {@code __connector_offsets} ({@link LogOffsetStore}) and, for
+ *     a binlog connector, the schema history in {@value LogSchemaHistory#TOPIC} ({@link LogSchemaHistory}), whose
+ *     entries are appended before any change after them;</li>
  *     <li>each change event becomes a record carrying, as its position, Debezium's offsets after it
  *     ({@link DebeziumOffsets}); the runtime appends records and position in one atomic append;</li>
  *     <li>only once the cluster acknowledged them are the events marked processed, so Debezium's own offset commit
@@ -94,6 +96,11 @@ public final class DebeziumSource implements SourceConnector,
         properties.setProperty("name", context.name());
         properties.setProperty("offset.storage", LogOffsetStore.class.getName());
         properties.setProperty(LogOffsetStore.POSITION, position == null ? "" : position);
+        if (LogSchemaHistory.class.getName().equals(properties.getProperty("schema.history.internal")))
+        {
+            properties.setProperty(LogSchemaHistory.CLUSTER, context.cluster());
+            properties.setProperty(LogSchemaHistory.CONNECTOR, context.name());
+        }
         engine = DebeziumEngine.create(ChangeEventFormat.of(Connect.class))
             .using(properties)
             .using(DebeziumSource.class.getClassLoader())

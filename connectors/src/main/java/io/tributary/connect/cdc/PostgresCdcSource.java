@@ -56,19 +56,11 @@ public final class PostgresCdcSource implements SourceConnector
                     List.of("initial", "initial_only", "no_data", "when_needed", "always"),
                     "initial: existing rows first, then changes; no_data: changes only; initial_only: rows only; " +
                         "when_needed: a snapshot when the slot lost the stored position; always: on every start"),
-                FieldSpec.optional("topic_prefix", FieldType.STRING, null,
-                    "topics are <topic_prefix>.<schema>.<table>; absent: the connector's name", "shop"),
-                FieldSpec.optional("partitions", FieldType.INT, 1,
-                    "partitions of each table's topic when the connector creates it (compacted)", "3"),
-                FieldSpec.optional("unwrap", FieldType.BOOLEAN, false,
-                    "false: the value is Debezium's envelope (before, after, source, op); true: the row after the " +
-                        "change (a delete is the tombstone alone)", "true"),
-                FieldSpec.optional("heartbeat", FieldType.DURATION, Duration.ofSeconds(10),
-                    "how often Debezium emits a heartbeat, which moves the stored position on while the tables " +
-                        "are idle (the slot itself follows the server's keepalives); 0s: never", "30s"),
-                FieldSpec.optional("debezium", FieldType.STRING_MAP, null,
-                    "further Debezium connector properties, passed as they are (they override the fields above)",
-                    "{ \"decimal.handling.mode\": string }")));
+                CdcSettings.topicPrefix("<topic_prefix>.<schema>.<table>"),
+                CdcSettings.partitions(),
+                CdcSettings.unwrap(),
+                CdcSettings.heartbeat(" (the slot itself follows the server's keepalives)"),
+                CdcSettings.debezium()));
 
         public ComponentSpec spec()
         {
@@ -88,23 +80,11 @@ public final class PostgresCdcSource implements SourceConnector
 
         public SourceConnector create(final Settings s)
         {
-            final int port = s.integer("port");
-            if (port < 1 || port > 65535)
-            {
-                throw new IllegalArgumentException("port must be 1 to 65535, got " + port);
-            }
-            if (s.integer("partitions") < 1)
-            {
-                throw new IllegalArgumentException("partitions must be at least 1, got " + s.integer("partitions"));
-            }
+            CdcSettings.validate(s);
             if (s.has("slot") && !SLOT.matcher(s.string("slot")).matches())
             {
                 throw new IllegalArgumentException("slot must be 1 to 63 of a-z 0-9 _, got '" + s.string("slot") +
                     "'");
-            }
-            if (s.duration("heartbeat").isNegative())
-            {
-                throw new IllegalArgumentException("heartbeat must not be negative");
             }
             return new PostgresCdcSource(s);
         }
@@ -157,17 +137,10 @@ public final class PostgresCdcSource implements SourceConnector
     public void start(final ConnectorContext context, final String position) throws Exception
     {
         final String slot = slotName(settings, context.name());
-        final Properties p = new Properties();
+        final Properties p = CdcSettings.common(settings, context.name());
         p.setProperty("connector.class", "io.debezium.connector.postgresql.PostgresConnector");
         p.setProperty("plugin.name", "pgoutput");
-        p.setProperty("database.hostname", settings.string("host"));
-        p.setProperty("database.port", Integer.toString(settings.integer("port")));
         p.setProperty("database.dbname", settings.string("database"));
-        p.setProperty("database.user", settings.string("user"));
-        if (settings.has("password"))
-        {
-            p.setProperty("database.password", settings.string("password"));
-        }
         p.setProperty("slot.name", slot);
         p.setProperty("publication.name", settings.has("publication") ? settings.string("publication") : slot);
         if (settings.has("tables"))
@@ -175,19 +148,10 @@ public final class PostgresCdcSource implements SourceConnector
             p.setProperty("table.include.list", String.join(",", settings.list("tables")));
             p.setProperty("publication.autocreate.mode", "filtered");
         }
-        p.setProperty("snapshot.mode", settings.string("snapshot_mode"));
-        p.setProperty("topic.prefix", settings.has("topic_prefix") ? settings.string("topic_prefix") :
-            context.name());
-        p.setProperty("heartbeat.interval.ms", Long.toString(settings.duration("heartbeat").toMillis()));
-        p.setProperty("topic.heartbeat.prefix", ChangeEvents.HEARTBEAT_TOPIC_PREFIX);
-        p.setProperty("tombstones.on.delete", "true");
-        // Debezium's commits only move the slot on (the log holds the truth): often, so WAL is released soon.
-        p.setProperty("offset.flush.interval.ms", "1000");
         // PostgreSQL 15+ sends nothing for transactions on other tables: with only Debezium flushing, an idle
         // captured table would pin WAL. The driver confirms a keepalive's LSN only when every change it received
         // was confirmed, i.e. acknowledged by the cluster.
         p.setProperty("lsn.flush.mode", "connector_and_driver");
-        p.setProperty("poll.interval.ms", "50");
         p.putAll(settings.map("debezium"));
         source = new DebeziumSource(p, () -> check(settings), settings.bool("unwrap"), settings.integer("partitions"));
         source.start(context, position);
