@@ -2,6 +2,7 @@ package io.tributary.ops;
 
 import io.tributary.connect.ConnectorContext;
 import io.tributary.connect.ConnectorTypes;
+import io.tributary.connect.cdc.LogSchemaHistory;
 import io.tributary.connect.config.ConfigError;
 import io.tributary.connect.config.ConfigException;
 import io.tributary.connect.config.ConnectorConfig;
@@ -201,9 +202,10 @@ final class ConnectorCommand extends CommandGroup
     }
 
     @Command(name = "delete", description = {
-        "Forget a connector's stored position, so its next run starts afresh (a CDC source snapshots again).",
-        "With --drop-slot also drop what it holds on its database (PostgreSQL: the replication slot, which",
-        "otherwise keeps WAL forever); stop the connector first. --drop-slot needs the connector's --file." })
+        "Forget a connector's stored position (and a MariaDB CDC source's schema history), so its next run starts",
+        "afresh (a CDC source snapshots again). With --drop-slot also drop what it holds on its database",
+        "(PostgreSQL: the replication slot, which otherwise keeps WAL forever; MariaDB holds none); stop the",
+        "connector first. --drop-slot needs the connector's --file." })
     static final class Delete implements Callable<Integer>
     {
         private final CliContext ctx;
@@ -269,6 +271,11 @@ final class ConnectorCommand extends CommandGroup
                 producer.send(SourcePositions.forget(name)).get(60, TimeUnit.SECONDS);
             }
             ctx.out().println("forgot the stored position of " + name);
+            final int history = LogSchemaHistory.forget(cluster.cluster(), name);
+            if (history > 0)
+            {
+                ctx.out().println("forgot the schema history of " + name + " (" + history + " entries)");
+            }
             return TributaryCli.OK;
         }
     }

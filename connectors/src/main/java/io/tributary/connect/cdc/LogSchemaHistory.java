@@ -156,6 +156,14 @@ public final class LogSchemaHistory extends AbstractSchemaHistory
     }
 
     /**
+     * @return how many schema history entries the connector has stored.
+     */
+    public static int size(final String cluster, final String connector)
+    {
+        return read(cluster, connector).size();
+    }
+
+    /**
      * Forget a connector's schema history (tombstones for its entries), so its next run starts afresh.
      *
      * @return how many entries were forgotten.
