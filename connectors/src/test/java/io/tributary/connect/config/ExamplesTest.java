@@ -29,7 +29,7 @@ class ExamplesTest
     {
         final ConnectorTypes types = ConnectorTypes.load();
         final ConnectorFileParser parser = new ConnectorFileParser(types, Map.of(
-            "WEBHOOK_SECRET", "x", "API_TOKEN", "x", "PGPASSWORD", "x", "HOOK_TOKEN", "x"));
+            "WEBHOOK_SECRET", "x", "API_TOKEN", "x", "PGPASSWORD", "x", "HOOK_TOKEN", "x", "MARIADB_PASSWORD", "x"));
         final Set<String> sources = new TreeSet<>();
         final Set<String> sinks = new TreeSet<>();
         final List<Path> files;

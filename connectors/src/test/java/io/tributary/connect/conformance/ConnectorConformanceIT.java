@@ -16,6 +16,7 @@ import io.tributary.log.ProducerConfig;
 import io.tributary.log.ProducerRecord;
 import io.tributary.log.RecordMetadata;
 import io.tributary.log.Serializer;
+import io.tributary.testing.MariaDbServer;
 import io.tributary.testing.MosquittoBroker;
 import io.tributary.testing.PostgresServer;
 import io.tributary.testing.TestCluster;
@@ -45,7 +46,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /**
- * The suite every connector passes, against a real one-node cluster, mosquitto, PostgreSQL and HTTP on loopback:
+ * The suite every connector passes, against a real one-node cluster, mosquitto, PostgreSQL, MariaDB and HTTP on
+ * loopback:
  * start, deliver a batch and stop; resume after a restart without losing anything (and, where positions are exact,
  * without repeating anything); reject a bad config naming the key; send a poisoned record to the dead-letter topic
  * and move on.
@@ -54,7 +56,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 class ConnectorConformanceIT
 {
     private static final String SOURCES = "source:mqtt,source:http_server,source:http_poll,source:file," +
-        "source:generator,source:postgres_cdc";
+        "source:generator,source:postgres_cdc,source:mariadb_cdc";
     private static final AtomicInteger NAMES = new AtomicInteger();
     private static final ConnectorTypes TYPES = ConnectorTypes.load();
     private static ConformanceEnv env;
@@ -69,12 +71,16 @@ class ConnectorConformanceIT
         final TestCluster cluster = TestCluster.start(1);
         MosquittoBroker broker = null;
         PostgresServer postgres = null;
+        MariaDbServer mariadb = null;
         try
         {
             broker = MosquittoBroker.start();
             postgres = PostgresServer.start();
             postgres.createDatabase(ConformanceEnv.DATABASE);
-            env = new ConformanceEnv(cluster, broker, postgres, Files.createTempDirectory("tributary-conformance-"));
+            mariadb = MariaDbServer.start();
+            mariadb.createDatabase(ConformanceEnv.DATABASE);
+            env = new ConformanceEnv(cluster, broker, postgres, mariadb,
+                Files.createTempDirectory("tributary-conformance-"));
             transactions = TransactionSupport.available(cluster.members());
         }
         catch (final RuntimeException ex)
@@ -88,6 +94,10 @@ class ConnectorConformanceIT
             {
                 postgres.close();
             }
+            if (mariadb != null)
+            {
+                mariadb.close();
+            }
             throw ex;
         }
     }
@@ -98,7 +108,7 @@ class ConnectorConformanceIT
         if (env != null)
         {
             try (TestCluster cluster = env.cluster(); MosquittoBroker broker = env.broker();
-                PostgresServer postgres = env.postgres())
+                PostgresServer postgres = env.postgres(); MariaDbServer mariadb = env.mariadb())
             {
                 TestCluster.deleteRecursively(env.dir());
             }
@@ -123,7 +133,8 @@ class ConnectorConformanceIT
 
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"source:mqtt", "source:http_server", "source:http_poll", "source:file", "source:generator",
-        "source:postgres_cdc", "sink:jdbc", "sink:http", "sink:mqtt", "sink:file", "sink:topic", "sink:stdout"})
+        "source:postgres_cdc", "source:mariadb_cdc", "sink:jdbc", "sink:http", "sink:mqtt", "sink:file", "sink:topic",
+        "sink:stdout"})
     void startsDeliversABatchAndStops(final String which) throws Exception
     {
         final ConnectorHarness harness = harness(which);
@@ -142,7 +153,8 @@ class ConnectorConformanceIT
 
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"source:mqtt", "source:http_server", "source:http_poll", "source:file", "source:generator",
-        "source:postgres_cdc", "sink:jdbc", "sink:http", "sink:mqtt", "sink:file", "sink:topic", "sink:stdout"})
+        "source:postgres_cdc", "source:mariadb_cdc", "sink:jdbc", "sink:http", "sink:mqtt", "sink:file", "sink:topic",
+        "sink:stdout"})
     void restartResumesWithoutLoss(final String which) throws Exception
     {
         final ConnectorHarness harness = harness(which);
@@ -175,7 +187,8 @@ class ConnectorConformanceIT
 
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"source:mqtt", "source:http_server", "source:http_poll", "source:file", "source:generator",
-        "source:postgres_cdc", "sink:jdbc", "sink:http", "sink:mqtt", "sink:file", "sink:topic", "sink:stdout"})
+        "source:postgres_cdc", "source:mariadb_cdc", "sink:jdbc", "sink:http", "sink:mqtt", "sink:file", "sink:topic",
+        "sink:stdout"})
     void badConfigIsRejectedNamingTheKey(final String which) throws Exception
     {
         final ConnectorHarness harness = harness(which);
@@ -187,7 +200,8 @@ class ConnectorConformanceIT
 
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"source:mqtt", "source:http_server", "source:http_poll", "source:file", "source:generator",
-        "source:postgres_cdc", "sink:jdbc", "sink:http", "sink:mqtt", "sink:file", "sink:topic", "sink:stdout"})
+        "source:postgres_cdc", "source:mariadb_cdc", "sink:jdbc", "sink:http", "sink:mqtt", "sink:file", "sink:topic",
+        "sink:stdout"})
     void poisonedRecordGoesToTheDeadLetterTopicAndTheConnectorMovesOn(final String which) throws Exception
     {
         final ConnectorHarness harness = harness(which);
@@ -251,6 +265,7 @@ class ConnectorConformanceIT
                 case "file" -> new FileSourceHarness(env);
                 case "generator" -> new GeneratorSourceHarness();
                 case "postgres_cdc" -> new PostgresCdcSourceHarness(env);
+                case "mariadb_cdc" -> new MariaDbCdcSourceHarness(env);
                 default -> none.get();
             };
         }
