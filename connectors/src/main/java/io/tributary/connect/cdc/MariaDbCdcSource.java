@@ -93,6 +93,15 @@ public final class MariaDbCdcSource implements SourceConnector
         }
     }
 
+    /** The binlog client logs every (re)connection at INFO through java.util.logging: warnings only. */
+    private static final java.util.logging.Logger BINLOG_CLIENT =
+        java.util.logging.Logger.getLogger("com.github.shyiko.mysql.binlog");
+
+    static
+    {
+        BINLOG_CLIENT.setLevel(java.util.logging.Level.WARNING);
+    }
+
     private final Settings settings;
     private DebeziumSource source;
 

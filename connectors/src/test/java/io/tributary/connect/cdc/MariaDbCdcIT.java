@@ -5,6 +5,7 @@ import io.tributary.connect.ConnectorTypes;
 import io.tributary.connect.config.ConnectorConfig;
 import io.tributary.connect.config.ConnectorFileParser;
 import io.tributary.connect.runtime.ConnectorRunner;
+import io.tributary.connect.runtime.SourcePositions;
 import io.tributary.log.Consumer;
 import io.tributary.log.ConsumerConfig;
 import io.tributary.log.ConsumerRecord;
@@ -40,7 +41,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * captured as a user with the replication privileges and a password (not root): snapshot then streaming, 10,000 rows
  * inserted, updated and deleted arriving complete and in commit order per key, a column added while running, a
  * restart that resumes from the stored binlog position and the schema history kept in the cluster (rows written
- * before and after a column was added while it was stopped), and clear refusals of a server without a binlog or a
+ * before and after a column was added while it was stopped), heartbeats moving the stored position on while the
+ * captured table is idle, and clear refusals of a server without a binlog or a
  * user without replication privileges. MariaDB starts once for the class.
  */
 @Timeout(600)
@@ -193,6 +195,31 @@ class MariaDbCdcIT
         assertEquals(all.get(350).id(), all.get(350).value().get("weight").asLong());
         assertEquals(1, all.get(405).value().get("weight").asInt());
         assertTrue(historyEntries("parts-cdc") > 0, "the schema history is in " + LogSchemaHistory.TOPIC);
+    }
+
+    @Test
+    void heartbeatsMoveTheStoredPositionOnWhileTheCapturedTableIsIdle() throws Exception
+    {
+        sql("CREATE TABLE quiet (id int PRIMARY KEY)", "CREATE TABLE busy (id int PRIMARY KEY)",
+            "INSERT INTO quiet VALUES (1)");
+        start(yaml("quiet-cdc", "shop.quiet", "    heartbeat: 1s\n"));
+        ChangeLog.readUntil(runners.get(0), cluster.members(), "shop.shop.quiet", c -> c.size() >= 1,
+            Duration.ofMinutes(3));
+        final SourcePositions positions = new SourcePositions(cluster.members());
+        final String before = positions.read("quiet-cdc");
+        assertNotNull(before);
+        final long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+        String after = before;
+        for (int i = 0; after.equals(before) && System.nanoTime() < deadline; i++)
+        {
+            sql("INSERT INTO busy VALUES (" + i + ")");
+            TimeUnit.MILLISECONDS.sleep(300);
+            after = positions.read("quiet-cdc");
+        }
+        assertFalse(after.equals(before), "the stored position moved on with no change to the captured table: " +
+            before);
+        assertEquals(1, ChangeLog.readUntil(runners.get(0), cluster.members(), "shop.shop.quiet",
+            c -> c.size() >= 1, Duration.ofMinutes(1)).size(), "heartbeats add no records to the table's topic");
     }
 
     @Test
