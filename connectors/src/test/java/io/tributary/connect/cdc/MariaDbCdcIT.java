@@ -42,8 +42,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * inserted, updated and deleted arriving complete and in commit order per key, a column added while running, a
  * restart that resumes from the stored binlog position and the schema history kept in the cluster (rows written
  * before and after a column was added while it was stopped), heartbeats moving the stored position on while the
- * captured table is idle, and clear refusals of a server without a binlog or a
- * user without replication privileges. MariaDB starts once for the class.
+ * captured table is idle, and clear refusals of a server without a binlog or in statement format, or a user
+ * without replication privileges. MariaDB starts once for the class.
  */
 @Timeout(600)
 class MariaDbCdcIT
@@ -238,6 +238,24 @@ class MariaDbCdcIT
         final String status = runner.status().line();
         assertTrue(status.contains("user 'app' lacks REPLICATION SLAVE and REPLICATION CLIENT") &&
             status.contains("GRANT REPLICATION SLAVE, REPLICATION CLIENT ON *.* TO 'app'"), status);
+    }
+
+    @Test
+    void refusesAStatementFormatBinlogSayingWhatToSet() throws Exception
+    {
+        mariadb.execute("", "SET GLOBAL binlog_format = 'STATEMENT'");
+        try
+        {
+            final ConnectorRunner runner = runner(yaml("statement-cdc", "shop.none", ""));
+            assertFalse(runner.awaitStarted(Duration.ofMinutes(2)));
+            final String status = runner.status().line();
+            assertTrue(status.contains("has binlog_format=STATEMENT; mariadb_cdc needs binlog_format=ROW: " +
+                "SET GLOBAL binlog_format = 'ROW'"), status);
+        }
+        finally
+        {
+            mariadb.execute("", "SET GLOBAL binlog_format = 'ROW'");
+        }
     }
 
     @Test
