@@ -32,6 +32,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -178,12 +179,12 @@ public final class LogSchemaHistory extends AbstractSchemaHistory
         try (Producer<byte[], byte[]> producer = Producer.create(ProducerConfig.builder().cluster(cluster).build(),
             Serializer.bytes(), Serializer.bytes()))
         {
-            final List<java.util.concurrent.CompletableFuture<?>> sent = new ArrayList<>();
+            final List<CompletableFuture<?>> sent = new ArrayList<>();
             for (final long sequence : entries.keySet())
             {
                 sent.add(producer.send(ProducerRecord.of(TOPIC, 0, key(connector, sequence), null)));
             }
-            for (final java.util.concurrent.CompletableFuture<?> f : sent)
+            for (final CompletableFuture<?> f : sent)
             {
                 f.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
             }
