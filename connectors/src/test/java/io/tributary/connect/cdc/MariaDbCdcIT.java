@@ -41,9 +41,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * captured as a user with the replication privileges and a password (not root): snapshot then streaming, 10,000 rows
  * inserted, updated and deleted arriving complete and in commit order per key, a column added while running, a
  * restart that resumes from the stored binlog position and the schema history kept in the cluster (rows written
- * before and after a column was added while it was stopped), heartbeats moving the stored position on while the
- * captured table is idle, and clear refusals of a server without a binlog or in statement format, or a user
- * without replication privileges. MariaDB starts once for the class.
+ * before and after a column was added while it was stopped), a schema change stored ahead of the position read
+ * again on restart but not stored twice, heartbeats moving the stored position on while the captured table is
+ * idle, and clear refusals of a server without a binlog or in statement format, or a user without replication
+ * privileges. MariaDB starts once for the class.
  */
 @Timeout(600)
 class MariaDbCdcIT
@@ -195,6 +196,40 @@ class MariaDbCdcIT
         assertEquals(all.get(350).id(), all.get(350).value().get("weight").asLong());
         assertEquals(1, all.get(405).value().get("weight").asInt());
         assertTrue(historyEntries("parts-cdc") > 0, "the schema history is in " + LogSchemaHistory.TOPIC);
+    }
+
+    @Test
+    void aSchemaChangeStoredAheadOfThePositionIsReadAgainButNotStoredTwice() throws Exception
+    {
+        sql("CREATE TABLE gears (id int PRIMARY KEY, name varchar(50) NOT NULL)", "INSERT INTO gears VALUES (1, 'a')");
+        // No heartbeats: nothing but a change to the table moves the stored position on.
+        final String yaml = yaml("gears-cdc", "shop.gears", "    unwrap: true\n    heartbeat: 0s\n");
+        start(yaml);
+        ChangeLog.readUntil(runners.get(0), cluster.members(), "shop.shop.gears", c -> c.size() >= 1,
+            Duration.ofMinutes(3));
+        final int before = LogSchemaHistory.size(cluster.members(), "gears-cdc");
+        sql("ALTER TABLE gears ADD COLUMN teeth int");
+        final long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+        while (LogSchemaHistory.size(cluster.members(), "gears-cdc") == before && System.nanoTime() < deadline)
+        {
+            TimeUnit.MILLISECONDS.sleep(100);
+        }
+        final int stored = LogSchemaHistory.size(cluster.members(), "gears-cdc");
+        assertEquals(before + 1, stored, "the ALTER is in the history");
+        // Stopped now, the history holds the ALTER and the stored position is still before it.
+        runners.get(0).stop(Duration.ofSeconds(30));
+
+        start(yaml);
+        sql("INSERT INTO gears VALUES (2, 'b', 12)");
+        ChangeLog.readUntil(runners.get(1), cluster.members(), "shop.shop.gears", c -> c.size() >= 2,
+            Duration.ofMinutes(3));
+        sleepSeconds(2);
+        final List<ChangeLog.Change> changes = ChangeLog.readUntil(runners.get(1), cluster.members(),
+            "shop.shop.gears", c -> c.size() >= 2, Duration.ofMinutes(1));
+        assertEquals(2, changes.size(), "nothing repeated");
+        assertEquals(12, changes.get(1).value().get("teeth").asInt());
+        assertEquals(stored, LogSchemaHistory.size(cluster.members(), "gears-cdc"),
+            "the ALTER read again from the binlog was not stored a second time");
     }
 
     @Test
