@@ -32,7 +32,8 @@ import java.util.function.Supplier;
 /**
  * One task of a job on this worker: a pipeline runner instance (several instances of one pipeline share its input
  * partitions through the pipeline's consumer group) or a connector file's connectors, on a thread of its own with the
- * job's class loader. When it fails (the class is missing, its constructor or topology throws, the runner stops with
+ * job's class loader. A connector's source runs only while it holds the source's lease, and the task is WAITING while
+ * another instance holds it (see {@link io.tributary.connect.runtime.SourceLease}). When it fails (the class is missing, its constructor or topology throws, the runner stops with
  * an error) it is reported {@code FAILED} with the exception and started again after a backoff that doubles from 1 s
  * to 60 s, and resets once a run lasted a minute. Nothing it throws reaches the worker or other tasks. A pipeline task
  * whose index is not below its inputs' partition count stays IDLE (tasks = min(parallelism, partitions)).
@@ -53,6 +54,7 @@ final class JobTask
     private final String cluster;
     private final Supplier<Path> jar;
     private final Map<String, String> env;
+    private final Duration leaseSession;
     private final Object lock = new Object();
     private volatile boolean running = true;
     private volatile TaskStatus.State state = TaskStatus.State.STARTING;
@@ -66,11 +68,14 @@ final class JobTask
 
     /**
      * @param jar where the job's jar is on this machine, fetched on first use; null when the job has no jar.
-     * @param env the worker's environment, for connector files.
+     * @param env          the worker's environment, for connector files.
+     * @param leaseSession the session of a source's lease: how long after its worker stops heartbeating another
+     *                     worker's instance of the task may take the source over.
      */
     JobTask(final JobRecord record, final int index, final String cluster, final Supplier<Path> jar,
-        final Map<String, String> env)
+        final Map<String, String> env, final Duration leaseSession)
     {
+        this.leaseSession = leaseSession;
         this.record = record;
         this.index = index;
         this.cluster = cluster;
@@ -320,16 +325,17 @@ final class JobTask
             for (final ConnectorConfig config : configs)
             {
                 started.add(new ConnectorRunner(config, types, new ConnectorContext(config.name(), cluster, stdout))
-                    .start());
+                    .withLease(leaseSession).start());
             }
             connectors = List.copyOf(started);
             if (!running)
             {
                 return;
             }
-            state = TaskStatus.State.RUNNING;
             while (running)
             {
+                state = started.stream().anyMatch(c -> c.config().kind() == ConnectorConfig.Kind.SOURCE &&
+                    c.leaseHolder() == null) ? TaskStatus.State.WAITING : TaskStatus.State.RUNNING;
                 for (final ConnectorRunner connector : started)
                 {
                     try

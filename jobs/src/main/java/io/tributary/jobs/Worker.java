@@ -28,15 +28,20 @@ import java.util.stream.Stream;
  * A worker is a member of the consumer group {@value JobStore#WORKERS_GROUP}; the cluster's session timeout decides
  * which workers are live, so a killed worker drops out on cluster time like any group member. Each worker registers its
  * id, member id and slots in {@code __job_workers}, then every {@code interval} reads {@code __jobs}, the registered
- * workers and the group's live members, and computes with {@link TaskAssignor} which tasks are its own: every worker
- * computes the same from the same inputs, so no leader hands tasks out. It starts what became its own (fetching the
+ * workers, the group's live members and the previous assignment (the worker each task's status in
+ * {@code __job_status} names), and computes with {@link TaskAssignor} which tasks are its own: every worker computes
+ * the same from the same inputs, so no leader hands tasks out, and a worker joining or leaving moves only the tasks
+ * that must move. It starts what became its own (fetching the
  * job's jar from {@code __job_artifacts} once per version), stops what is no longer its own or whose job has a newer
  * version, and reports each task's state, partitions, lag and restarts to {@code __job_status}.
  * <p>
  * Two workers may briefly disagree (one has seen a member leave, the other not yet): a task may then run twice or
- * not at all for a moment. A pipeline task is a member of the pipeline's own consumer group, whose assignment and
- * fenced checkpoints keep every input partition processed exactly once whatever the number of runner instances, so
- * such a moment costs no correctness.
+ * not at all for a moment. That costs no correctness, because every writer is fenced by a group's ownership: a
+ * pipeline task is a member of the pipeline's own consumer group, whose assignment and fenced checkpoints keep every
+ * input partition processed exactly once whatever the number of runner instances; a connector task's source runs
+ * only while it holds the source's lease ({@link io.tributary.connect.runtime.SourceLease}), so a second instance
+ * waits (WAITING) and an instance that lost the lease (its worker paused past its session) has its appends refused
+ * and stops; a sink's commits are fenced by its consumer group.
  * <p>
  * Threading: {@link #run()} owns the worker on the calling thread; {@link #close()} may be called from any thread.
  */
@@ -183,7 +188,7 @@ public final class Worker implements AutoCloseable
                             memberId + " with " + config.slots() + " slots");
                     }
                     final Map<String, JobRecord> jobs = store.jobs();
-                    reconcile(jobs, liveWorkers());
+                    reconcile(jobs, liveWorkers(), previousAssignment(jobs));
                     if (System.currentTimeMillis() >= nextStatus)
                     {
                         publishStatus(jobs);
@@ -245,7 +250,26 @@ public final class Worker implements AutoCloseable
         return workers;
     }
 
-    private void reconcile(final Map<String, JobRecord> jobs, final Map<String, Integer> workers)
+    /**
+     * @return the worker each task of the jobs last ran on, as {@code __job_status} tells: the previous assignment,
+     *         which every worker reads alike, so that a change of workers moves only what must move.
+     */
+    private Map<TaskAssignor.TaskId, String> previousAssignment(final Map<String, JobRecord> jobs)
+    {
+        final Map<TaskAssignor.TaskId, String> previous = new HashMap<>();
+        for (final TaskStatus status : store.statuses().values())
+        {
+            final JobRecord job = jobs.get(status.job());
+            if (job != null && status.task() < job.tasks())
+            {
+                previous.put(new TaskAssignor.TaskId(status.job(), status.task()), status.worker());
+            }
+        }
+        return previous;
+    }
+
+    private void reconcile(final Map<String, JobRecord> jobs, final Map<String, Integer> workers,
+        final Map<TaskAssignor.TaskId, String> previous)
     {
         final List<TaskAssignor.TaskId> wanted = new ArrayList<>();
         for (final JobRecord job : jobs.values())
@@ -258,7 +282,7 @@ public final class Worker implements AutoCloseable
                 }
             }
         }
-        final Map<TaskAssignor.TaskId, String> assignment = TaskAssignor.assign(wanted, workers);
+        final Map<TaskAssignor.TaskId, String> assignment = TaskAssignor.assign(wanted, workers, previous);
         final Map<TaskAssignor.TaskId, JobRecord> mine = new LinkedHashMap<>();
         assignment.forEach((task, worker) ->
         {
@@ -287,7 +311,7 @@ public final class Worker implements AutoCloseable
                 LOGGER.log(System.Logger.Level.INFO, "worker " + config.id() + " starts " + entry.getKey() +
                     " version " + record.version());
                 final JobTask task = new JobTask(record, entry.getKey().index(), config.cluster(),
-                    record.artifact() == null ? null : () -> jar(record), config.env()).start();
+                    record.artifact() == null ? null : () -> jar(record), config.env(), config.sessionTimeout()).start();
                 tasks.put(entry.getKey(), task);
                 store.publish(status(task));
             }
