@@ -334,8 +334,8 @@ final class JobTask
             }
             while (running)
             {
-                state = started.stream().anyMatch(c -> c.config().kind() == ConnectorConfig.Kind.SOURCE &&
-                    c.leaseHolder() == null) ? TaskStatus.State.WAITING : TaskStatus.State.RUNNING;
+                state = started.stream().anyMatch(ConnectorRunner::awaitingLease) ? TaskStatus.State.WAITING :
+                    TaskStatus.State.RUNNING;
                 for (final ConnectorRunner connector : started)
                 {
                     try

@@ -45,6 +45,7 @@ public final class ConnectorRunner implements AutoCloseable
     private final CompletableFuture<Void> done = new CompletableFuture<>();
     private volatile boolean running = true;
     private volatile String leaseHolder;
+    private volatile boolean awaitingLease;
     private Duration leaseSession;
     private Thread thread;
 
@@ -73,6 +74,14 @@ public final class ConnectorRunner implements AutoCloseable
     public String leaseHolder()
     {
         return leaseHolder;
+    }
+
+    /**
+     * @return true while the source waits for its lease (another runner of it holds it).
+     */
+    public boolean awaitingLease()
+    {
+        return awaitingLease;
     }
 
     public synchronized ConnectorRunner start()
@@ -181,8 +190,17 @@ public final class ConnectorRunner implements AutoCloseable
             }
             Topics.ensure(admin, new NewTopic(config.deadLetter().topic(), 1));
         }
-        final SourceLease lease = leaseSession == null ? null :
-            SourceLease.acquire(context.cluster(), config.name(), leaseSession, () -> running);
+        awaitingLease = leaseSession != null;
+        final SourceLease lease;
+        try
+        {
+            lease = leaseSession == null ? null :
+                SourceLease.acquire(context.cluster(), config.name(), leaseSession, () -> running);
+        }
+        finally
+        {
+            awaitingLease = false;
+        }
         if (leaseSession != null && lease == null)
         {
             return;   // stopped while waiting for the lease
