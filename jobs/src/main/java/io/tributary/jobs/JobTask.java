@@ -36,7 +36,8 @@ import java.util.function.Supplier;
  * another instance holds it (see {@link io.tributary.connect.runtime.SourceLease}). When it fails (the class is missing, its constructor or topology throws, the runner stops with
  * an error) it is reported {@code FAILED} with the exception and started again after a backoff that doubles from 1 s
  * to 60 s, and resets once a run lasted a minute. Nothing it throws reaches the worker or other tasks. A pipeline task
- * whose index is not below its inputs' partition count stays IDLE (tasks = min(parallelism, partitions)).
+ * whose index is not below its inputs' partition count stays IDLE (tasks = min(parallelism, partitions)); so does a
+ * connector task with no sink partition and no source to run (a connector job's sources run in task 0 only).
  * <p>
  * Threading: the task's own thread runs it; {@link #stop}, {@link #status} and {@link #partitions} may be called from
  * any thread.
@@ -314,8 +315,12 @@ final class JobTask
         final Map<String, String> variables = new HashMap<>(env);
         variables.putAll(spec.env());
         final ConnectorTypes types = ConnectorTypes.load();
-        final List<ConnectorConfig> configs = new ConnectorFileParser(types, variables)
-            .parse(spec.connectorFile(), spec.connectorYaml());
+        final List<ConnectorConfig> configs = mine(new ConnectorFileParser(types, variables)
+            .parse(spec.connectorFile(), spec.connectorYaml()));
+        if (configs == null)
+        {
+            return;   // stopped while idle
+        }
         sinkGroups = configs.stream().filter(c -> c.kind() == ConnectorConfig.Kind.SINK).map(c -> c.from().group())
             .distinct().toList();
         final PrintWriter stdout = new PrintWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8), true);
@@ -366,6 +371,56 @@ final class JobTask
                 connector.stop(Duration.ofSeconds(30));
             }
         }
+    }
+
+    /**
+     * A connector job's task runs every sink of the file whose input has a partition for it (its tasks share each
+     * sink's consumer group, so tasks = min(parallelism, input partitions)), and task 0 also runs the sources, one
+     * instance each. A task with nothing to run stays IDLE, and starts if partitions are added.
+     *
+     * @return the connectors this task runs, or null when it was stopped while idle.
+     */
+    private List<ConnectorConfig> mine(final List<ConnectorConfig> all)
+    {
+        try (Admin admin = Admin.create(cluster))
+        {
+            while (running)
+            {
+                final List<ConnectorConfig> mine = new ArrayList<>();
+                final Set<String> topics = admin.listTopics();
+                for (final ConnectorConfig config : all)
+                {
+                    if (config.kind() == ConnectorConfig.Kind.SOURCE)
+                    {
+                        if (index == 0)
+                        {
+                            mine.add(config);
+                        }
+                        continue;
+                    }
+                    int partitions = 0;
+                    for (final String topic : config.from().topics())
+                    {
+                        if (topics.contains(topic))
+                        {
+                            partitions = Math.max(partitions, admin.describeTopic(topic).partitions().size());
+                        }
+                    }
+                    // A missing input topic is the sink's error to report.
+                    if (partitions == 0 || index < partitions)
+                    {
+                        mine.add(config);
+                    }
+                }
+                if (!mine.isEmpty())
+                {
+                    return mine;
+                }
+                state = TaskStatus.State.IDLE;
+                pause(IDLE_CHECK.toMillis());
+            }
+        }
+        return null;
     }
 
     private void pause(final long millis)

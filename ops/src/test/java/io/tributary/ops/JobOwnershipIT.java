@@ -5,7 +5,12 @@ import io.tributary.jobs.JobStore;
 import io.tributary.jobs.TaskAssignor;
 import io.tributary.jobs.TaskStatus;
 import io.tributary.log.Admin;
+import io.tributary.log.GroupDescription;
 import io.tributary.log.NewTopic;
+import io.tributary.log.Producer;
+import io.tributary.log.ProducerConfig;
+import io.tributary.log.ProducerRecord;
+import io.tributary.log.Serializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -33,7 +38,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Who runs a job's task, with workers in JVMs of their own. A source connector job writes every reading once while
  * the worker running it is paused past its session (SIGSTOP: another worker takes the source over, and the paused
  * one, resumed, is a zombie whose appends the cluster refuses) and then the new owner is SIGKILLed. A worker that
- * joins takes exactly its share of the tasks, from the most loaded workers, and no other task moves or restarts.
+ * joins takes exactly its share of the tasks, from the most loaded workers, and no other task moves or restarts. A
+ * sink connector job with parallelism 4 on a 3-partition topic runs 3 tasks sharing the sink's group, and one idle.
  */
 @Tag("fault")
 class JobOwnershipIT
@@ -202,6 +208,61 @@ class JobOwnershipIT
         System.out.printf("job ownership: worker-e joined; moved %s%n", expected.entrySet().stream()
             .filter(e -> !e.getValue().equals(before.get(e.getKey()))).map(e -> e.getKey() + " " +
                 before.get(e.getKey()) + " -> " + e.getValue()).toList());
+    }
+
+    @Test
+    @Timeout(120)
+    void aSinkJobsTasksShareItsInputPartitions() throws Exception
+    {
+        final int records = 3_000;
+        try (Admin admin = Admin.create(jobs.members()))
+        {
+            admin.createTopic(new NewTopic("copy-in", 3));
+            admin.createTopic(new NewTopic("copy-out", 1));
+        }
+        jobs.startWorker("worker-f");
+        jobs.startWorker("worker-g");
+        Files.writeString(jobs.dir().resolve("copy.yaml"), """
+            name: copy
+            from: { topics: [copy-in], group: copy }
+            sink:
+              topic: { topic: copy-out }
+            """);
+        final Path job = jobs.dir().resolve("copy-job.yaml");
+        Files.writeString(job, """
+            name: copy
+            kind: connector
+            connector: { file: copy.yaml }
+            parallelism: 4
+            """);
+        final JobWorkers.Cli deploy = jobs.cli("job", "deploy", job.toString());
+        assertEquals(0, deploy.exit(), deploy.err());
+        jobs.await("3 tasks running and one idle (3 partitions)", 60, () ->
+        {
+            final String status = jobs.cli("job", "status", "copy").out();
+            return status.lines().filter(l -> l.matches("\\d+\\s+worker-[fg]\\s+.*RUNNING.*")).count() == 3 &&
+                status.lines().anyMatch(l -> l.matches("3\\s+worker-[fg]\\s+.*IDLE.*"));
+        });
+        try (Producer<String, String> producer = Producer.create(ProducerConfig.builder().cluster(jobs.members())
+            .build(), Serializer.string(), Serializer.string()))
+        {
+            for (int i = 0; i < records; i++)
+            {
+                producer.send(ProducerRecord.of("copy-in", "k" + (i % 30), "v" + i));
+            }
+            producer.flush();
+        }
+        jobs.await("every record copied", 60, () -> jobs.count("copy-out") >= records);
+        final GroupDescription group;
+        try (Admin admin = Admin.create(jobs.members()))
+        {
+            group = admin.describeGroup("copy");
+        }
+        assertEquals(3, group.members().size(), group.toString());
+        assertEquals(3, group.partitions().stream().map(GroupDescription.PartitionLag::member).distinct().count(),
+            "each task holds one partition: " + group);
+        Thread.sleep(1_000);
+        assertEquals(records, jobs.count("copy-out"));
     }
 
     /**
