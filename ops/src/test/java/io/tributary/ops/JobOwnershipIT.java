@@ -111,7 +111,7 @@ class JobOwnershipIT
             log(paused).contains("worker " + paused + " stops readings/0"));
         final String zombie = log(paused);
         final boolean refused = zombie.contains("source lease __connector-lease.readings lost") ||
-            zombie.contains("of group '__connector-lease.readings'");
+            zombie.contains("group '__connector-lease.readings'");
 
         workers.get(other).destroyForcibly().waitFor(10, TimeUnit.SECONDS);
         final long killedAt = System.nanoTime();

@@ -16,11 +16,4 @@ public interface AtomicAppender
      * @throws Exception when it was not committed (or its outcome is unknown).
      */
     void append(List<ProducerRecord<byte[], byte[]>> records) throws Exception;
-
-    /**
-     * Told when a poll brought nothing to append.
-     */
-    default void idle()
-    {
-    }
 }

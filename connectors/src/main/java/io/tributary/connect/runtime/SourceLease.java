@@ -28,11 +28,12 @@ import java.util.function.BooleanSupplier;
  * session, cut off) cannot append, however late its append arrives.
  * <p>
  * The cluster fences by member id, and a member whose session expired rejoins under the same id; so the lease is also
- * given up on the client, for good, as soon as the holder sees it lost, revoked or reassigned, or when longer than half
- * a session passed between two appends (the process may have been paused past its session, and rejoined): its runner
- * stops, and starts again under a new lease, reading its position afresh.
+ * given up on the client, for good, as soon as the holder sees it lost, revoked or granted again, or when its watch
+ * thread (a tick every 100 ms) finds the process was stalled longer than half a session (a pause, SIGSTOP or a long
+ * GC, after which the member may have expired and rejoined): its runner stops, and starts again under a new lease,
+ * reading its position afresh. A slow source does not lose the lease; a stalled process does.
  * <p>
- * Not thread-safe: the runner's thread acquires, checks and closes it.
+ * Threading: the runner's thread acquires, fences and closes it; the watch thread only marks it lost.
  */
 public final class SourceLease implements AutoCloseable
 {
@@ -40,18 +41,19 @@ public final class SourceLease implements AutoCloseable
     public static final String TOPIC = "__connector_leases";
     private static final TopicPartition PARTITION = new TopicPartition(TOPIC, 0);
     private static final Duration POLL = Duration.ofMillis(200);
+    private static final long WATCH_TICK_MS = 100;
 
     private final Consumer<byte[], byte[]> consumer;
-    private final long maxGapNs;
+    private final long maxStallNs;
     private ConsumerGroupMetadata holder;
-    private boolean lost;
-    private String lostReason;
-    private long checkedNs;
+    private volatile boolean lost;
+    private volatile String lostReason;
+    private Thread watch;
 
     private SourceLease(final Consumer<byte[], byte[]> consumer, final Duration sessionTimeout)
     {
         this.consumer = consumer;
-        this.maxGapNs = sessionTimeout.toNanos() / 2;
+        this.maxStallNs = sessionTimeout.toNanos() / 2;
     }
 
     /**
@@ -87,8 +89,7 @@ public final class SourceLease implements AutoCloseable
                 if (consumer.assignment().contains(PARTITION))
                 {
                     lease.holder = consumer.groupMetadata();
-                    lease.lost = false;
-                    lease.checkedNs = System.nanoTime();
+                    lease.watch(connector);
                     return lease;
                 }
             }
@@ -117,16 +118,10 @@ public final class SourceLease implements AutoCloseable
      */
     public void fence(final Transaction<byte[], byte[]> transaction)
     {
-        final long now = System.nanoTime();
         if (!lost)
         {
             consumer.poll(Duration.ZERO);
-            if (now - checkedNs > maxGapNs)
-            {
-                lost("no append for " + Duration.ofNanos(now - checkedNs).toMillis() + " ms, over half the " +
-                    "session: the lease may have expired meanwhile");
-            }
-            else if (!consumer.assignment().contains(PARTITION))
+            if (!consumer.assignment().contains(PARTITION))
             {
                 lost("the lease was reassigned");
             }
@@ -136,25 +131,7 @@ public final class SourceLease implements AutoCloseable
             throw new TributaryException(ErrorCode.FENCED_MEMBER, "source lease " + holder.groupId() + " lost: " +
                 lostReason);
         }
-        checkedNs = now;
         transaction.sendOffsets(Map.of(PARTITION, 0L), holder);
-    }
-
-    /**
-     * Note that the lease is in use although nothing is appended (a source with nothing to send), so that an idle
-     * gap is not taken for a pause.
-     */
-    public void touch()
-    {
-        if (lost)
-        {
-            return;
-        }
-        consumer.poll(Duration.ZERO);
-        if (System.nanoTime() - checkedNs <= maxGapNs && consumer.assignment().contains(PARTITION))
-        {
-            checkedNs = System.nanoTime();
-        }
     }
 
     /**
@@ -172,16 +149,51 @@ public final class SourceLease implements AutoCloseable
     public void close()
     {
         lost("given up");
+        if (watch != null)
+        {
+            watch.interrupt();
+        }
         consumer.close();
     }
 
-    private void lost(final String reason)
+    private synchronized void lost(final String reason)
     {
         if (!lost)
         {
-            lost = true;
             lostReason = reason;
+            lost = true;
         }
+    }
+
+    /**
+     * Tick until the lease is lost or given up; a tick late by over half a session means the process stalled.
+     */
+    private void watch(final String connector)
+    {
+        watch = new Thread(() ->
+        {
+            long last = System.nanoTime();
+            while (!lost)
+            {
+                try
+                {
+                    Thread.sleep(WATCH_TICK_MS);
+                }
+                catch (final InterruptedException ex)
+                {
+                    return;
+                }
+                final long now = System.nanoTime();
+                if (now - last > maxStallNs)
+                {
+                    lost("the process stalled for " + Duration.ofNanos(now - last).toMillis() + " ms, over half " +
+                        "the session: the lease may have expired meanwhile");
+                }
+                last = now;
+            }
+        }, "lease-watch-" + connector);
+        watch.setDaemon(true);
+        watch.start();
     }
 
     private ConsumerRebalanceListener listener()

@@ -60,7 +60,6 @@ public final class SourceTask
         final List<SourceRecord> batch = source.poll(batching.count(), batching.period());
         if (batch.isEmpty())
         {
-            appender.idle();
             return 0;
         }
         // One atomic append must fit one request: a large batch goes as several appends, each with the position of

@@ -62,12 +62,4 @@ public final class TransactionAppender implements AtomicAppender
             throw ex;
         }
     }
-
-    public void idle()
-    {
-        if (lease != null)
-        {
-            lease.touch();
-        }
-    }
 }
