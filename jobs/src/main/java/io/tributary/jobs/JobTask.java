@@ -64,7 +64,6 @@ final class JobTask
     private volatile String group;
     private volatile PipelineRunner pipeline;
     private volatile List<ConnectorRunner> connectors = List.of();
-    private volatile List<String> sinkGroups = List.of();
     private Thread thread;
 
     /**
@@ -126,11 +125,20 @@ final class JobTask
     }
 
     /**
-     * @return the consumer groups of the connector job's sinks, whose lag is the task's lag.
+     * @return for each running sink of a connector job, its consumer group and its member id there.
      */
-    List<String> sinkGroups()
+    Map<String, String> sinkMembers()
     {
-        return sinkGroups;
+        final Map<String, String> members = new HashMap<>();
+        for (final ConnectorRunner connector : connectors)
+        {
+            final String member = connector.sinkMember();
+            if (member != null)
+            {
+                members.put(connector.config().from().group(), member);
+            }
+        }
+        return members;
     }
 
     Set<Integer> partitions()
@@ -321,8 +329,6 @@ final class JobTask
         {
             return;   // stopped while idle
         }
-        sinkGroups = configs.stream().filter(c -> c.kind() == ConnectorConfig.Kind.SINK).map(c -> c.from().group())
-            .distinct().toList();
         final PrintWriter stdout = new PrintWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8), true);
         final List<ConnectorRunner> started = new ArrayList<>();
         try

@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
 
@@ -373,7 +374,7 @@ public final class Worker implements AutoCloseable
 
     private void publishStatus(final Map<String, JobRecord> jobs)
     {
-        final Map<String, Map<Integer, Long>> lagByGroup = new HashMap<>();
+        final Map<String, List<GroupDescription.PartitionLag>> groups = new HashMap<>();
         for (final JobTask task : tasks.values())
         {
             if (!jobs.containsKey(task.record().name()))
@@ -381,35 +382,45 @@ public final class Worker implements AutoCloseable
                 continue;
             }
             final TaskStatus status = status(task);
+            List<Integer> partitions = status.partitions();
             long lag = -1;
-            if (task.group() != null && !status.partitions().isEmpty())
+            if (task.group() != null && !partitions.isEmpty())
             {
-                final Map<Integer, Long> lags = lagByGroup.computeIfAbsent(task.group(), this::lagByPartition);
-                lag = status.partitions().stream().mapToLong(p -> lags.getOrDefault(p, 0L)).sum();
+                final Set<Integer> mine = Set.copyOf(partitions);
+                lag = groups.computeIfAbsent(task.group(), this::describe).stream()
+                    .filter(p -> mine.contains(p.partition())).mapToLong(Worker::lag).sum();
             }
-            else if (!task.sinkGroups().isEmpty() && status.state() == TaskStatus.State.RUNNING)
+            else if (!task.sinkMembers().isEmpty() && status.state() == TaskStatus.State.RUNNING)
             {
+                // A connector task's sinks: the partitions its members hold in their groups, and their lag.
                 lag = 0;
-                for (final String group : task.sinkGroups())
+                final Set<Integer> held = new TreeSet<>();
+                for (final Map.Entry<String, String> sink : task.sinkMembers().entrySet())
                 {
-                    lag += lagByGroup.computeIfAbsent(group, this::lagByPartition).values().stream()
-                        .mapToLong(Long::longValue).sum();
+                    for (final GroupDescription.PartitionLag p : groups.computeIfAbsent(sink.getKey(), this::describe))
+                    {
+                        if (sink.getValue().equals(p.member()))
+                        {
+                            held.add(p.partition());
+                            lag += lag(p);
+                        }
+                    }
                 }
+                partitions = List.copyOf(held);
             }
             store.publish(new TaskStatus(status.job(), status.task(), status.version(), status.worker(),
-                status.state(), status.partitions(), lag, status.restarts(), status.error(), status.updatedAt()));
+                status.state(), partitions, lag, status.restarts(), status.error(), status.updatedAt()));
         }
     }
 
-    private Map<Integer, Long> lagByPartition(final String group)
+    private List<GroupDescription.PartitionLag> describe(final String group)
     {
-        final Map<Integer, Long> lags = new HashMap<>();
-        for (final GroupDescription.PartitionLag partition : store.admin().describeGroup(group).partitions())
-        {
-            final long lag = partition.lag() >= 0 ? partition.lag() : partition.endOffset();
-            lags.merge(partition.partition(), lag, Long::sum);
-        }
-        return lags;
+        return store.admin().describeGroup(group).partitions();
+    }
+
+    private static long lag(final GroupDescription.PartitionLag partition)
+    {
+        return partition.lag() >= 0 ? partition.lag() : partition.endOffset();
     }
 
     private TaskStatus status(final JobTask task)

@@ -39,7 +39,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * the worker running it is paused past its session (SIGSTOP: another worker takes the source over, and the paused
  * one, resumed, is a zombie whose appends the cluster refuses) and then the new owner is SIGKILLed. A worker that
  * joins takes exactly its share of the tasks, from the most loaded workers, and no other task moves or restarts. A
- * sink connector job with parallelism 4 on a 3-partition topic runs 3 tasks sharing the sink's group, and one idle.
+ * sink connector job with parallelism 4 on a 3-partition topic runs 3 tasks sharing the sink's group, each shown with
+ * its partition and lag, and one idle.
  */
 @Tag("fault")
 class JobOwnershipIT
@@ -261,6 +262,13 @@ class JobOwnershipIT
         assertEquals(3, group.members().size(), group.toString());
         assertEquals(3, group.partitions().stream().map(GroupDescription.PartitionLag::member).distinct().count(),
             "each task holds one partition: " + group);
+        jobs.await("job status: each running task with its partition, caught up", 30, () ->
+        {
+            final Pattern line = Pattern.compile("\\d+\\s+worker-[fg]\\s+(\\d)\\s+RUNNING\\s+0\\s+0\\s*");
+            final List<String> partitions = jobs.cli("job", "status", "copy").out().lines().map(line::matcher)
+                .filter(Matcher::matches).map(m -> m.group(1)).sorted().toList();
+            return partitions.equals(List.of("0", "1", "2"));
+        });
         Thread.sleep(1_000);
         assertEquals(records, jobs.count("copy-out"));
     }

@@ -46,6 +46,7 @@ public final class ConnectorRunner implements AutoCloseable
     private volatile boolean running = true;
     private volatile String leaseHolder;
     private volatile boolean awaitingLease;
+    private volatile String sinkMember;
     private Duration leaseSession;
     private Thread thread;
 
@@ -82,6 +83,15 @@ public final class ConnectorRunner implements AutoCloseable
     public boolean awaitingLease()
     {
         return awaitingLease;
+    }
+
+    /**
+     * @return a running sink's member id in its consumer group (whose description says which partitions it holds),
+     *         else null.
+     */
+    public String sinkMember()
+    {
+        return sinkMember;
     }
 
     public synchronized ConnectorRunner start()
@@ -278,6 +288,7 @@ public final class ConnectorRunner implements AutoCloseable
                 while (running)
                 {
                     task.runOnce();
+                    sinkMember = consumer.memberId();
                 }
                 task.flush();
             }
