@@ -33,11 +33,12 @@ import java.util.function.Supplier;
  * One task of a job on this worker: a pipeline runner instance (several instances of one pipeline share its input
  * partitions through the pipeline's consumer group) or a connector file's connectors, on a thread of its own with the
  * job's class loader. A connector's source runs only while it holds the source's lease, and the task is WAITING while
- * another instance holds it (see {@link io.tributary.connect.runtime.SourceLease}). When it fails (the class is missing, its constructor or topology throws, the runner stops with
- * an error) it is reported {@code FAILED} with the exception and started again after a backoff that doubles from 1 s
- * to 60 s, and resets once a run lasted a minute. Nothing it throws reaches the worker or other tasks. A pipeline task
- * whose index is not below its inputs' partition count stays IDLE (tasks = min(parallelism, partitions)); so does a
- * connector task with no sink partition and no source to run (a connector job's sources run in task 0 only).
+ * another instance holds it (see {@link io.tributary.connect.runtime.SourceLease}). When it fails (the class is
+ * missing, its constructor or topology throws, the runner stops with an error) it is reported {@code FAILED} with the
+ * exception and started again after a backoff that doubles from 1 s to 60 s, and resets once a run lasted a minute.
+ * Nothing it throws reaches the worker or other tasks. A pipeline task whose index is not below its inputs' partition
+ * count stays IDLE (tasks = min(parallelism, partitions)); so does a connector task with no sink partition and no
+ * source to run (a connector job's sources run in task 0 only).
  * <p>
  * Threading: the task's own thread runs it; {@link #stop}, {@link #status} and {@link #partitions} may be called from
  * any thread.

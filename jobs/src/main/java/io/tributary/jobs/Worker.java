@@ -312,7 +312,8 @@ public final class Worker implements AutoCloseable
                 LOGGER.log(System.Logger.Level.INFO, "worker " + config.id() + " starts " + entry.getKey() +
                     " version " + record.version());
                 final JobTask task = new JobTask(record, entry.getKey().index(), config.cluster(),
-                    record.artifact() == null ? null : () -> jar(record), config.env(), config.sessionTimeout()).start();
+                    record.artifact() == null ? null : () -> jar(record), config.env(), config.sessionTimeout())
+                    .start();
                 tasks.put(entry.getKey(), task);
                 store.publish(status(task));
             }

@@ -172,8 +172,8 @@ class JobSpecParserTest
             sink:
               file: { path: /tmp/archive.jsonl }
             """);
-        final JobSpec spec = parser.parse("job.yaml", "name: archive\nkind: connector\nconnector: { file: sink.yaml }\n" +
-            "parallelism: 3\n", dir);
+        final JobSpec spec = parser.parse("job.yaml",
+            "name: archive\nkind: connector\nconnector: { file: sink.yaml }\nparallelism: 3\n", dir);
         assertEquals(3, spec.parallelism());
 
         Files.writeString(dir.resolve("gen.yaml"), """

@@ -196,12 +196,13 @@ class JobsIT
         assertEquals(0, jobs.cli("job", "deploy", failing.toString()).exit());
         assertEquals(0, jobs.cli("job", "deploy", generator.toString()).exit());
 
-        jobs.await("the failure reported and retried", () -> jobs.cli("job", "status", "failing").out().lines().anyMatch(l ->
-            l.matches("0\\s+worker-c\\s+-\\s+FAILED\\s+-\\s+[2-9]\\d*\\s+java.lang.IllegalStateException: " +
-                "reference table 'plants' is not configured")));
+        jobs.await("the failure reported and retried", () -> jobs.cli("job", "status", "failing").out().lines()
+            .anyMatch(l -> l.matches("0\\s+worker-c\\s+-\\s+FAILED\\s+-\\s+[2-9]\\d*\\s+" +
+                "java.lang.IllegalStateException: reference table 'plants' is not configured")));
         jobs.await("the connector job's records", () -> jobs.count("jobs-generated") > 200);
         final JobWorkers.Cli list = jobs.cli("job", "list");
-        assertTrue(list.out().lines().anyMatch(l -> l.matches("failing\\s+pipeline\\s+1\\s+FAILING\\s+0/1")), list.out());
+        assertTrue(list.out().lines().anyMatch(l -> l.matches("failing\\s+pipeline\\s+1\\s+FAILING\\s+0/1")),
+            list.out());
         assertTrue(list.out().lines().anyMatch(l -> l.matches("generator\\s+connector\\s+1\\s+RUNNING\\s+1/1")),
             list.out());
 
