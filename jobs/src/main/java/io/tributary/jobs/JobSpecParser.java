@@ -3,6 +3,7 @@ package io.tributary.jobs;
 import io.tributary.connect.ConnectorTypes;
 import io.tributary.connect.config.ConfigError;
 import io.tributary.connect.config.ConfigException;
+import io.tributary.connect.config.ConnectorConfig;
 import io.tributary.connect.config.ConnectorFileParser;
 import io.tributary.connect.config.EnvSubstitution;
 import io.tributary.connect.config.SpecBinder;
@@ -258,11 +259,6 @@ public final class JobSpecParser
         }
         final Settings connector = binder.bind(CONNECTOR, blocks.get("connector"), "connector", map.at());
         binder.bind(CONNECTOR_CONFIG, blocks.get("config"), "config", map.at());
-        if (parallelism != 1 && blocks.containsKey("parallelism"))
-        {
-            binder.error(blocks.get("parallelism").at(), "parallelism",
-                "a connector job runs one task (its file's connectors), got " + parallelism);
-        }
         if (errors.size() > before || name == null)
         {
             return null;
@@ -280,16 +276,24 @@ public final class JobSpecParser
                 ex.getClass().getSimpleName());
             return null;
         }
+        final List<ConnectorConfig> connectors;
         try
         {
-            new ConnectorFileParser(types, jobEnv).parse(path.toString(), yaml);
+            connectors = new ConnectorFileParser(types, jobEnv).parse(path.toString(), yaml);
         }
         catch (final ConfigException ex)
         {
             errors.addAll(ex.errors());
             return null;
         }
-        return new JobSpec(name, kind, null, null, connectorFile, yaml, 1, null, 0, declaredEnv);
+        if (parallelism != 1 && connectors.stream().noneMatch(c -> c.kind() == ConnectorConfig.Kind.SINK))
+        {
+            binder.error(blocks.get("parallelism").at(), "parallelism", "a connector job's parallelism is how many " +
+                "tasks share its sinks' partitions, and " + connectorFile + " has no sink (a source runs as one " +
+                "task), got " + parallelism);
+            return null;
+        }
+        return new JobSpec(name, kind, null, null, connectorFile, yaml, parallelism, null, 0, declaredEnv);
     }
 
     private static YamlNode.Location pipelineClassAt(final YamlNode pipeline)

@@ -32,10 +32,13 @@ import java.util.function.Supplier;
 /**
  * One task of a job on this worker: a pipeline runner instance (several instances of one pipeline share its input
  * partitions through the pipeline's consumer group) or a connector file's connectors, on a thread of its own with the
- * job's class loader. When it fails (the class is missing, its constructor or topology throws, the runner stops with
- * an error) it is reported {@code FAILED} with the exception and started again after a backoff that doubles from 1 s
- * to 60 s, and resets once a run lasted a minute. Nothing it throws reaches the worker or other tasks. A pipeline task
- * whose index is not below its inputs' partition count stays IDLE (tasks = min(parallelism, partitions)).
+ * job's class loader. A connector's source runs only while it holds the source's lease, and the task is WAITING while
+ * another instance holds it (see {@link io.tributary.connect.runtime.SourceLease}). When it fails (the class is
+ * missing, its constructor or topology throws, the runner stops with an error) it is reported {@code FAILED} with the
+ * exception and started again after a backoff that doubles from 1 s to 60 s, and resets once a run lasted a minute.
+ * Nothing it throws reaches the worker or other tasks. A pipeline task whose index is not below its inputs' partition
+ * count stays IDLE (tasks = min(parallelism, partitions)); so does a connector task with no sink partition and no
+ * source to run (a connector job's sources run in task 0 only).
  * <p>
  * Threading: the task's own thread runs it; {@link #stop}, {@link #status} and {@link #partitions} may be called from
  * any thread.
@@ -53,6 +56,7 @@ final class JobTask
     private final String cluster;
     private final Supplier<Path> jar;
     private final Map<String, String> env;
+    private final Duration leaseSession;
     private final Object lock = new Object();
     private volatile boolean running = true;
     private volatile TaskStatus.State state = TaskStatus.State.STARTING;
@@ -61,16 +65,18 @@ final class JobTask
     private volatile String group;
     private volatile PipelineRunner pipeline;
     private volatile List<ConnectorRunner> connectors = List.of();
-    private volatile List<String> sinkGroups = List.of();
     private Thread thread;
 
     /**
      * @param jar where the job's jar is on this machine, fetched on first use; null when the job has no jar.
-     * @param env the worker's environment, for connector files.
+     * @param env          the worker's environment, for connector files.
+     * @param leaseSession the session of a source's lease: how long after its worker stops heartbeating another
+     *                     worker's instance of the task may take the source over.
      */
     JobTask(final JobRecord record, final int index, final String cluster, final Supplier<Path> jar,
-        final Map<String, String> env)
+        final Map<String, String> env, final Duration leaseSession)
     {
+        this.leaseSession = leaseSession;
         this.record = record;
         this.index = index;
         this.cluster = cluster;
@@ -120,11 +126,20 @@ final class JobTask
     }
 
     /**
-     * @return the consumer groups of the connector job's sinks, whose lag is the task's lag.
+     * @return for each running sink of a connector job, its consumer group and its member id there.
      */
-    List<String> sinkGroups()
+    Map<String, String> sinkMembers()
     {
-        return sinkGroups;
+        final Map<String, String> members = new HashMap<>();
+        for (final ConnectorRunner connector : connectors)
+        {
+            final String member = connector.sinkMember();
+            if (member != null)
+            {
+                members.put(connector.config().from().group(), member);
+            }
+        }
+        return members;
     }
 
     Set<Integer> partitions()
@@ -309,10 +324,12 @@ final class JobTask
         final Map<String, String> variables = new HashMap<>(env);
         variables.putAll(spec.env());
         final ConnectorTypes types = ConnectorTypes.load();
-        final List<ConnectorConfig> configs = new ConnectorFileParser(types, variables)
-            .parse(spec.connectorFile(), spec.connectorYaml());
-        sinkGroups = configs.stream().filter(c -> c.kind() == ConnectorConfig.Kind.SINK).map(c -> c.from().group())
-            .distinct().toList();
+        final List<ConnectorConfig> configs = mine(new ConnectorFileParser(types, variables)
+            .parse(spec.connectorFile(), spec.connectorYaml()));
+        if (configs == null)
+        {
+            return;   // stopped while idle
+        }
         final PrintWriter stdout = new PrintWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8), true);
         final List<ConnectorRunner> started = new ArrayList<>();
         try
@@ -320,16 +337,17 @@ final class JobTask
             for (final ConnectorConfig config : configs)
             {
                 started.add(new ConnectorRunner(config, types, new ConnectorContext(config.name(), cluster, stdout))
-                    .start());
+                    .withLease(leaseSession).start());
             }
             connectors = List.copyOf(started);
             if (!running)
             {
                 return;
             }
-            state = TaskStatus.State.RUNNING;
             while (running)
             {
+                state = started.stream().anyMatch(ConnectorRunner::awaitingLease) ? TaskStatus.State.WAITING :
+                    TaskStatus.State.RUNNING;
                 for (final ConnectorRunner connector : started)
                 {
                     try
@@ -360,6 +378,56 @@ final class JobTask
                 connector.stop(Duration.ofSeconds(30));
             }
         }
+    }
+
+    /**
+     * A connector job's task runs every sink of the file whose input has a partition for it (its tasks share each
+     * sink's consumer group, so tasks = min(parallelism, input partitions)), and task 0 also runs the sources, one
+     * instance each. A task with nothing to run stays IDLE, and starts if partitions are added.
+     *
+     * @return the connectors this task runs, or null when it was stopped while idle.
+     */
+    private List<ConnectorConfig> mine(final List<ConnectorConfig> all)
+    {
+        try (Admin admin = Admin.create(cluster))
+        {
+            while (running)
+            {
+                final List<ConnectorConfig> mine = new ArrayList<>();
+                final Set<String> topics = admin.listTopics();
+                for (final ConnectorConfig config : all)
+                {
+                    if (config.kind() == ConnectorConfig.Kind.SOURCE)
+                    {
+                        if (index == 0)
+                        {
+                            mine.add(config);
+                        }
+                        continue;
+                    }
+                    int partitions = 0;
+                    for (final String topic : config.from().topics())
+                    {
+                        if (topics.contains(topic))
+                        {
+                            partitions = Math.max(partitions, admin.describeTopic(topic).partitions().size());
+                        }
+                    }
+                    // A missing input topic is the sink's error to report.
+                    if (partitions == 0 || index < partitions)
+                    {
+                        mine.add(config);
+                    }
+                }
+                if (!mine.isEmpty())
+                {
+                    return mine;
+                }
+                state = TaskStatus.State.IDLE;
+                pause(IDLE_CHECK.toMillis());
+            }
+        }
+        return null;
     }
 
     private void pause(final long millis)

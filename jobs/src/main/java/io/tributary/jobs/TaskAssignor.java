@@ -1,23 +1,26 @@
 package io.tributary.jobs;
 
 import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * Spreads tasks over live workers, the same way on every worker, so that each can tell which tasks are its own
- * without asking anyone: a pure function of the running jobs and the live workers.
- * <p>
- * Each task ranks the workers by a hash of (task, worker), highest random weight first, and goes to the first worker
- * in its ranking that is below its share ({@code ceil(tasks / workers)}, at most its slots); tasks left over, when
- * shares are smaller than slots allow, go to the first worker in their ranking with a free slot. A task's ranking does
- * not depend on other workers, so when a worker joins, the tasks that rank it first (about 1/n of them) move to it,
- * and when one leaves, its tasks move; in both cases the changed shares may displace a few more. It keeps no history:
- * stickiness comes from the hash alone. Tasks beyond all slots stay unassigned.
- * Stateless and thread-safe.
+ * without asking anyone: a pure function of the tasks, the live workers and the previous assignment (which every
+ * worker reads from {@code __job_status}: the worker each task last ran on).
+ * <ol>
+ * <li>every task stays on its previous worker if that worker is live and has a slot left (tasks in order);</li>
+ * <li>tasks nobody keeps (new, or their worker left) go, in task order, to the live worker running fewest, with a
+ *     slot free (then lowest id);</li>
+ * <li>while a worker with a slot free runs two or more fewer than the most loaded one, the most loaded (then lowest
+ *     id) gives its last task to the least loaded (then lowest id).</li>
+ * </ol>
+ * So a leaving worker's tasks move and nothing else; a joining worker takes tasks one at a time from the most loaded
+ * until no worker runs two more than another: exactly its fair share, and no task moves between the others. Tasks
+ * beyond all slots stay unassigned. Stateless and thread-safe.
  */
 public final class TaskAssignor
 {
@@ -43,83 +46,91 @@ public final class TaskAssignor
     }
 
     /**
+     * Spread the tasks with no previous assignment.
+     *
      * @param tasks   every task that should run.
      * @param workers live workers by id, with their slots.
      * @return the worker id of every assigned task, in task order.
      */
     public static Map<TaskId, String> assign(final List<TaskId> tasks, final Map<String, Integer> workers)
     {
-        final Map<TaskId, String> assignment = new LinkedHashMap<>();
-        if (workers.isEmpty())
-        {
-            return assignment;
-        }
-        final List<TaskId> sorted = new ArrayList<>(tasks);
-        sorted.sort(Comparator.naturalOrder());
-        final int share = (sorted.size() + workers.size() - 1) / workers.size();
-        final Map<String, Integer> load = new HashMap<>();
-        final List<TaskId> leftover = new ArrayList<>();
-        for (final TaskId task : sorted)
-        {
-            final String worker = firstWithRoom(task, workers, load, share);
-            if (worker == null)
-            {
-                leftover.add(task);
-            }
-            else
-            {
-                assignment.put(task, worker);
-                load.merge(worker, 1, Integer::sum);
-            }
-        }
-        for (final TaskId task : leftover)
-        {
-            final String worker = firstWithRoom(task, workers, load, Integer.MAX_VALUE);
-            if (worker != null)
-            {
-                assignment.put(task, worker);
-                load.merge(worker, 1, Integer::sum);
-            }
-        }
-        final Map<TaskId, String> ordered = new LinkedHashMap<>();
-        sorted.stream().filter(assignment::containsKey).forEach(t -> ordered.put(t, assignment.get(t)));
-        return ordered;
+        return assign(tasks, workers, Map.of());
     }
 
-    private static String firstWithRoom(final TaskId task, final Map<String, Integer> workers,
-        final Map<String, Integer> load, final int share)
+    /**
+     * @param tasks    every task that should run.
+     * @param workers  live workers by id, with their slots.
+     * @param previous the worker each task ran on before, where known (workers not live are ignored).
+     * @return the worker id of every assigned task, in task order.
+     */
+    public static Map<TaskId, String> assign(final List<TaskId> tasks, final Map<String, Integer> workers,
+        final Map<TaskId, String> previous)
+    {
+        final Map<TaskId, String> assignment = new TreeMap<>();
+        if (workers.isEmpty())
+        {
+            return new LinkedHashMap<>();
+        }
+        final List<TaskId> sorted = new ArrayList<>(new TreeSet<>(tasks));
+        final TreeMap<String, TreeSet<TaskId>> held = new TreeMap<>();
+        workers.keySet().forEach(w -> held.put(w, new TreeSet<>()));
+        for (final TaskId task : sorted)
+        {
+            final String worker = previous.get(task);
+            if (worker != null && held.containsKey(worker) && held.get(worker).size() < workers.get(worker))
+            {
+                held.get(worker).add(task);
+                assignment.put(task, worker);
+            }
+        }
+        for (final TaskId task : sorted)
+        {
+            if (!assignment.containsKey(task))
+            {
+                final String worker = leastLoaded(held, workers);
+                if (worker != null)
+                {
+                    held.get(worker).add(task);
+                    assignment.put(task, worker);
+                }
+            }
+        }
+        while (true)
+        {
+            final String to = leastLoaded(held, workers);
+            String from = null;
+            for (final Map.Entry<String, TreeSet<TaskId>> worker : held.entrySet())
+            {
+                if (from == null || worker.getValue().size() > held.get(from).size())
+                {
+                    from = worker.getKey();
+                }
+            }
+            if (to == null || held.get(from).size() - held.get(to).size() < 2)
+            {
+                break;
+            }
+            final TaskId task = held.get(from).pollLast();
+            held.get(to).add(task);
+            assignment.put(task, to);
+        }
+        return new LinkedHashMap<>(assignment);
+    }
+
+    /**
+     * @return the worker running fewest tasks among those with a slot free, the lowest id first; null when none.
+     */
+    private static String leastLoaded(final TreeMap<String, TreeSet<TaskId>> held, final Map<String, Integer> slots)
     {
         String best = null;
-        long bestWeight = 0;
-        for (final Map.Entry<String, Integer> worker : workers.entrySet())
+        for (final Map.Entry<String, TreeSet<TaskId>> worker : held.entrySet())
         {
-            final int used = load.getOrDefault(worker.getKey(), 0);
-            if (used >= Math.min(share, worker.getValue()))
-            {
-                continue;
-            }
-            final long weight = weight(task, worker.getKey());
-            if (best == null || weight > bestWeight || (weight == bestWeight && worker.getKey().compareTo(best) < 0))
+            final int load = worker.getValue().size();
+            if (load < slots.get(worker.getKey()) && (best == null || load < held.get(best).size()))
             {
                 best = worker.getKey();
-                bestWeight = weight;
             }
         }
         return best;
-    }
-
-    static long weight(final TaskId task, final String worker)
-    {
-        long h = 0x9E3779B97F4A7C15L;
-        for (final char c : (task.job() + '\u0000' + task.index() + '\u0000' + worker).toCharArray())
-        {
-            h = (h ^ c) * 0x100000001B3L;
-        }
-        h ^= h >>> 33;
-        h *= 0xff51afd7ed558ccdL;
-        h ^= h >>> 33;
-        h *= 0xc4ceb9fe1a85ec53L;
-        h ^= h >>> 33;
-        return h;
     }
 }

@@ -11,7 +11,8 @@ import java.util.List;
  * @param version    the job version the task runs.
  * @param worker     the worker running it.
  * @param state      STARTING, RUNNING, IDLE (a pipeline task beyond its inputs' partitions: it waits for more),
- *                   FAILED (waiting to restart), or STOPPED.
+ *                   WAITING (a connector task whose source's lease another instance holds: it takes over when
+ *                   that one stops or its session expires), FAILED (waiting to restart), or STOPPED.
  * @param partitions the input partition numbers it holds (pipelines), empty when none.
  * @param lag        records behind on those partitions, or -1 when unknown.
  * @param restarts   how often it was restarted after a failure on this worker.
@@ -26,7 +27,7 @@ public record TaskStatus(String job, int task, int version, String worker, State
      */
     public enum State
     {
-        STARTING, RUNNING, IDLE, FAILED, STOPPED
+        STARTING, RUNNING, IDLE, WAITING, FAILED, STOPPED
     }
 
     public TaskStatus

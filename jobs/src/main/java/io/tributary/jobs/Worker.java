@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
 
@@ -28,15 +29,20 @@ import java.util.stream.Stream;
  * A worker is a member of the consumer group {@value JobStore#WORKERS_GROUP}; the cluster's session timeout decides
  * which workers are live, so a killed worker drops out on cluster time like any group member. Each worker registers its
  * id, member id and slots in {@code __job_workers}, then every {@code interval} reads {@code __jobs}, the registered
- * workers and the group's live members, and computes with {@link TaskAssignor} which tasks are its own: every worker
- * computes the same from the same inputs, so no leader hands tasks out. It starts what became its own (fetching the
+ * workers, the group's live members and the previous assignment (the worker each task's status in
+ * {@code __job_status} names), and computes with {@link TaskAssignor} which tasks are its own: every worker computes
+ * the same from the same inputs, so no leader hands tasks out, and a worker joining or leaving moves only the tasks
+ * that must move. It starts what became its own (fetching the
  * job's jar from {@code __job_artifacts} once per version), stops what is no longer its own or whose job has a newer
  * version, and reports each task's state, partitions, lag and restarts to {@code __job_status}.
  * <p>
  * Two workers may briefly disagree (one has seen a member leave, the other not yet): a task may then run twice or
- * not at all for a moment. A pipeline task is a member of the pipeline's own consumer group, whose assignment and
- * fenced checkpoints keep every input partition processed exactly once whatever the number of runner instances, so
- * such a moment costs no correctness.
+ * not at all for a moment. That costs no correctness, because every writer is fenced by a group's ownership: a
+ * pipeline task is a member of the pipeline's own consumer group, whose assignment and fenced checkpoints keep every
+ * input partition processed exactly once whatever the number of runner instances; a connector task's source runs
+ * only while it holds the source's lease ({@link io.tributary.connect.runtime.SourceLease}), so a second instance
+ * waits (WAITING) and an instance that lost the lease (its worker paused past its session) has its appends refused
+ * and stops; a sink's commits are fenced by its consumer group.
  * <p>
  * Threading: {@link #run()} owns the worker on the calling thread; {@link #close()} may be called from any thread.
  */
@@ -183,7 +189,7 @@ public final class Worker implements AutoCloseable
                             memberId + " with " + config.slots() + " slots");
                     }
                     final Map<String, JobRecord> jobs = store.jobs();
-                    reconcile(jobs, liveWorkers());
+                    reconcile(jobs, liveWorkers(), previousAssignment(jobs));
                     if (System.currentTimeMillis() >= nextStatus)
                     {
                         publishStatus(jobs);
@@ -245,7 +251,26 @@ public final class Worker implements AutoCloseable
         return workers;
     }
 
-    private void reconcile(final Map<String, JobRecord> jobs, final Map<String, Integer> workers)
+    /**
+     * @return the worker each task of the jobs last ran on, as {@code __job_status} tells: the previous assignment,
+     *         which every worker reads alike, so that a change of workers moves only what must move.
+     */
+    private Map<TaskAssignor.TaskId, String> previousAssignment(final Map<String, JobRecord> jobs)
+    {
+        final Map<TaskAssignor.TaskId, String> previous = new HashMap<>();
+        for (final TaskStatus status : store.statuses().values())
+        {
+            final JobRecord job = jobs.get(status.job());
+            if (job != null && status.task() < job.tasks())
+            {
+                previous.put(new TaskAssignor.TaskId(status.job(), status.task()), status.worker());
+            }
+        }
+        return previous;
+    }
+
+    private void reconcile(final Map<String, JobRecord> jobs, final Map<String, Integer> workers,
+        final Map<TaskAssignor.TaskId, String> previous)
     {
         final List<TaskAssignor.TaskId> wanted = new ArrayList<>();
         for (final JobRecord job : jobs.values())
@@ -258,7 +283,7 @@ public final class Worker implements AutoCloseable
                 }
             }
         }
-        final Map<TaskAssignor.TaskId, String> assignment = TaskAssignor.assign(wanted, workers);
+        final Map<TaskAssignor.TaskId, String> assignment = TaskAssignor.assign(wanted, workers, previous);
         final Map<TaskAssignor.TaskId, JobRecord> mine = new LinkedHashMap<>();
         assignment.forEach((task, worker) ->
         {
@@ -287,7 +312,8 @@ public final class Worker implements AutoCloseable
                 LOGGER.log(System.Logger.Level.INFO, "worker " + config.id() + " starts " + entry.getKey() +
                     " version " + record.version());
                 final JobTask task = new JobTask(record, entry.getKey().index(), config.cluster(),
-                    record.artifact() == null ? null : () -> jar(record), config.env()).start();
+                    record.artifact() == null ? null : () -> jar(record), config.env(), config.sessionTimeout())
+                    .start();
                 tasks.put(entry.getKey(), task);
                 store.publish(status(task));
             }
@@ -349,7 +375,7 @@ public final class Worker implements AutoCloseable
 
     private void publishStatus(final Map<String, JobRecord> jobs)
     {
-        final Map<String, Map<Integer, Long>> lagByGroup = new HashMap<>();
+        final Map<String, List<GroupDescription.PartitionLag>> groups = new HashMap<>();
         for (final JobTask task : tasks.values())
         {
             if (!jobs.containsKey(task.record().name()))
@@ -357,35 +383,45 @@ public final class Worker implements AutoCloseable
                 continue;
             }
             final TaskStatus status = status(task);
+            List<Integer> partitions = status.partitions();
             long lag = -1;
-            if (task.group() != null && !status.partitions().isEmpty())
+            if (task.group() != null && !partitions.isEmpty())
             {
-                final Map<Integer, Long> lags = lagByGroup.computeIfAbsent(task.group(), this::lagByPartition);
-                lag = status.partitions().stream().mapToLong(p -> lags.getOrDefault(p, 0L)).sum();
+                final Set<Integer> mine = Set.copyOf(partitions);
+                lag = groups.computeIfAbsent(task.group(), this::describe).stream()
+                    .filter(p -> mine.contains(p.partition())).mapToLong(Worker::lag).sum();
             }
-            else if (!task.sinkGroups().isEmpty() && status.state() == TaskStatus.State.RUNNING)
+            else if (!task.sinkMembers().isEmpty() && status.state() == TaskStatus.State.RUNNING)
             {
+                // A connector task's sinks: the partitions its members hold in their groups, and their lag.
                 lag = 0;
-                for (final String group : task.sinkGroups())
+                final Set<Integer> held = new TreeSet<>();
+                for (final Map.Entry<String, String> sink : task.sinkMembers().entrySet())
                 {
-                    lag += lagByGroup.computeIfAbsent(group, this::lagByPartition).values().stream()
-                        .mapToLong(Long::longValue).sum();
+                    for (final GroupDescription.PartitionLag p : groups.computeIfAbsent(sink.getKey(), this::describe))
+                    {
+                        if (sink.getValue().equals(p.member()))
+                        {
+                            held.add(p.partition());
+                            lag += lag(p);
+                        }
+                    }
                 }
+                partitions = List.copyOf(held);
             }
             store.publish(new TaskStatus(status.job(), status.task(), status.version(), status.worker(),
-                status.state(), status.partitions(), lag, status.restarts(), status.error(), status.updatedAt()));
+                status.state(), partitions, lag, status.restarts(), status.error(), status.updatedAt()));
         }
     }
 
-    private Map<Integer, Long> lagByPartition(final String group)
+    private List<GroupDescription.PartitionLag> describe(final String group)
     {
-        final Map<Integer, Long> lags = new HashMap<>();
-        for (final GroupDescription.PartitionLag partition : store.admin().describeGroup(group).partitions())
-        {
-            final long lag = partition.lag() >= 0 ? partition.lag() : partition.endOffset();
-            lags.merge(partition.partition(), lag, Long::sum);
-        }
-        return lags;
+        return store.admin().describeGroup(group).partitions();
+    }
+
+    private static long lag(final GroupDescription.PartitionLag partition)
+    {
+        return partition.lag() >= 0 ? partition.lag() : partition.endOffset();
     }
 
     private TaskStatus status(final JobTask task)

@@ -157,4 +157,34 @@ class JobSpecParserTest
         assertTrue(ex.getMessage().startsWith(dir.resolve("bad.yaml") + ":3:16: source.generator.rat: unknown key " +
             "(did you mean 'rate'?)"), ex.getMessage());
     }
+
+    @Test
+    void aConnectorJobsParallelismSharesItsSinksAndASourceRunsOnce(@TempDir final Path dir) throws IOException
+    {
+        Files.writeString(dir.resolve("sink.yaml"), """
+            name: to-files
+            source:
+              generator: { rate: 10 }
+            to: { topic: readings }
+            ---
+            name: archive
+            from: { topics: [readings], group: archive }
+            sink:
+              file: { path: /tmp/archive.jsonl }
+            """);
+        final JobSpec spec = parser.parse("job.yaml",
+            "name: archive\nkind: connector\nconnector: { file: sink.yaml }\nparallelism: 3\n", dir);
+        assertEquals(3, spec.parallelism());
+
+        Files.writeString(dir.resolve("gen.yaml"), """
+            name: readings
+            source:
+              generator: { rate: 10 }
+            to: { topic: sensor-readings }
+            """);
+        final ConfigException ex = assertThrows(ConfigException.class, () -> parser.parse("job.yaml",
+            "name: gen\nkind: connector\nconnector: { file: gen.yaml }\nparallelism: 2\n", dir));
+        assertEquals("job.yaml:4:14: parallelism: a connector job's parallelism is how many tasks share its sinks' " +
+            "partitions, and gen.yaml has no sink (a source runs as one task), got 2", ex.getMessage().strip());
+    }
 }

@@ -137,7 +137,8 @@ final class JobCommand extends CommandGroup
 
     @Command(name = "status", description = {
         "A job's version and state, then per task: worker, partitions, state, lag, restarts and the last error.",
-        "A task whose worker is gone shows LOST until another worker takes it." })
+        "A task whose worker is gone shows LOST until another worker takes it; a connector task whose source's lease",
+        "another instance holds shows WAITING (it takes over once that one stops or its session expires)." })
     static final class Status implements Callable<Integer>
     {
         private final CliContext ctx;

@@ -27,6 +27,10 @@ import java.util.concurrent.TimeUnit;
  * loops a {@link SourceTask} or {@link SinkTask} until {@link #stop}. A sink delivers and commits what it holds
  * before it stops; a source stops between batches.
  * <p>
+ * With {@link #withLease}, a source first takes its {@link SourceLease} (waiting while another runner of the same
+ * connector holds it), then reads its position, and fences every append by the lease: of several runners of one
+ * source, only the lease holder writes, and one that lost the lease fails at its next append.
+ * <p>
  * Thread-safe: {@link #start}, {@link #stop}, {@link #status} and {@link #await} may be called from any thread.
  */
 public final class ConnectorRunner implements AutoCloseable
@@ -40,6 +44,10 @@ public final class ConnectorRunner implements AutoCloseable
     private final CountDownLatch started = new CountDownLatch(1);
     private final CompletableFuture<Void> done = new CompletableFuture<>();
     private volatile boolean running = true;
+    private volatile String leaseHolder;
+    private volatile boolean awaitingLease;
+    private volatile String sinkMember;
+    private Duration leaseSession;
     private Thread thread;
 
     public ConnectorRunner(final ConnectorConfig config, final ConnectorTypes types, final ConnectorContext context)
@@ -47,6 +55,43 @@ public final class ConnectorRunner implements AutoCloseable
         this.config = config;
         this.types = types;
         this.context = context;
+    }
+
+    /**
+     * Run a source only while holding its {@link SourceLease}, whose session lasts {@code sessionTimeout} without a
+     * heartbeat. Call before {@link #start}; no effect on a sink (a sink's consumer group already fences its commits).
+     *
+     * @return this.
+     */
+    public synchronized ConnectorRunner withLease(final Duration sessionTimeout)
+    {
+        this.leaseSession = sessionTimeout;
+        return this;
+    }
+
+    /**
+     * @return the member id holding the source's lease while this runner holds it, else null.
+     */
+    public String leaseHolder()
+    {
+        return leaseHolder;
+    }
+
+    /**
+     * @return true while the source waits for its lease (another runner of it holds it).
+     */
+    public boolean awaitingLease()
+    {
+        return awaitingLease;
+    }
+
+    /**
+     * @return a running sink's member id in its consumer group (whose description says which partitions it holds),
+     *         else null.
+     */
+    public String sinkMember()
+    {
+        return sinkMember;
     }
 
     public synchronized ConnectorRunner start()
@@ -155,6 +200,39 @@ public final class ConnectorRunner implements AutoCloseable
             }
             Topics.ensure(admin, new NewTopic(config.deadLetter().topic(), 1));
         }
+        awaitingLease = leaseSession != null;
+        final SourceLease lease;
+        try
+        {
+            lease = leaseSession == null ? null :
+                SourceLease.acquire(context.cluster(), config.name(), leaseSession, () -> running);
+        }
+        finally
+        {
+            awaitingLease = false;
+        }
+        if (leaseSession != null && lease == null)
+        {
+            return;   // stopped while waiting for the lease
+        }
+        try (lease)
+        {
+            if (lease != null)
+            {
+                leaseHolder = lease.holder();
+                LOG.log(System.Logger.Level.INFO, "connector " + config.name() + " holds its lease as member " +
+                    lease.holder());
+            }
+            runSource(lease);
+        }
+        finally
+        {
+            leaseHolder = null;
+        }
+    }
+
+    private void runSource(final SourceLease lease) throws Exception
+    {
         final String position = new SourcePositions(context.cluster()).read(config.name());
         final SourceConnector source = types.sources().get(config.type()).create(config.settings());
         final ProducerConfig producerConfig = ProducerConfig.builder().cluster(context.cluster())
@@ -166,7 +244,7 @@ public final class ConnectorRunner implements AutoCloseable
             try
             {
                 final SourceTask task = new SourceTask(config.name(), source,
-                    new TransactionAppender(producer, Duration.ofSeconds(30)), config.to(), config.batching(),
+                    new TransactionAppender(producer, Duration.ofSeconds(30), lease), config.to(), config.batching(),
                     config.retry(), config.deadLetter().topic(), status, Sleeper.REAL);
                 status.state(ConnectorStatus.State.RUNNING);
                 started.countDown();
@@ -210,6 +288,7 @@ public final class ConnectorRunner implements AutoCloseable
                 while (running)
                 {
                     task.runOnce();
+                    sinkMember = consumer.memberId();
                 }
                 task.flush();
             }

@@ -12,7 +12,8 @@ import java.util.List;
 /**
  * The loop of a source: poll a batch, append its records (bad input to the dead-letter topic) together with the
  * position of its last record in one atomic append, then acknowledge the batch upstream. An append that keeps
- * failing stops the task, so nothing is acknowledged that the cluster does not hold.
+ * failing stops the task, so nothing is acknowledged that the cluster does not hold; an append refused because the
+ * runner lost its {@link SourceLease} stops it at once.
  * <p>
  * Not thread-safe: {@link #runOnce} runs on the runner's thread; {@link #stop} may be called from any.
  */
@@ -147,7 +148,7 @@ public final class SourceTask
             }
             catch (final Exception ex)
             {
-                if (attempt >= retry.maxAttempts())
+                if (attempt >= retry.maxAttempts() || SourceLease.isFenced(ex))
                 {
                     source.reject(batch, ex);
                     throw ex;
