@@ -232,6 +232,26 @@ class GroupIT
             final TributaryException expired = assertThrows(TributaryException.class, () -> requests.await(
                 requests.groupCommit("haunted", "zombie-1", epoch, Map.of(new TopicPartition("zombies", 0), 1L))));
             assertEquals(ErrorCode.UNKNOWN_MEMBER, expired.errorCode(), expired.getMessage());
+
+            // It comes back (the cut healed) and is given both partitions again, as a new member: a commit still on
+            // its way from the old membership is refused although the same consumer holds the partitions now.
+            runtime.addDuty(zombie);
+            await("it holds both partitions again", () ->
+            {
+                final GroupMembership.Assignment assignment = zombie.assignment();
+                if (!assignment.partitions().isEmpty())
+                {
+                    zombie.owned(assignment.partitions());
+                }
+                return !"zombie-1".equals(zombie.memberId()) && assignment.partitions().size() == 2;
+            });
+            assertEquals("zombie-1.1", zombie.memberId());
+            final TributaryException stale = assertThrows(TributaryException.class, () -> requests.await(
+                requests.groupCommit("haunted", "zombie-1", epoch, Map.of(new TopicPartition("zombies", 0), 2L))));
+            assertEquals(ErrorCode.UNKNOWN_MEMBER, stale.errorCode(), stale.getMessage());
+            requests.await(requests.groupCommit("haunted", zombie.memberId(), zombie.epoch(),
+                Map.of(new TopicPartition("zombies", 0), 3L)));
+            runtime.removeDuty(zombie);
         }
         finally
         {

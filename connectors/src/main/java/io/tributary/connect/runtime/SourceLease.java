@@ -27,11 +27,12 @@ import java.util.function.BooleanSupplier;
  * the appending member holds it, in the same log entry as the records: a runner that lost the lease (paused past its
  * session, cut off) cannot append, however late its append arrives.
  * <p>
- * The cluster fences by member id, and a member whose session expired rejoins under the same id; so the lease is also
- * given up on the client, for good, as soon as the holder sees it lost, revoked or granted again, or when its watch
- * thread (a tick every 100 ms) finds the process was stalled longer than half a session (a pause, SIGSTOP or a long
- * GC, after which the member may have expired and rejoined): its runner stops, and starts again under a new lease,
- * reading its position afresh. A slow source does not lose the lease; a stalled process does.
+ * The cluster fences by member id, and a consumer whose session expired rejoins as a new member (a new id suffix), so
+ * an append sent under the old membership is refused even after the lease came back to the same consumer. The
+ * lease is also given up on the client, for good, as soon as the holder sees it lost, revoked or granted again, or
+ * when its watch thread (a tick every 100 ms) finds the process was stalled longer than half a session (a pause,
+ * SIGSTOP or a long GC, after which the member may have expired and rejoined): its runner stops, and starts again
+ * under a new lease, reading its position afresh. A slow source does not lose the lease; a stalled process does.
  * <p>
  * Threading: the runner's thread acquires, fences and closes it; the watch thread only marks it lost.
  */

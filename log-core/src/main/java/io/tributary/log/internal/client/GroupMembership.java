@@ -26,7 +26,8 @@ import java.util.concurrent.TimeUnit;
  * thread reads the latest answer with {@link #assignment()}, gives up and takes partitions, and reports what it
  * holds with {@link #owned}, which sends a heartbeat at once so a given-up partition reaches its new owner quickly.
  * When the cluster no longer knows the member (its session expired), the assignment says so ({@code lost}) and the
- * member rejoins with epoch 0.
+ * consumer rejoins with epoch 0 as a new member (its id with a new suffix), so that nothing sent under the old
+ * membership can commit for the new one.
  * <p>
  * Threading: {@link #doWork} and the response handler on the conductor thread; the rest from the polling thread.
  * Shared state is guarded by {@code this}.
@@ -42,7 +43,10 @@ public final class GroupMembership implements ClientRuntime.Duty
 
     private final ClientRuntime runtime;
     private final String groupId;
-    private final String memberId;
+    /** The id the consumer chose; each membership (the first, and each after the cluster forgot one) adds a suffix. */
+    private final String baseMemberId;
+    private int incarnation;
+    private String memberId;
     private final int sessionTimeoutMs;
     private final boolean coPartitioned;
     private final long requestTimeoutNs;
@@ -94,6 +98,7 @@ public final class GroupMembership implements ClientRuntime.Duty
         this.coPartitioned = coPartitioned;
         this.runtime = runtime;
         this.groupId = groupId;
+        this.baseMemberId = memberId;
         this.memberId = memberId;
         this.topics = List.copyOf(new TreeSet<>(topics));
         this.sessionTimeoutMs = sessionTimeoutMs;
@@ -106,7 +111,7 @@ public final class GroupMembership implements ClientRuntime.Duty
         return groupId;
     }
 
-    public String memberId()
+    public synchronized String memberId()
     {
         return memberId;
     }
@@ -164,6 +169,7 @@ public final class GroupMembership implements ClientRuntime.Duty
         final int sendEpoch;
         final List<String> sendTopics;
         final Set<TopicPartition> sendOwned;
+        final String sendMemberId;
         synchronized (this)
         {
             if (leaving != null)
@@ -190,6 +196,7 @@ public final class GroupMembership implements ClientRuntime.Duty
             ownedChanged = false;
             sendTopics = topics;
             sendOwned = owned;
+            sendMemberId = memberId;
         }
 
         final long correlationId = runtime.nextCorrelationId();
@@ -209,7 +216,7 @@ public final class GroupMembership implements ClientRuntime.Duty
         {
             ownedOut.next().partition(tp.partition()).topic(tp.topic());
         }
-        encoder.groupId(groupId).memberId(memberId);
+        encoder.groupId(groupId).memberId(sendMemberId);
         final int length = MessageHeaderEncoder.ENCODED_LENGTH + encoder.encodedLength();
         // sendToCluster keeps the buffer until it is offered: give it its own copy.
         final ExpandableArrayBuffer message = new ExpandableArrayBuffer(length);
@@ -275,6 +282,10 @@ public final class GroupMembership implements ClientRuntime.Duty
                     epoch = 0;
                     nextHeartbeatNs = nowNs;
                     assignment = new Assignment(assignment.version() + 1, Set.of(), true, message);
+                    // Rejoin as a new member: anything still on its way under the old id (a commit in an append
+                    // sent before a network cut and retried after) is refused as UNKNOWN_MEMBER, even once this
+                    // consumer holds the same partitions again.
+                    memberId = baseMemberId + "." + ++incarnation;
                 }
                 else
                 {
