@@ -24,6 +24,14 @@ public final class PartitionRegistry
         return topics.get(topic);
     }
 
+    /**
+     * @return the topics and their partition logs now, sorted by name.
+     */
+    public java.util.SortedMap<String, PartitionLog[]> topics()
+    {
+        return new java.util.TreeMap<>(topics);
+    }
+
     void put(final String topic, final PartitionLog[] partitions)
     {
         topics.put(topic, partitions);

@@ -5,11 +5,11 @@ import io.aeron.archive.Archive;
 import io.aeron.archive.ArchiveThreadingMode;
 import io.aeron.archive.client.AeronArchive;
 import io.aeron.cluster.ClusterControl;
-import io.aeron.cluster.ClusteredMediaDriver;
 import io.aeron.cluster.ConsensusModule;
 import io.aeron.cluster.service.ClusterTerminationException;
 import io.aeron.cluster.service.ClusteredServiceContainer;
 import io.aeron.driver.MediaDriver;
+import io.aeron.driver.status.SystemCounterDescriptor;
 import io.aeron.driver.exceptions.ActiveDriverException;
 import io.tributary.log.internal.AeronSettings;
 import io.tributary.log.internal.fetch.FetchServer;
@@ -228,7 +228,9 @@ public final class TributaryNode implements AutoCloseable
     private final FileChannel lockChannel;
     private final PartitionRegistry registry = new PartitionRegistry();
     private final CountDownLatch terminated = new CountDownLatch(2);
-    private ClusteredMediaDriver clusteredMediaDriver;
+    private MediaDriver mediaDriver;
+    private Archive archive;
+    private ConsensusModule consensusModule;
     private ClusteredServiceContainer container;
     private Aeron aeron;
     private AgentRunner fetchRunner;
@@ -372,10 +374,18 @@ public final class TributaryNode implements AutoCloseable
             .errorHandler(this::onError)
             .terminationHook(terminated::countDown);
 
-        clusteredMediaDriver = ClusteredMediaDriver.launch(driverCtx, archiveCtx, consensusCtx);
+        // Media driver and archive first, as ClusteredMediaDriver launches them, so that a node with an empty data
+        // directory can be rebuilt from its peers into its own archive before its consensus module starts.
+        mediaDriver = MediaDriver.launch(driverCtx);
+        archive = Archive.launch(archiveCtx
+            .mediaDriverAgentInvoker(mediaDriver.sharedAgentInvoker())
+            .aeronDirectoryName(mediaDriver.aeronDirectoryName())
+            .errorCounter(new AtomicCounter(driverCtx.countersValuesBuffer(), SystemCounterDescriptor.ERRORS.id())));
+        aeron = Aeron.connect(new Aeron.Context().aeronDirectoryName(aeronDir).errorHandler(this::onError));
+        NodeRebuild.rebuildIfNeeded(ctx, aeron, archiveClientCtx, this::onError);
+        consensusModule = ConsensusModule.launch(consensusCtx.aeronDirectoryName(aeronDir));
         container = ClusteredServiceContainer.launch(serviceCtx);
 
-        aeron = Aeron.connect(new Aeron.Context().aeronDirectoryName(aeronDir).errorHandler(this::onError));
         final FetchServer fetchServer = new FetchServer(
             aeron, self.endpoint(ClusterMembers.FETCH_PORT_OFFSET), ctx.nodeId, registry);
         fetchRunner = new AgentRunner(AeronSettings.idle(), this::onError, null, fetchServer);
@@ -438,12 +448,14 @@ public final class TributaryNode implements AutoCloseable
                 Thread.currentThread().interrupt();
             }
         }
-        CloseHelper.closeAll(maintenanceRunner, fetchRunner, aeron, container, clusteredMediaDriver);
+        CloseHelper.closeAll(maintenanceRunner, fetchRunner, aeron, container, consensusModule, archive, mediaDriver);
         maintenanceRunner = null;
         fetchRunner = null;
         aeron = null;
         container = null;
-        clusteredMediaDriver = null;
+        consensusModule = null;
+        archive = null;
+        mediaDriver = null;
         CloseHelper.quietClose(lockChannel);
     }
 
