@@ -172,52 +172,13 @@ final class PeerCopy implements AutoCloseable
             int position = 0;
             while (position < segment.length())
             {
-                final long correlationId = nextCorrelationId++;
-                final SegmentReadRequestEncoder encoder = new SegmentReadRequestEncoder()
-                    .wrapAndApplyHeader(requestBuffer, 0, headerEncoder)
-                    .correlationId(correlationId)
-                    .partition(segment.partition())
-                    .baseOffset(segment.baseOffset())
-                    .segmentId(segment.segmentId())
-                    .position(position)
-                    .maxBytes(Math.min(CHUNK_BYTES, segment.length() - position))
-                    .responseStreamId(RESPONSE_STREAM_ID)
-                    .topic(segment.topic())
-                    .responseChannel(responseChannel);
-                final DirectBuffer reply = request(peerId, correlationId,
-                    MessageHeaderEncoder.ENCODED_LENGTH + encoder.encodedLength(), REQUEST_TIMEOUT_NS);
-                if (null == reply)
-                {
-                    throw new CopyRestart("node " + peerId + " did not answer a segment read");
-                }
-                final SegmentReadResponseDecoder decoder = new SegmentReadResponseDecoder()
-                    .wrapAndApplyHeader(reply, 0, headerDecoder);
-                final ErrorCode error = decoder.errorCode();
-                final int expectedCrc = decoder.crc();
-                final String message = decoder.errorMessage();
-                if (error != ErrorCode.NONE)
-                {
-                    throw new CopyRestart("node " + peerId + ": " + error + " " + message);
-                }
-                final int length = decoder.bytesLength();
-                if (length <= 0)
-                {
-                    throw new CopyRestart("node " + peerId + " sent no bytes of " + segment);
-                }
-                final byte[] bytes = new byte[length];
-                decoder.getBytes(bytes, 0, length);
-                crc.reset();
-                crc.update(bytes);
-                if ((int)crc.getValue() != expectedCrc)
-                {
-                    throw new CopyRestart("a chunk of " + segment + " from node " + peerId + " failed its CRC");
-                }
+                final byte[] bytes = readChunk(peerId, segment, position, segment.length() - position);
                 final ByteBuffer data = ByteBuffer.wrap(bytes);
                 while (data.hasRemaining())
                 {
                     out.write(data, position + data.position());
                 }
-                position += length;
+                position += bytes.length;
             }
             out.force(true);
         }
@@ -227,6 +188,56 @@ final class PeerCopy implements AutoCloseable
         }
         checkBatches(segment, file);
         return segment.length();
+    }
+
+    /**
+     * @return the peer's bytes of a listed segment from {@code position}, at most {@code maxBytes} (and 1 MiB),
+     * checked against the chunk's CRC.
+     * @throws CopyRestart when the peer no longer has the segment as listed, does not answer, or sends bad bytes.
+     */
+    byte[] readChunk(final int peerId, final ListedSegment segment, final int position, final int maxBytes)
+    {
+        final long correlationId = nextCorrelationId++;
+        final SegmentReadRequestEncoder encoder = new SegmentReadRequestEncoder()
+            .wrapAndApplyHeader(requestBuffer, 0, headerEncoder)
+            .correlationId(correlationId)
+            .partition(segment.partition())
+            .baseOffset(segment.baseOffset())
+            .segmentId(segment.segmentId())
+            .position(position)
+            .maxBytes(Math.min(CHUNK_BYTES, maxBytes))
+            .responseStreamId(RESPONSE_STREAM_ID)
+            .topic(segment.topic())
+            .responseChannel(responseChannel);
+        final DirectBuffer reply = request(peerId, correlationId,
+            MessageHeaderEncoder.ENCODED_LENGTH + encoder.encodedLength(), REQUEST_TIMEOUT_NS);
+        if (null == reply)
+        {
+            throw new CopyRestart("node " + peerId + " did not answer a segment read");
+        }
+        final SegmentReadResponseDecoder decoder = new SegmentReadResponseDecoder()
+            .wrapAndApplyHeader(reply, 0, headerDecoder);
+        final ErrorCode error = decoder.errorCode();
+        final int expectedCrc = decoder.crc();
+        final String message = decoder.errorMessage();
+        if (error != ErrorCode.NONE)
+        {
+            throw new CopyRestart("node " + peerId + ": " + error + " " + message);
+        }
+        final int length = decoder.bytesLength();
+        if (length <= 0)
+        {
+            throw new CopyRestart("node " + peerId + " sent no bytes of " + segment);
+        }
+        final byte[] bytes = new byte[length];
+        decoder.getBytes(bytes, 0, length);
+        crc.reset();
+        crc.update(bytes);
+        if ((int)crc.getValue() != expectedCrc)
+        {
+            throw new CopyRestart("a chunk of " + segment + " from node " + peerId + " failed its CRC");
+        }
+        return bytes;
     }
 
     /**

@@ -235,6 +235,7 @@ public final class TributaryNode implements AutoCloseable
     private Aeron aeron;
     private AgentRunner fetchRunner;
     private AgentRunner maintenanceRunner;
+    private AgentRunner repairRunner;
     private final ErrorLog errorLog = new ErrorLog();
     private volatile boolean catchupHintGiven;
 
@@ -396,6 +397,9 @@ public final class TributaryNode implements AutoCloseable
         maintenanceRunner = new AgentRunner(
             new SleepingMillisIdleStrategy(50), this::onError, null, maintenance);
         AgentRunner.startOnThread(maintenanceRunner);
+        repairRunner = new AgentRunner(new SleepingMillisIdleStrategy(50), this::onError, null,
+            new SegmentRepair(aeron, ctx.members, ctx.nodeId, registry));
+        AgentRunner.startOnThread(repairRunner);
         LOG.log(System.Logger.Level.INFO, "node {0} running: members {1}, data {2}",
             ctx.nodeId, ctx.members, dataDir);
     }
@@ -448,8 +452,10 @@ public final class TributaryNode implements AutoCloseable
                 Thread.currentThread().interrupt();
             }
         }
-        CloseHelper.closeAll(maintenanceRunner, fetchRunner, aeron, container, consensusModule, archive, mediaDriver);
+        CloseHelper.closeAll(
+            maintenanceRunner, repairRunner, fetchRunner, aeron, container, consensusModule, archive, mediaDriver);
         maintenanceRunner = null;
+        repairRunner = null;
         fetchRunner = null;
         aeron = null;
         container = null;
@@ -497,9 +503,8 @@ public final class TributaryNode implements AutoCloseable
         {
             catchupHintGiven = true;
             LOG.log(System.Logger.Level.ERROR, "node " + ctx.nodeId + " cannot catch up with the cluster: the log " +
-                "it needs may have been purged by its peers after their snapshots. Rebuilding a node from a peer's " +
-                "snapshot is not built yet: restore this node's data directory from a stopped peer, or keep more log " +
-                "with a larger --snapshot-log-bytes.");
+                "it needs may have been purged by its peers after their snapshots. Stop this node and empty its data " +
+                "directory: it then rebuilds itself from its peers' snapshot, log and segments when it starts.");
         }
         errorLog.log(ex);
     }

@@ -260,7 +260,9 @@ public final class FetchServer implements Agent
             .nodeId(nodeId)
             .role(role == 2 ? NodeRole.LEADER : role == 1 ? NodeRole.CANDIDATE : NodeRole.FOLLOWER)
             .appliedPosition(registry.appliedLogPosition())
-            .snapshotPosition(registry.lastSnapshotPosition());
+            .snapshotPosition(registry.lastSnapshotPosition())
+            .corruptBatches(registry.corruptBatchesFound())
+            .repairedSegments(registry.segmentsRepaired());
         respondWhenConnected(channel, MessageHeaderEncoder.ENCODED_LENGTH + statusEncoder.encodedLength());
     }
 
@@ -455,6 +457,8 @@ public final class FetchServer implements Agent
                         fetch.topic + "-" + fetch.partition + " failed its checksum on node " + nodeId +
                         "; read it from another node";
                     corruptBatchesRefused++;
+                    registry.reportCorrupt(new PartitionRegistry.CorruptBatch(
+                        fetch.topic, fetch.partition, fetch.fetchOffset));
                 }
             }
         }

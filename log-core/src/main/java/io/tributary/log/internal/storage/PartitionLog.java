@@ -824,6 +824,31 @@ public final class PartitionLog implements AutoCloseable
     }
 
     /**
+     * Overwrite bytes of a segment file in place with a peer's copy of the same bytes, to repair a batch that failed
+     * its CRC. Only within the published length, so the writer's appends are never touched. Readers check every
+     * batch's CRC before serving it, so a batch half rewritten is refused, never served. Any thread; one repairer.
+     *
+     * @return false when no current segment has this base offset and id, or the range is past its length.
+     */
+    public boolean overwriteSegmentFile(
+        final long baseOffset, final long id, final int position, final byte[] bytes, final int offset, final int length)
+    {
+        for (final Segment segment : this.segments)
+        {
+            if (segment.baseOffset() == baseOffset && segment.id() == id)
+            {
+                if (position < 0 || position + length > segment.length())
+                {
+                    return false;
+                }
+                segment.buffer().putBytes(position, bytes, offset, length);
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
      * @return the first offset whose record's timestamp is at or after {@code timestamp}, or -1 if there is none.
      * Any thread; allocates a reader.
      */
