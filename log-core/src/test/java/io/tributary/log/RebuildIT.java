@@ -94,6 +94,45 @@ class RebuildIT
         }
     }
 
+    @Test
+    void aFollowerDownWhileItsPeersPurgedTheLogItNeedsStartsOverFromThem() throws Exception
+    {
+        try (TestCluster cluster = TestCluster.start(3, List.of(
+            "--snapshot-log-bytes", Integer.toString(4 * 1024 * 1024),
+            "--archive-segment-file-length", Integer.toString(SEGMENT_FILE))))
+        {
+            final String members = cluster.members();
+            try (Admin admin = Admin.create(members))
+            {
+                admin.createTopic(new NewTopic(TOPIC, 2, Map.of("segment.bytes", Integer.toString(1024 * 1024))));
+            }
+            final int leader = cluster.awaitLeader(Duration.ofSeconds(60));
+            final int follower = (leader + 1) % 3;
+            final int other = (leader + 2) % 3;
+            Records.produce(members, TOPIC, "before-", 5_000, 100);
+            cluster.awaitCaughtUp(follower, TOPIC, Duration.ofSeconds(60));
+            cluster.kill(follower);
+
+            final String padding = "x".repeat(400);
+            int round = 0;
+            while (!purged(cluster.dataDir(leader)) || !purged(cluster.dataDir(other)))
+            {
+                assertTrue(round < 8, "the cluster log was not purged after " + round + " rounds");
+                Records.produce(members, TOPIC, round + "-" + padding + "-", 20_000, 100);
+                cluster.snapshot(leader);
+                round++;
+            }
+
+            cluster.restart(follower);
+            cluster.awaitCaughtUp(follower, TOPIC, Duration.ofSeconds(180));
+            final String log = cluster.log(follower);
+            assertTrue(log.contains("cannot catch up; discarding") && log.contains("REBUILT from peers"), log);
+            awaitIdenticalStores(cluster, Duration.ofSeconds(60));
+            assertEquals(Records.readAll(members, TOPIC).size(),
+                Records.readAll(ClusterMembers.parse(members).only(follower), TOPIC).size());
+        }
+    }
+
     /**
      * @return true when the node's archived cluster log no longer starts at position 0.
      */

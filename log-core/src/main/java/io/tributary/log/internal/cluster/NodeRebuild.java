@@ -61,6 +61,64 @@ final class NodeRebuild
     }
 
     /**
+     * @return true when this node holds cluster state whose log ends before the first position every peer still
+     * holds (they purged it after their snapshots while this node was down): it could never catch up.
+     */
+    static boolean isBehindPeers(
+        final TributaryNode.Context ctx, final Aeron aeron, final AeronArchive.Context localArchive)
+    {
+        if (ctx.members().size() < 2 || isEmpty(ctx.dataDir()))
+        {
+            return false;
+        }
+        final long recordingId;
+        try (RecordingLog recordingLog = new RecordingLog(ctx.dataDir().resolve("cluster").toFile(), false))
+        {
+            recordingId = recordingLog.findLastTermRecordingId();
+        }
+        if (recordingId < 0)
+        {
+            return false;
+        }
+        final long logEnd;
+        try (AeronArchive archive = AeronArchive.connect(localArchive.clone().aeron(aeron).ownsAeronClient(false)))
+        {
+            logEnd = archive.getMaxRecordedPosition(recordingId);
+        }
+        final List<PeerCopy.PeerStatus> statuses;
+        try (PeerCopy peers = new PeerCopy(aeron, ctx.members(), ctx.nodeId()))
+        {
+            statuses = probe(ctx, peers);
+        }
+        long peersStart = 0;
+        for (final PeerCopy.PeerStatus status : statuses)
+        {
+            peersStart = Math.max(peersStart, status.logStartPosition());
+        }
+        if (logEnd >= 0 && logEnd < peersStart)
+        {
+            LOG.log(System.Logger.Level.WARNING, "node {0}: its cluster log ends at position {1} but its peers hold " +
+                "the log only from {2} on (purged after their snapshots while this node was down): it cannot catch " +
+                "up; discarding its cluster state and segments in {3} to rebuild from its peers",
+                ctx.nodeId(), logEnd, peersStart, ctx.dataDir());
+            return true;
+        }
+        return false;
+    }
+
+    /**
+     * Delete the cluster directory, the archived cluster log and the segment store, leaving an empty data directory
+     * (the lock file stays: the node holds it).
+     */
+    static void discardClusterState(final Path dataDir)
+    {
+        for (final String dir : List.of("cluster", "archive", "log", "log.rebuild"))
+        {
+            FileTrees.deleteRecursively(dataDir.resolve(dir));
+        }
+    }
+
+    /**
      * Rebuild the node from its peers when its data directory is empty and a peer holds a snapshot.
      *
      * @return true when it was rebuilt.
@@ -76,6 +134,7 @@ final class NodeRebuild
             return false;
         }
         final int self = ctx.nodeId();
+        FileTrees.deleteRecursively(ctx.dataDir().resolve("log.rebuild"));
         try (PeerCopy peers = new PeerCopy(aeron, ctx.members(), self))
         {
             final List<PeerCopy.PeerStatus> statuses = probe(ctx, peers);

@@ -14,6 +14,7 @@ public final class PartitionRegistry
     private volatile int role = -1;
     private volatile long appliedLogPosition;
     private volatile long lastSnapshotPosition = -1;
+    private volatile long logStartPosition;
     private final java.util.concurrent.ConcurrentLinkedQueue<CorruptBatch> corruptReports =
         new java.util.concurrent.ConcurrentLinkedQueue<>();
     private final java.util.Set<CorruptBatch> corruptPending = ConcurrentHashMap.newKeySet();
@@ -144,5 +145,18 @@ public final class PartitionRegistry
     void lastSnapshotPosition(final long position)
     {
         this.lastSnapshotPosition = position;
+    }
+
+    /**
+     * @return the first position of the cluster log this node's archive still holds: 0 until it purges.
+     */
+    public long logStartPosition()
+    {
+        return logStartPosition;
+    }
+
+    void logStartPosition(final long position)
+    {
+        this.logStartPosition = position;
     }
 }

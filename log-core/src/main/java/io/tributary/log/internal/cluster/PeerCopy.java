@@ -50,7 +50,7 @@ final class PeerCopy implements AutoCloseable
     private static final long REQUEST_TIMEOUT_NS = TimeUnit.SECONDS.toNanos(10);
 
     /** A peer's answer to a status request. */
-    record PeerStatus(int nodeId, long appliedPosition, long snapshotPosition)
+    record PeerStatus(int nodeId, long appliedPosition, long snapshotPosition, long logStartPosition)
     {
     }
 
@@ -121,8 +121,8 @@ final class PeerCopy implements AutoCloseable
         }
         final NodeStatusResponseDecoder decoder = new NodeStatusResponseDecoder()
             .wrapAndApplyHeader(reply, 0, headerDecoder);
-        final long snapshotPosition = decoder.actingVersion() >= 1 ? decoder.snapshotPosition() : -1;
-        return new PeerStatus(decoder.nodeId(), decoder.appliedPosition(), snapshotPosition);
+        return new PeerStatus(decoder.nodeId(), decoder.appliedPosition(), decoder.snapshotPosition(),
+            decoder.logStartPosition());
     }
 
     /**

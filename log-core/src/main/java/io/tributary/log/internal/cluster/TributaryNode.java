@@ -313,6 +313,34 @@ public final class TributaryNode implements AutoCloseable
         }
     }
 
+    private Archive.Context archiveContext(final ClusterMembers.Member self)
+    {
+        return new Archive.Context()
+            .aeronDirectoryName(ctx.aeronDirectoryName)
+            .archiveDir(ctx.dataDir.resolve("archive").toFile())
+            .controlChannel("aeron:udp?endpoint=" + self.endpoint(ClusterMembers.ARCHIVE_CONTROL_PORT_OFFSET))
+            .archiveClientContext(
+                new AeronArchive.Context().controlResponseChannel("aeron:udp?endpoint=" + self.host() + ":0"))
+            .localControlChannel("aeron:ipc?term-length=64k")
+            .replicationChannel("aeron:udp?endpoint=" + self.host() + ":0")
+            .recordingEventsEnabled(false)
+            .threadingMode(ArchiveThreadingMode.SHARED)
+            .idleStrategySupplier(AeronSettings::idle)
+            .fileSyncLevel(ctx.fileSyncLevel)
+            .catalogFileSyncLevel(ctx.fileSyncLevel)
+            .deleteArchiveOnStart(false)
+            .segmentFileLength(ctx.archiveSegmentFileLength)
+            .errorHandler(this::onError);
+    }
+
+    private Archive launchArchive(final Archive.Context archiveCtx, final MediaDriver.Context driverCtx)
+    {
+        return Archive.launch(archiveCtx
+            .mediaDriverAgentInvoker(mediaDriver.sharedAgentInvoker())
+            .aeronDirectoryName(mediaDriver.aeronDirectoryName())
+            .errorCounter(new AtomicCounter(driverCtx.countersValuesBuffer(), SystemCounterDescriptor.ERRORS.id())));
+    }
+
     private void start()
     {
         final ClusterMembers.Member self = ctx.members.member(ctx.nodeId);
@@ -323,21 +351,7 @@ public final class TributaryNode implements AutoCloseable
         final MediaDriver.Context driverCtx = AeronSettings.mediaDriverContext(aeronDir)
             .errorHandler(this::onError);
 
-        final Archive.Context archiveCtx = new Archive.Context()
-            .aeronDirectoryName(aeronDir)
-            .archiveDir(dataDir.resolve("archive").toFile())
-            .controlChannel("aeron:udp?endpoint=" + self.endpoint(ClusterMembers.ARCHIVE_CONTROL_PORT_OFFSET))
-            .archiveClientContext(new AeronArchive.Context().controlResponseChannel("aeron:udp?endpoint=" + host + ":0"))
-            .localControlChannel("aeron:ipc?term-length=64k")
-            .replicationChannel("aeron:udp?endpoint=" + host + ":0")
-            .recordingEventsEnabled(false)
-            .threadingMode(ArchiveThreadingMode.SHARED)
-            .idleStrategySupplier(AeronSettings::idle)
-            .fileSyncLevel(ctx.fileSyncLevel)
-            .catalogFileSyncLevel(ctx.fileSyncLevel)
-            .deleteArchiveOnStart(false)
-            .segmentFileLength(ctx.archiveSegmentFileLength)
-            .errorHandler(this::onError);
+        final Archive.Context archiveCtx = archiveContext(self);
 
         final AeronArchive.Context archiveClientCtx = new AeronArchive.Context()
             .lock(NoOpLock.INSTANCE)
@@ -378,11 +392,16 @@ public final class TributaryNode implements AutoCloseable
         // Media driver and archive first, as ClusteredMediaDriver launches them, so that a node with an empty data
         // directory can be rebuilt from its peers into its own archive before its consensus module starts.
         mediaDriver = MediaDriver.launch(driverCtx);
-        archive = Archive.launch(archiveCtx
-            .mediaDriverAgentInvoker(mediaDriver.sharedAgentInvoker())
-            .aeronDirectoryName(mediaDriver.aeronDirectoryName())
-            .errorCounter(new AtomicCounter(driverCtx.countersValuesBuffer(), SystemCounterDescriptor.ERRORS.id())));
+        archive = launchArchive(archiveCtx, driverCtx);
         aeron = Aeron.connect(new Aeron.Context().aeronDirectoryName(aeronDir).errorHandler(this::onError));
+        if (NodeRebuild.isBehindPeers(ctx, aeron, archiveClientCtx))
+        {
+            // Its log ends before what its peers still hold: it can never catch up. Start over empty.
+            archive.close();
+            archive = null;
+            NodeRebuild.discardClusterState(dataDir);
+            archive = launchArchive(archiveContext(self), driverCtx);
+        }
         NodeRebuild.rebuildIfNeeded(ctx, aeron, archiveClientCtx, this::onError);
         consensusModule = ConsensusModule.launch(consensusCtx.aeronDirectoryName(aeronDir));
         container = ClusteredServiceContainer.launch(serviceCtx);

@@ -262,7 +262,8 @@ public final class FetchServer implements Agent
             .appliedPosition(registry.appliedLogPosition())
             .snapshotPosition(registry.lastSnapshotPosition())
             .corruptBatches(registry.corruptBatchesFound())
-            .repairedSegments(registry.segmentsRepaired());
+            .repairedSegments(registry.segmentsRepaired())
+            .logStartPosition(registry.logStartPosition());
         respondWhenConnected(channel, MessageHeaderEncoder.ENCODED_LENGTH + statusEncoder.encodedLength());
     }
 
