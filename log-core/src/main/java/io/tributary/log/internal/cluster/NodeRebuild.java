@@ -52,6 +52,23 @@ final class NodeRebuild
     {
     }
 
+    /** Present while a rebuild is under way: a node that finds it at start throws away what it holds and starts over. */
+    private static final String INCOMPLETE_MARKER = "rebuild.incomplete";
+
+    /**
+     * @return true when a rebuild of this data directory began and did not finish (the node died or failed in it).
+     */
+    static boolean isIncomplete(final Path dataDir)
+    {
+        final boolean incomplete = Files.exists(dataDir.resolve(INCOMPLETE_MARKER));
+        if (incomplete)
+        {
+            LOG.log(System.Logger.Level.WARNING, "a rebuild of {0} from peers did not finish: discarding what it " +
+                "copied and starting it again", dataDir);
+        }
+        return incomplete;
+    }
+
     /**
      * @return true when the data directory holds no cluster state: no recording log.
      */
@@ -112,7 +129,7 @@ final class NodeRebuild
      */
     static void discardClusterState(final Path dataDir)
     {
-        for (final String dir : List.of("cluster", "archive", "log", "log.rebuild"))
+        for (final String dir : List.of("cluster", "archive", "log", "log.rebuild", INCOMPLETE_MARKER))
         {
             FileTrees.deleteRecursively(dataDir.resolve(dir));
         }
@@ -156,15 +173,24 @@ final class NodeRebuild
             LOG.log(System.Logger.Level.WARNING, "node {0}: data directory {1} is empty and peers hold a snapshot " +
                 "(at log position {2}): REBUILDING this node from its peers: their latest snapshot and the cluster " +
                 "log after it, then their segment files", self, ctx.dataDir(), snapshotPosition);
+            final Path marker = ctx.dataDir().resolve(INCOMPLETE_MARKER);
+            try
+            {
+                Files.createFile(marker);
+            }
+            catch (final IOException ex)
+            {
+                throw new UncheckedIOException(ex);
+            }
             final long seededSnapshot = seedFromBackup(ctx, aeron, localArchive, errorHandler, target);
             final long backupNs = System.nanoTime() - startNs;
+            final long copied = seededSnapshot < 0 ? 0 : copySegments(ctx, peers, seededSnapshot);
             if (seededSnapshot < 0)
             {
                 LOG.log(System.Logger.Level.WARNING, "node {0}: the backup brought no snapshot; replaying the whole " +
                     "cluster log", self);
-                return true;
             }
-            final long copied = copySegments(ctx, peers, seededSnapshot);
+            FileTrees.deleteRecursively(marker);
             LOG.log(System.Logger.Level.WARNING, "node {0}: REBUILT from peers in {1} ms (snapshot at log position " +
                 "{2} and the log after it in {3} ms; {4} bytes of segments): starting",
                 self, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNs), seededSnapshot,

@@ -394,9 +394,10 @@ public final class TributaryNode implements AutoCloseable
         mediaDriver = MediaDriver.launch(driverCtx);
         archive = launchArchive(archiveCtx, driverCtx);
         aeron = Aeron.connect(new Aeron.Context().aeronDirectoryName(aeronDir).errorHandler(this::onError));
-        if (NodeRebuild.isBehindPeers(ctx, aeron, archiveClientCtx))
+        if (NodeRebuild.isIncomplete(dataDir) || NodeRebuild.isBehindPeers(ctx, aeron, archiveClientCtx))
         {
-            // Its log ends before what its peers still hold: it can never catch up. Start over empty.
+            // A rebuild cut short, or a log that ends before what its peers still hold (it can never catch up):
+            // start over empty.
             archive.close();
             archive = null;
             NodeRebuild.discardClusterState(dataDir);

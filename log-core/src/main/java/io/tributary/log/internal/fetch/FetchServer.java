@@ -57,6 +57,8 @@ public final class FetchServer implements Agent
     /** Cap on the records of one response; one batch larger than this is still sent whole. */
     public static final int MAX_FETCH_BYTES = 1024 * 1024;
     public static final int MAX_WAIT_MS = 30_000;
+    /** A reply is one message: within the 2 MiB a 16 MiB term allows, with room for the header. */
+    private static final int MAX_REPLY_BYTES = 2 * 1024 * 1024 - 4096;
     /** Responses may hold a whole 1 MiB batch plus headers: a 16 MiB term allows messages up to 2 MiB. */
     static final String RESPONSE_CHANNEL_PARAMS = "|term-length=16m|sparse=true";
     private static final long IDLE_PUBLICATION_TIMEOUT_NS = 60_000_000_000L;
@@ -309,7 +311,12 @@ public final class FetchServer implements Agent
                 .length(file.length())
                 .topic((String)entry[0]);
         }
-        respondWhenConnected(channel, MessageHeaderEncoder.ENCODED_LENGTH + segmentListEncoder.encodedLength());
+        final int replyLength = MessageHeaderEncoder.ENCODED_LENGTH + segmentListEncoder.encodedLength();
+        if (replyLength > MAX_REPLY_BYTES)
+        {
+            throw new IllegalStateException("too many segments to list in one message");
+        }
+        respondWhenConnected(channel, replyLength);
     }
 
     /**
