@@ -25,7 +25,6 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
@@ -47,6 +46,8 @@ final class PeerCopy implements AutoCloseable
 {
     static final int RESPONSE_STREAM_ID = 1201;
     private static final int CHUNK_BYTES = 1024 * 1024;
+    /** Chunk reads in flight at once while copying a segment. */
+    private static final int WINDOW = 4;
     private static final long REQUEST_TIMEOUT_NS = TimeUnit.SECONDS.toNanos(10);
 
     /** A peer's answer to a status request. */
@@ -83,9 +84,9 @@ final class PeerCopy implements AutoCloseable
     private final FragmentAssembler assembler = new FragmentAssembler(this::onFragment);
     private final CRC32C crc = new CRC32C();
     private long nextCorrelationId = System.nanoTime();
-    private long awaitedCorrelationId;
-    private byte[] answer;
-    private int answerTemplateId;
+    /** Requests sent and not yet answered, and the answers that came for them. */
+    private final java.util.Set<Long> awaiting = new java.util.HashSet<>();
+    private final Map<Long, byte[]> answers = new HashMap<>();
 
     PeerCopy(final Aeron aeron, final ClusterMembers members, final int selfId)
     {
@@ -166,28 +167,103 @@ final class PeerCopy implements AutoCloseable
      */
     long copySegment(final int peerId, final ListedSegment segment, final Path file)
     {
+        awaiting.clear();
+        answers.clear();
+        final BatchCheck check = new BatchCheck(segment);
+        final java.util.ArrayDeque<long[]> inFlight = new java.util.ArrayDeque<>();
         try (FileChannel out = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
             StandardOpenOption.TRUNCATE_EXISTING))
         {
-            int position = 0;
-            while (position < segment.length())
+            int requested = 0;
+            int written = 0;
+            while (written < segment.length())
             {
-                final byte[] bytes = readChunk(peerId, segment, position, segment.length() - position);
+                while (inFlight.size() < WINDOW && requested < segment.length())
+                {
+                    final int length = Math.min(CHUNK_BYTES, segment.length() - requested);
+                    inFlight.add(new long[] {sendRead(peerId, segment, requested, length), requested, length});
+                    requested += length;
+                }
+                final long[] next = inFlight.poll();
+                final byte[] bytes = readAnswer(peerId, segment, next[0]);
+                if (bytes.length != next[2])
+                {
+                    throw new CopyRestart("node " + peerId + " sent " + bytes.length + " bytes of " + segment +
+                        " at " + next[1] + ", not " + next[2]);
+                }
+                check.accept(bytes);
                 final ByteBuffer data = ByteBuffer.wrap(bytes);
                 while (data.hasRemaining())
                 {
-                    out.write(data, position + data.position());
+                    out.write(data, next[1] + data.position());
                 }
-                position += bytes.length;
+                written += bytes.length;
             }
+            check.finish();
             out.force(true);
         }
         catch (final IOException ex)
         {
             throw new UncheckedIOException("cannot write " + file, ex);
         }
-        checkBatches(segment, file);
         return segment.length();
+    }
+
+    /**
+     * Checks, as chunks arrive, that a segment's bytes are whole batches with valid CRCs: a peer's corrupt copy is
+     * not taken.
+     */
+    private static final class BatchCheck
+    {
+        private final ListedSegment segment;
+        private byte[] carry = new byte[0];
+        private long position;
+
+        BatchCheck(final ListedSegment segment)
+        {
+            this.segment = segment;
+        }
+
+        void accept(final byte[] chunk)
+        {
+            final byte[] bytes = new byte[carry.length + chunk.length];
+            System.arraycopy(carry, 0, bytes, 0, carry.length);
+            System.arraycopy(chunk, 0, bytes, carry.length, chunk.length);
+            final UnsafeBuffer buffer = new UnsafeBuffer(bytes);
+            int at = 0;
+            while (bytes.length - at >= RecordBatches.CRC_START_OFFSET)
+            {
+                final int batchLength = RecordBatches.batchLength(buffer, at);
+                if (batchLength < RecordBatches.CRC_START_OFFSET)
+                {
+                    throw bad(at);
+                }
+                if (at + batchLength > bytes.length)
+                {
+                    break;
+                }
+                if (RecordBatches.computeCrc(buffer, at, batchLength) != RecordBatches.crc(buffer, at))
+                {
+                    throw bad(at);
+                }
+                at += batchLength;
+            }
+            carry = java.util.Arrays.copyOfRange(bytes, at, bytes.length);
+            position += at;
+        }
+
+        void finish()
+        {
+            if (carry.length > 0)
+            {
+                throw bad(0);
+            }
+        }
+
+        private CopyRestart bad(final int at)
+        {
+            return new CopyRestart("the copy of " + segment + " holds a bad batch at byte " + (position + at));
+        }
     }
 
     /**
@@ -196,6 +272,13 @@ final class PeerCopy implements AutoCloseable
      * @throws CopyRestart when the peer no longer has the segment as listed, does not answer, or sends bad bytes.
      */
     byte[] readChunk(final int peerId, final ListedSegment segment, final int position, final int maxBytes)
+    {
+        awaiting.clear();
+        answers.clear();
+        return readAnswer(peerId, segment, sendRead(peerId, segment, position, maxBytes));
+    }
+
+    private long sendRead(final int peerId, final ListedSegment segment, final int position, final int maxBytes)
     {
         final long correlationId = nextCorrelationId++;
         final SegmentReadRequestEncoder encoder = new SegmentReadRequestEncoder()
@@ -209,8 +292,17 @@ final class PeerCopy implements AutoCloseable
             .responseStreamId(RESPONSE_STREAM_ID)
             .topic(segment.topic())
             .responseChannel(responseChannel);
-        final DirectBuffer reply = request(peerId, correlationId,
-            MessageHeaderEncoder.ENCODED_LENGTH + encoder.encodedLength(), REQUEST_TIMEOUT_NS);
+        if (!send(peerId, correlationId, MessageHeaderEncoder.ENCODED_LENGTH + encoder.encodedLength(),
+            System.nanoTime() + REQUEST_TIMEOUT_NS))
+        {
+            throw new CopyRestart("node " + peerId + " did not take a segment read");
+        }
+        return correlationId;
+    }
+
+    private byte[] readAnswer(final int peerId, final ListedSegment segment, final long correlationId)
+    {
+        final DirectBuffer reply = awaitAnswer(correlationId, System.nanoTime() + REQUEST_TIMEOUT_NS);
         if (null == reply)
         {
             throw new CopyRestart("node " + peerId + " did not answer a segment read");
@@ -240,69 +332,61 @@ final class PeerCopy implements AutoCloseable
         return bytes;
     }
 
-    /**
-     * Every byte of a copied segment must be whole batches with valid CRCs: a peer's corrupt copy is not taken.
-     */
-    private static void checkBatches(final ListedSegment segment, final Path file)
-    {
-        final byte[] bytes;
-        try
-        {
-            bytes = Files.readAllBytes(file);
-        }
-        catch (final IOException ex)
-        {
-            throw new UncheckedIOException(ex);
-        }
-        final UnsafeBuffer buffer = new UnsafeBuffer(bytes);
-        int position = 0;
-        while (position < bytes.length)
-        {
-            final int batchLength = bytes.length - position >= RecordBatches.CRC_START_OFFSET ?
-                RecordBatches.batchLength(buffer, position) : -1;
-            if (batchLength < RecordBatches.CRC_START_OFFSET || position + batchLength > bytes.length ||
-                RecordBatches.computeCrc(buffer, position, batchLength) != RecordBatches.crc(buffer, position))
-            {
-                throw new CopyRestart("the copy of " + segment + " holds a bad batch at byte " + position);
-            }
-            position += batchLength;
-        }
-    }
-
     private DirectBuffer request(final int peerId, final long correlationId, final int length, final long timeoutNs)
     {
+        awaiting.clear();
+        answers.clear();
         final long deadlineNs = System.nanoTime() + timeoutNs;
+        return send(peerId, correlationId, length, deadlineNs) ? awaitAnswer(correlationId, deadlineNs) : null;
+    }
+
+    /**
+     * Offer the request in {@code requestBuffer} and expect its answer.
+     *
+     * @return false when it could not be sent by the deadline.
+     */
+    private boolean send(final int peerId, final long correlationId, final int length, final long deadlineNs)
+    {
         final Publication publication = publications.computeIfAbsent(peerId, id -> aeron.addPublication(
             "aeron:udp?endpoint=" + members.member(id).endpoint(ClusterMembers.FETCH_PORT_OFFSET),
             FetchServer.REQUEST_STREAM_ID));
-        awaitedCorrelationId = correlationId;
-        answer = null;
+        awaiting.add(correlationId);
         while (true)
         {
             final long result = publication.offer(requestBuffer, 0, length);
             if (result > 0)
             {
-                break;
+                return true;
             }
             if (result == Publication.CLOSED || result == Publication.MAX_POSITION_EXCEEDED ||
                 System.nanoTime() - deadlineNs > 0)
             {
-                return null;
+                awaiting.remove(correlationId);
+                return false;
             }
             sleep();
         }
-        while (null == answer)
+    }
+
+    /**
+     * @return the answer to a request sent, or null when none came by the deadline.
+     */
+    private DirectBuffer awaitAnswer(final long correlationId, final long deadlineNs)
+    {
+        while (!answers.containsKey(correlationId))
         {
             if (subscription.poll(assembler, 16) == 0)
             {
                 if (System.nanoTime() - deadlineNs > 0)
                 {
+                    awaiting.remove(correlationId);
                     return null;
                 }
                 sleep();
             }
         }
-        return new UnsafeBuffer(answer);
+        awaiting.remove(correlationId);
+        return new UnsafeBuffer(answers.remove(correlationId));
     }
 
     private void onFragment(
@@ -315,11 +399,11 @@ final class PeerCopy implements AutoCloseable
         headerDecoder.wrap(buffer, offset);
         // Every response's root block starts with its correlation id.
         final long correlationId = buffer.getLong(offset + MessageHeaderDecoder.ENCODED_LENGTH, ByteOrder.LITTLE_ENDIAN);
-        if (correlationId == awaitedCorrelationId && headerDecoder.schemaId() == MessageHeaderDecoder.SCHEMA_ID)
+        if (awaiting.contains(correlationId) && headerDecoder.schemaId() == MessageHeaderDecoder.SCHEMA_ID)
         {
-            answerTemplateId = headerDecoder.templateId();
-            answer = new byte[length];
+            final byte[] answer = new byte[length];
             buffer.getBytes(offset, answer);
+            answers.put(correlationId, answer);
         }
     }
 
