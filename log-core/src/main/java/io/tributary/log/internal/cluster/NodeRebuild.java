@@ -38,7 +38,9 @@ import java.util.concurrent.TimeUnit;
  *     follows the leader.</li>
  * </ol>
  * Without a peer snapshot nothing was purged (a node purges only before the older of two snapshots), so the node
- * joins as before and replays the whole log. The tiered archive directory ({@code --archive-dir}) is per node and
+ * joins as before and replays the whole log. A node that kept its data but whose log ends before what a peer still
+ * holds ({@link #isBehindPeers}), or whose rebuild was cut short ({@link #isIncomplete}), discards its cluster state
+ * and segments first and is then rebuilt the same way. The tiered archive directory ({@code --archive-dir}) is per node and
  * is not copied.
  */
 final class NodeRebuild
@@ -78,8 +80,9 @@ final class NodeRebuild
     }
 
     /**
-     * @return true when this node holds cluster state whose log ends before the first position every peer still
-     * holds (they purged it after their snapshots while this node was down): it could never catch up.
+     * @return true when this node holds cluster state whose log ends before the first position a peer still holds
+     * (it purged the rest after its snapshots while this node was down): this node could not catch up from that
+     * peer, so it starts over rather than depend on which node leads.
      */
     static boolean isBehindPeers(
         final TributaryNode.Context ctx, final Aeron aeron, final AeronArchive.Context localArchive)
