@@ -130,6 +130,16 @@ class RebuildIT
             awaitIdenticalStores(cluster, Duration.ofSeconds(60));
             assertEquals(Records.readAll(members, TOPIC).size(),
                 Records.readAll(ClusterMembers.parse(members).only(follower), TOPIC).size());
+
+            // A rebuild cut short (the node died in it) leaves its marker: the next start discards and starts over.
+            cluster.kill(follower);
+            Files.createFile(cluster.dataDir(follower).resolve("rebuild.incomplete"));
+            Records.produce(members, TOPIC, "while-down-", 2_000, 100);
+            cluster.restart(follower);
+            cluster.awaitCaughtUp(follower, TOPIC, Duration.ofSeconds(180));
+            assertTrue(cluster.log(follower).contains("did not finish: discarding"), cluster.log(follower));
+            assertTrue(!Files.exists(cluster.dataDir(follower).resolve("rebuild.incomplete")));
+            awaitIdenticalStores(cluster, Duration.ofSeconds(60));
         }
     }
 
