@@ -8,9 +8,11 @@ import org.junit.jupiter.api.Timeout;
 
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
@@ -21,7 +23,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * A segment corrupted on one node's disk (a bit flipped under a running node) is never served: that node refuses
  * the batch with a checksum error, and a consumer reading from the cluster gets every record, intact, from another
- * node.
+ * node. The node repairs the segment from a peer's copy, to the same bytes, and serves it again; a segment corrupted
+ * while the node was down is found by the scan after it starts and repaired the same way.
  */
 @Tag("fault")
 @Timeout(300)
@@ -45,13 +48,7 @@ class CorruptSegmentIT
             }
 
             final Path segment = cluster.dataDir(0).resolve("log/fragile-0/00000000000000000000.log");
-            try (FileChannel channel = FileChannel.open(segment, StandardOpenOption.READ, StandardOpenOption.WRITE))
-            {
-                final ByteBuffer one = ByteBuffer.allocate(1);
-                channel.read(one, 200);
-                one.put(0, (byte)(one.get(0) ^ 0x10)).rewind();
-                channel.write(one, 200);
-            }
+            flipByteAt(segment, 200);
 
             final String node0 = ClusterMembers.parse(members).only(0);
             try (Consumer<String, String> consumer = Consumer.create(ConsumerConfig.builder()
@@ -70,13 +67,62 @@ class CorruptSegmentIT
             }
 
             // A client of the whole cluster tries node 0 first, and is sent on to another.
-            final List<ConsumerRecord<String, String>> read = Records.readAll(members, "fragile");
-            assertEquals(expected.size(), read.size());
-            for (int i = 0; i < expected.size(); i++)
+            assertSameRecords(expected, Records.readAll(members, "fragile"));
+
+            // Node 0 repairs its copy from a peer's: same bytes, served again, and counted.
+            final Path peerSegment = cluster.dataDir(1).resolve("log/fragile-0/00000000000000000000.log");
+            awaitSameBytes(segment, peerSegment);
+            assertSameRecords(expected, Records.readAll(node0, "fragile"));
+            try (Admin admin = Admin.create(members))
             {
-                assertEquals(expected.get(i).value(), read.get(i).value());
-                assertEquals(expected.get(i).offset(), read.get(i).offset());
+                final NodeStatus status = admin.clusterStatus().stream()
+                    .filter(s -> s.nodeId() == 0).findFirst().orElseThrow();
+                assertEquals(1, status.corruptBatches(), status.toString());
+                assertEquals(1, status.repairedSegments(), status.toString());
             }
+
+            // Corrupted while the node is down: found by the scan after it starts, repaired before any read.
+            // (after a snapshot: a node restarted without one rebuilds its segments from the log instead)
+            assertTrue(cluster.snapshot(cluster.awaitLeader(Duration.ofSeconds(30))));
+            cluster.kill(0);
+            flipByteAt(segment, 300);
+            cluster.restart(0);
+            awaitSameBytes(segment, peerSegment);
+            cluster.awaitCaughtUp(0, "fragile", Duration.ofSeconds(60));
+            assertSameRecords(expected, Records.readAll(node0, "fragile"));
+            assertTrue(cluster.log(0).contains("found by the scan after start"), cluster.log(0));
+        }
+    }
+
+    private static void flipByteAt(final Path file, final long position) throws Exception
+    {
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE))
+        {
+            final ByteBuffer one = ByteBuffer.allocate(1);
+            channel.read(one, position);
+            one.put(0, (byte)(one.get(0) ^ 0x10)).rewind();
+            channel.write(one, position);
+        }
+    }
+
+    private static void awaitSameBytes(final Path file, final Path peerFile) throws Exception
+    {
+        final long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (!Arrays.equals(Files.readAllBytes(file), Files.readAllBytes(peerFile)))
+        {
+            assertTrue(System.nanoTime() < deadline, file + " was not repaired to " + peerFile + "'s bytes");
+            TestCluster.sleep(200);
+        }
+    }
+
+    private static void assertSameRecords(
+        final List<ConsumerRecord<String, String>> expected, final List<ConsumerRecord<String, String>> read)
+    {
+        assertEquals(expected.size(), read.size());
+        for (int i = 0; i < expected.size(); i++)
+        {
+            assertEquals(expected.get(i).value(), read.get(i).value());
+            assertEquals(expected.get(i).offset(), read.get(i).offset());
         }
     }
 }

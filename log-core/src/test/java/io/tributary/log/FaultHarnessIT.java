@@ -57,7 +57,11 @@ class FaultHarnessIT
             " (rerun with -Dtributary.fault.seed=" + seed + ")");
         final Random random = new Random(seed);
 
-        try (TestCluster cluster = TestCluster.start(3))
+        // Small snapshots and archive segments, so the cluster log is purged during the run and a wiped node (or
+        // one down across two snapshots) must rebuild itself from its peers rather than replay the log.
+        try (TestCluster cluster = TestCluster.start(3, List.of(
+            "--snapshot-log-bytes", Integer.toString(2 * 1024 * 1024),
+            "--archive-segment-file-length", Integer.toString(16 * 1024 * 1024))))
         {
             final String members = cluster.members();
             try (Admin admin = Admin.create(members))

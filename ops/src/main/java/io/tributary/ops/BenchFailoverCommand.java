@@ -188,9 +188,12 @@ final class BenchFailoverCommand implements Callable<Integer>
             }
         }
         final long bytes = size(nodeDir.resolve("log"));
+        final Path log = dataDir.resolve("node-" + node + ".log");
+        final String how = Files.exists(log) && Files.readString(log).contains("REBUILT from peers") ?
+            "rebuilt from its peers' snapshot, log and segment files" : "by replaying the cluster log";
         BenchCommand.println(ctx.out(), String.format(Locale.ROOT,
-            "wiped node %d and started it again: it held every record again after %.1f s (%.1f MB of segments)",
-            node, (System.nanoTime() - start) / 1e9, bytes / 1e6));
+            "wiped node %d and started it again: it held every record again after %.1f s (%.1f MB of segments), %s",
+            node, (System.nanoTime() - start) / 1e9, bytes / 1e6, how));
     }
 
     private int leader(final Admin admin) throws InterruptedException

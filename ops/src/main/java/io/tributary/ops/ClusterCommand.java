@@ -75,7 +75,10 @@ final class ClusterCommand extends CommandGroup
                     ctx.out().println(status.nodeId() + " " + role +
                         " position " + (down ? "-" : Long.toString(status.appliedPosition())) +
                         " behind " + (down || leaderPosition < 0 ? "-" :
-                        Long.toString(Math.max(0, leaderPosition - status.appliedPosition()))));
+                        Long.toString(Math.max(0, leaderPosition - status.appliedPosition()))) +
+                        (status.corruptBatches() + status.repairedSegments() > 0 ?
+                        " corrupt-batches " + status.corruptBatches() + " repaired-segments " +
+                        status.repairedSegments() : ""));
                 }
             }
             return TributaryCli.OK;

@@ -351,7 +351,8 @@ public final class ClusterRequests
                     case CANDIDATE -> NodeStatus.Role.CANDIDATE;
                     default -> NodeStatus.Role.FOLLOWER;
                 };
-                future.complete(new NodeStatus(decoder.nodeId(), role, decoder.appliedPosition()));
+                future.complete(new NodeStatus(decoder.nodeId(), role, decoder.appliedPosition(),
+                    decoder.corruptBatches(), decoder.repairedSegments()));
             }
 
             public void onFailure(final ErrorCode code, final String message)

@@ -146,24 +146,26 @@ final class ClusterMaintenance implements Agent
                         snapshotPositions.add(entry.logPosition);
                     }
                 }
-                if (snapshotPositions.size() < 2)
-                {
-                    return;
-                }
                 snapshotPositions.sort(Long::compare);
-                purgePosition = snapshotPositions.get(snapshotPositions.size() - 2);
+                purgePosition = snapshotPositions.size() < 2 ? -1 : snapshotPositions.get(snapshotPositions.size() - 2);
                 recordingId = recordingLog.findLastTermRecordingId();
             }
-            if (recordingId < 0 || purgePosition <= purgedTo)
+            if (recordingId < 0)
             {
                 return;
             }
-
             if (archive == null)
             {
                 archive = AeronArchive.connect(archiveContext.clone().aeron(aeron).ownsAeronClient(false));
             }
             final long startPosition = archive.getStartPosition(recordingId);
+            // Peers read it (NodeStatus) to tell whether a node that was down long can still catch up from them.
+            registry.logStartPosition(startPosition);
+            if (purgePosition < 0 || purgePosition <= purgedTo)
+            {
+                return;
+            }
+
             final int[] lengths = new int[2];
             archive.listRecording(recordingId,
                 (controlSessionId, correlationId, id, startTimestamp, stopTimestamp, start, stop, initialTermId,
@@ -178,6 +180,7 @@ final class ClusterMaintenance implements Agent
             if (newStart > startPosition)
             {
                 archive.purgeSegments(recordingId, newStart);
+                registry.logStartPosition(newStart);
                 LOG.log(System.Logger.Level.INFO, "purged the cluster log before position {0} (snapshot at {1})",
                     newStart, purgePosition);
             }

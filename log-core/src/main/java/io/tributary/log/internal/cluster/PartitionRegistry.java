@@ -14,6 +14,67 @@ public final class PartitionRegistry
     private volatile int role = -1;
     private volatile long appliedLogPosition;
     private volatile long lastSnapshotPosition = -1;
+    private volatile long logStartPosition;
+    private final java.util.concurrent.ConcurrentLinkedQueue<CorruptBatch> corruptReports =
+        new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private final java.util.Set<CorruptBatch> corruptPending = ConcurrentHashMap.newKeySet();
+    private final java.util.concurrent.atomic.AtomicLong corruptBatchesFound = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong segmentsRepaired = new java.util.concurrent.atomic.AtomicLong();
+
+    /**
+     * A batch that failed its CRC on this node.
+     *
+     * @param topic     its topic.
+     * @param partition its partition.
+     * @param offset    an offset of the batch (its base offset as read, which may itself be damaged), or the fetch
+     *                  offset that met it.
+     */
+    public record CorruptBatch(String topic, int partition, long offset)
+    {
+    }
+
+    /**
+     * Report a batch that failed its CRC, for the node to repair from a peer. Any thread.
+     */
+    public void reportCorrupt(final CorruptBatch batch)
+    {
+        if (corruptPending.add(batch))
+        {
+            corruptBatchesFound.incrementAndGet();
+            corruptReports.offer(batch);
+        }
+    }
+
+    void corruptHandled(final CorruptBatch batch)
+    {
+        corruptPending.remove(batch);
+    }
+
+    CorruptBatch pollCorrupt()
+    {
+        return corruptReports.poll();
+    }
+
+    /**
+     * @return batches found failing their CRC on this node since it started.
+     */
+    public long corruptBatchesFound()
+    {
+        return corruptBatchesFound.get();
+    }
+
+    /**
+     * @return segments repaired from a peer's copy since the node started.
+     */
+    public long segmentsRepaired()
+    {
+        return segmentsRepaired.get();
+    }
+
+    void segmentRepaired()
+    {
+        segmentsRepaired.incrementAndGet();
+    }
 
     /**
      * @param topic name.
@@ -22,6 +83,14 @@ public final class PartitionRegistry
     public PartitionLog[] partitions(final String topic)
     {
         return topics.get(topic);
+    }
+
+    /**
+     * @return the topics and their partition logs now, sorted by name.
+     */
+    public java.util.SortedMap<String, PartitionLog[]> topics()
+    {
+        return new java.util.TreeMap<>(topics);
     }
 
     void put(final String topic, final PartitionLog[] partitions)
@@ -76,5 +145,18 @@ public final class PartitionRegistry
     void lastSnapshotPosition(final long position)
     {
         this.lastSnapshotPosition = position;
+    }
+
+    /**
+     * @return the first position of the cluster log this node's archive still holds: 0 until it purges.
+     */
+    public long logStartPosition()
+    {
+        return logStartPosition;
+    }
+
+    void logStartPosition(final long position)
+    {
+        this.logStartPosition = position;
     }
 }

@@ -5,11 +5,11 @@ import io.aeron.archive.Archive;
 import io.aeron.archive.ArchiveThreadingMode;
 import io.aeron.archive.client.AeronArchive;
 import io.aeron.cluster.ClusterControl;
-import io.aeron.cluster.ClusteredMediaDriver;
 import io.aeron.cluster.ConsensusModule;
 import io.aeron.cluster.service.ClusterTerminationException;
 import io.aeron.cluster.service.ClusteredServiceContainer;
 import io.aeron.driver.MediaDriver;
+import io.aeron.driver.status.SystemCounterDescriptor;
 import io.aeron.driver.exceptions.ActiveDriverException;
 import io.tributary.log.internal.AeronSettings;
 import io.tributary.log.internal.fetch.FetchServer;
@@ -228,11 +228,14 @@ public final class TributaryNode implements AutoCloseable
     private final FileChannel lockChannel;
     private final PartitionRegistry registry = new PartitionRegistry();
     private final CountDownLatch terminated = new CountDownLatch(2);
-    private ClusteredMediaDriver clusteredMediaDriver;
+    private MediaDriver mediaDriver;
+    private Archive archive;
+    private ConsensusModule consensusModule;
     private ClusteredServiceContainer container;
     private Aeron aeron;
     private AgentRunner fetchRunner;
     private AgentRunner maintenanceRunner;
+    private AgentRunner repairRunner;
     private final ErrorLog errorLog = new ErrorLog();
     private volatile boolean catchupHintGiven;
 
@@ -310,6 +313,34 @@ public final class TributaryNode implements AutoCloseable
         }
     }
 
+    private Archive.Context archiveContext(final ClusterMembers.Member self)
+    {
+        return new Archive.Context()
+            .aeronDirectoryName(ctx.aeronDirectoryName)
+            .archiveDir(ctx.dataDir.resolve("archive").toFile())
+            .controlChannel("aeron:udp?endpoint=" + self.endpoint(ClusterMembers.ARCHIVE_CONTROL_PORT_OFFSET))
+            .archiveClientContext(
+                new AeronArchive.Context().controlResponseChannel("aeron:udp?endpoint=" + self.host() + ":0"))
+            .localControlChannel("aeron:ipc?term-length=64k")
+            .replicationChannel("aeron:udp?endpoint=" + self.host() + ":0")
+            .recordingEventsEnabled(false)
+            .threadingMode(ArchiveThreadingMode.SHARED)
+            .idleStrategySupplier(AeronSettings::idle)
+            .fileSyncLevel(ctx.fileSyncLevel)
+            .catalogFileSyncLevel(ctx.fileSyncLevel)
+            .deleteArchiveOnStart(false)
+            .segmentFileLength(ctx.archiveSegmentFileLength)
+            .errorHandler(this::onError);
+    }
+
+    private Archive launchArchive(final Archive.Context archiveCtx, final MediaDriver.Context driverCtx)
+    {
+        return Archive.launch(archiveCtx
+            .mediaDriverAgentInvoker(mediaDriver.sharedAgentInvoker())
+            .aeronDirectoryName(mediaDriver.aeronDirectoryName())
+            .errorCounter(new AtomicCounter(driverCtx.countersValuesBuffer(), SystemCounterDescriptor.ERRORS.id())));
+    }
+
     private void start()
     {
         final ClusterMembers.Member self = ctx.members.member(ctx.nodeId);
@@ -320,21 +351,7 @@ public final class TributaryNode implements AutoCloseable
         final MediaDriver.Context driverCtx = AeronSettings.mediaDriverContext(aeronDir)
             .errorHandler(this::onError);
 
-        final Archive.Context archiveCtx = new Archive.Context()
-            .aeronDirectoryName(aeronDir)
-            .archiveDir(dataDir.resolve("archive").toFile())
-            .controlChannel("aeron:udp?endpoint=" + self.endpoint(ClusterMembers.ARCHIVE_CONTROL_PORT_OFFSET))
-            .archiveClientContext(new AeronArchive.Context().controlResponseChannel("aeron:udp?endpoint=" + host + ":0"))
-            .localControlChannel("aeron:ipc?term-length=64k")
-            .replicationChannel("aeron:udp?endpoint=" + host + ":0")
-            .recordingEventsEnabled(false)
-            .threadingMode(ArchiveThreadingMode.SHARED)
-            .idleStrategySupplier(AeronSettings::idle)
-            .fileSyncLevel(ctx.fileSyncLevel)
-            .catalogFileSyncLevel(ctx.fileSyncLevel)
-            .deleteArchiveOnStart(false)
-            .segmentFileLength(ctx.archiveSegmentFileLength)
-            .errorHandler(this::onError);
+        final Archive.Context archiveCtx = archiveContext(self);
 
         final AeronArchive.Context archiveClientCtx = new AeronArchive.Context()
             .lock(NoOpLock.INSTANCE)
@@ -372,10 +389,24 @@ public final class TributaryNode implements AutoCloseable
             .errorHandler(this::onError)
             .terminationHook(terminated::countDown);
 
-        clusteredMediaDriver = ClusteredMediaDriver.launch(driverCtx, archiveCtx, consensusCtx);
+        // Media driver and archive first, as ClusteredMediaDriver launches them, so that a node with an empty data
+        // directory can be rebuilt from its peers into its own archive before its consensus module starts.
+        mediaDriver = MediaDriver.launch(driverCtx);
+        archive = launchArchive(archiveCtx, driverCtx);
+        aeron = Aeron.connect(new Aeron.Context().aeronDirectoryName(aeronDir).errorHandler(this::onError));
+        if (NodeRebuild.isIncomplete(dataDir) || NodeRebuild.isBehindPeers(ctx, aeron, archiveClientCtx))
+        {
+            // A rebuild cut short, or a log that ends before what its peers still hold (it can never catch up):
+            // start over empty.
+            archive.close();
+            archive = null;
+            NodeRebuild.discardClusterState(dataDir);
+            archive = launchArchive(archiveContext(self), driverCtx);
+        }
+        NodeRebuild.rebuildIfNeeded(ctx, aeron, archiveClientCtx, this::onError);
+        consensusModule = ConsensusModule.launch(consensusCtx.aeronDirectoryName(aeronDir));
         container = ClusteredServiceContainer.launch(serviceCtx);
 
-        aeron = Aeron.connect(new Aeron.Context().aeronDirectoryName(aeronDir).errorHandler(this::onError));
         final FetchServer fetchServer = new FetchServer(
             aeron, self.endpoint(ClusterMembers.FETCH_PORT_OFFSET), ctx.nodeId, registry);
         fetchRunner = new AgentRunner(AeronSettings.idle(), this::onError, null, fetchServer);
@@ -386,6 +417,9 @@ public final class TributaryNode implements AutoCloseable
         maintenanceRunner = new AgentRunner(
             new SleepingMillisIdleStrategy(50), this::onError, null, maintenance);
         AgentRunner.startOnThread(maintenanceRunner);
+        repairRunner = new AgentRunner(new SleepingMillisIdleStrategy(50), this::onError, null,
+            new SegmentRepair(aeron, ctx.members, ctx.nodeId, registry));
+        AgentRunner.startOnThread(repairRunner);
         LOG.log(System.Logger.Level.INFO, "node {0} running: members {1}, data {2}",
             ctx.nodeId, ctx.members, dataDir);
     }
@@ -438,12 +472,16 @@ public final class TributaryNode implements AutoCloseable
                 Thread.currentThread().interrupt();
             }
         }
-        CloseHelper.closeAll(maintenanceRunner, fetchRunner, aeron, container, clusteredMediaDriver);
+        CloseHelper.closeAll(
+            maintenanceRunner, repairRunner, fetchRunner, aeron, container, consensusModule, archive, mediaDriver);
         maintenanceRunner = null;
+        repairRunner = null;
         fetchRunner = null;
         aeron = null;
         container = null;
-        clusteredMediaDriver = null;
+        consensusModule = null;
+        archive = null;
+        mediaDriver = null;
         CloseHelper.quietClose(lockChannel);
     }
 
@@ -485,9 +523,8 @@ public final class TributaryNode implements AutoCloseable
         {
             catchupHintGiven = true;
             LOG.log(System.Logger.Level.ERROR, "node " + ctx.nodeId + " cannot catch up with the cluster: the log " +
-                "it needs may have been purged by its peers after their snapshots. Rebuilding a node from a peer's " +
-                "snapshot is not built yet: restore this node's data directory from a stopped peer, or keep more log " +
-                "with a larger --snapshot-log-bytes.");
+                "it needs may have been purged by its peers after their snapshots. Stop this node and empty its data " +
+                "directory: it then rebuilds itself from its peers' snapshot, log and segments when it starts.");
         }
         errorLog.log(ex);
     }

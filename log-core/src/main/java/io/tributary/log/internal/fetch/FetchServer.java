@@ -19,6 +19,10 @@ import io.tributary.log.internal.codecs.NodeRole;
 import io.tributary.log.internal.codecs.NodeStatusRequestDecoder;
 import io.tributary.log.internal.codecs.NodeStatusResponseEncoder;
 import io.tributary.log.internal.codecs.OffsetSpec;
+import io.tributary.log.internal.codecs.SegmentListRequestDecoder;
+import io.tributary.log.internal.codecs.SegmentListResponseEncoder;
+import io.tributary.log.internal.codecs.SegmentReadRequestDecoder;
+import io.tributary.log.internal.codecs.SegmentReadResponseEncoder;
 import io.tributary.log.internal.record.RecordBatches;
 import io.tributary.log.internal.storage.FetchSlice;
 import io.tributary.log.internal.storage.PartitionLog;
@@ -31,6 +35,7 @@ import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -52,6 +57,8 @@ public final class FetchServer implements Agent
     /** Cap on the records of one response; one batch larger than this is still sent whole. */
     public static final int MAX_FETCH_BYTES = 1024 * 1024;
     public static final int MAX_WAIT_MS = 30_000;
+    /** A reply is one message: within the 2 MiB a 16 MiB term allows, with room for the header. */
+    private static final int MAX_REPLY_BYTES = 2 * 1024 * 1024 - 4096;
     /** Responses may hold a whole 1 MiB batch plus headers: a 16 MiB term allows messages up to 2 MiB. */
     static final String RESPONSE_CHANNEL_PARAMS = "|term-length=16m|sparse=true";
     private static final long IDLE_PUBLICATION_TIMEOUT_NS = 60_000_000_000L;
@@ -73,6 +80,11 @@ public final class FetchServer implements Agent
     private final ListOffsetsResponseEncoder listOffsetsEncoder = new ListOffsetsResponseEncoder();
     private final NodeStatusRequestDecoder statusDecoder = new NodeStatusRequestDecoder();
     private final NodeStatusResponseEncoder statusEncoder = new NodeStatusResponseEncoder();
+    private final SegmentListRequestDecoder segmentListDecoder = new SegmentListRequestDecoder();
+    private final SegmentListResponseEncoder segmentListEncoder = new SegmentListResponseEncoder();
+    private final SegmentReadRequestDecoder segmentReadDecoder = new SegmentReadRequestDecoder();
+    private final SegmentReadResponseEncoder segmentReadEncoder = new SegmentReadResponseEncoder();
+    private final java.util.zip.CRC32C chunkCrc = new java.util.zip.CRC32C();
     private final ExpandableArrayBuffer headerBuffer = new ExpandableArrayBuffer(1024);
     private final UnsafeBuffer emptyBuffer = new UnsafeBuffer(new byte[0]);
     private final FetchSlice slice = new FetchSlice();
@@ -163,6 +175,8 @@ public final class FetchServer implements Agent
                 case FetchRequestDecoder.TEMPLATE_ID -> onFetch(buffer, offset, length);
                 case ListOffsetsRequestDecoder.TEMPLATE_ID -> onListOffsets(buffer, offset, length);
                 case NodeStatusRequestDecoder.TEMPLATE_ID -> onNodeStatus(buffer, offset, length);
+                case SegmentListRequestDecoder.TEMPLATE_ID -> onSegmentList(buffer, offset, length);
+                case SegmentReadRequestDecoder.TEMPLATE_ID -> onSegmentRead(buffer, offset, length);
                 default -> throw new IllegalArgumentException("unknown template");
             }
         }
@@ -247,8 +261,116 @@ public final class FetchServer implements Agent
             .correlationId(correlationId)
             .nodeId(nodeId)
             .role(role == 2 ? NodeRole.LEADER : role == 1 ? NodeRole.CANDIDATE : NodeRole.FOLLOWER)
-            .appliedPosition(registry.appliedLogPosition());
+            .appliedPosition(registry.appliedLogPosition())
+            .snapshotPosition(registry.lastSnapshotPosition())
+            .corruptBatches(registry.corruptBatchesFound())
+            .repairedSegments(registry.segmentsRepaired())
+            .logStartPosition(registry.logStartPosition());
         respondWhenConnected(channel, MessageHeaderEncoder.ENCODED_LENGTH + statusEncoder.encodedLength());
+    }
+
+    /**
+     * List every segment file of every partition, for a node rebuilding itself from this one.
+     */
+    private void onSegmentList(final DirectBuffer buffer, final int offset, final int length)
+    {
+        segmentListDecoder.wrapAndApplyHeader(buffer, offset, headerDecoder);
+        final long correlationId = segmentListDecoder.correlationId();
+        final int streamId = segmentListDecoder.responseStreamId();
+        final String responseChannel = segmentListDecoder.responseChannel();
+        checkWithin(segmentListDecoder.limit(), offset, length);
+        final ResponseChannel channel = channel(responseChannel, streamId);
+
+        final List<Object[]> entries = new ArrayList<>();
+        for (final Map.Entry<String, PartitionLog[]> topic : registry.topics().entrySet())
+        {
+            final PartitionLog[] logs = topic.getValue();
+            for (int p = 0; p < logs.length; p++)
+            {
+                for (final PartitionLog.SegmentFile file : logs[p].segmentFiles())
+                {
+                    entries.add(new Object[] {topic.getKey(), p, file});
+                }
+            }
+        }
+        if (entries.size() > 65_535)
+        {
+            throw new IllegalStateException("too many segments to list");
+        }
+        final SegmentListResponseEncoder.SegmentsEncoder segments = segmentListEncoder
+            .wrapAndApplyHeader(headerBuffer, 0, headerEncoder)
+            .correlationId(correlationId)
+            .segmentsCount(entries.size());
+        for (final Object[] entry : entries)
+        {
+            final PartitionLog.SegmentFile file = (PartitionLog.SegmentFile)entry[2];
+            segments.next()
+                .partition((Integer)entry[1])
+                .baseOffset(file.baseOffset())
+                .segmentId(file.id())
+                .length(file.length())
+                .topic((String)entry[0]);
+        }
+        final int replyLength = MessageHeaderEncoder.ENCODED_LENGTH + segmentListEncoder.encodedLength();
+        if (replyLength > MAX_REPLY_BYTES)
+        {
+            throw new IllegalStateException("too many segments to list in one message");
+        }
+        respondWhenConnected(channel, replyLength);
+    }
+
+    /**
+     * Answer a chunk of a segment file straight from its mapping, with the chunk's CRC32C.
+     */
+    private void onSegmentRead(final DirectBuffer buffer, final int offset, final int length)
+    {
+        segmentReadDecoder.wrapAndApplyHeader(buffer, offset, headerDecoder);
+        final long correlationId = segmentReadDecoder.correlationId();
+        final int partition = segmentReadDecoder.partition();
+        final long baseOffset = segmentReadDecoder.baseOffset();
+        final long segmentId = segmentReadDecoder.segmentId();
+        final int position = segmentReadDecoder.position();
+        final int maxBytes = Math.max(1, Math.min(MAX_FETCH_BYTES, segmentReadDecoder.maxBytes()));
+        final int streamId = segmentReadDecoder.responseStreamId();
+        final String topic = segmentReadDecoder.topic();
+        final String responseChannel = segmentReadDecoder.responseChannel();
+        checkWithin(segmentReadDecoder.limit(), offset, length);
+        final ResponseChannel channel = channel(responseChannel, streamId);
+
+        final PartitionLog log = lookup(topic, partition);
+        ErrorCode error = ErrorCode.NONE;
+        String message = "";
+        int crc = 0;
+        int bytesLength = 0;
+        if (log == null)
+        {
+            error = lookupError(topic);
+            message = lookupMessage(topic, partition);
+        }
+        else if (!log.readSegmentFile(baseOffset, segmentId, position, maxBytes, slice))
+        {
+            error = ErrorCode.OFFSET_OUT_OF_RANGE;
+            message = "segment " + baseOffset + " of " + topic + "-" + partition + " was replaced or deleted";
+        }
+        else
+        {
+            bytesLength = slice.length();
+        }
+        segmentReadEncoder.wrapAndApplyHeader(headerBuffer, 0, headerEncoder)
+            .correlationId(correlationId)
+            .errorCode(error)
+            .errorMessage(message);
+        final int bytesLengthAt = MessageHeaderEncoder.ENCODED_LENGTH + segmentReadEncoder.encodedLength();
+        headerBuffer.putInt(bytesLengthAt, bytesLength, ByteOrder.LITTLE_ENDIAN);
+        if (bytesLength > 0)
+        {
+            headerBuffer.putBytes(bytesLengthAt + Integer.BYTES, slice.buffer(), slice.offset(), bytesLength);
+            chunkCrc.reset();
+            chunkCrc.update(headerBuffer.byteArray(), bytesLengthAt + Integer.BYTES, bytesLength);
+            crc = (int)chunkCrc.getValue();
+        }
+        segmentReadEncoder.crc(crc);
+        respondWhenConnected(channel, bytesLengthAt + Integer.BYTES + bytesLength);
     }
 
     /**
@@ -343,6 +465,8 @@ public final class FetchServer implements Agent
                         fetch.topic + "-" + fetch.partition + " failed its checksum on node " + nodeId +
                         "; read it from another node";
                     corruptBatchesRefused++;
+                    registry.reportCorrupt(new PartitionRegistry.CorruptBatch(
+                        fetch.topic, fetch.partition, fetch.fetchOffset));
                 }
             }
         }

@@ -773,6 +773,82 @@ public final class PartitionLog implements AutoCloseable
     }
 
     /**
+     * One segment file as {@link #segmentFiles()} lists it, for copying it to another node.
+     *
+     * @param baseOffset the offset in its name.
+     * @param id         changes when the file is replaced (compaction), within this process.
+     * @param length     bytes of whole batches published at the listing.
+     */
+    public record SegmentFile(long baseOffset, long id, int length)
+    {
+    }
+
+    /**
+     * @return the segments as they are now, oldest first. Any thread.
+     */
+    public java.util.List<SegmentFile> segmentFiles()
+    {
+        final Segment[] segments = this.segments;
+        final java.util.List<SegmentFile> files = new java.util.ArrayList<>(segments.length);
+        for (final Segment segment : segments)
+        {
+            files.add(new SegmentFile(segment.baseOffset(), segment.id(), segment.length()));
+        }
+        return files;
+    }
+
+    /**
+     * Point {@code out} at the bytes of a segment file from {@code position}, up to {@code maxBytes} and to the
+     * published length: raw file bytes, whose chunk boundaries need not fall between batches. Any thread.
+     *
+     * @return false when no current segment has this base offset and id (deleted or replaced since listed) or the
+     * position is past its published length.
+     */
+    public boolean readSegmentFile(
+        final long baseOffset, final long id, final int position, final int maxBytes, final FetchSlice out)
+    {
+        for (final Segment segment : this.segments)
+        {
+            if (segment.baseOffset() == baseOffset && segment.id() == id)
+            {
+                final int length = segment.length();
+                if (position < 0 || position > length)
+                {
+                    return false;
+                }
+                out.set(segment.buffer(), position, Math.min(maxBytes, length - position));
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Overwrite bytes of a segment file in place with a peer's copy of the same bytes, to repair a batch that failed
+     * its CRC. Only within the published length, so the writer's appends are never touched. Readers check every
+     * batch's CRC before serving it, so a batch half rewritten is refused, never served. Any thread; one repairer.
+     *
+     * @return false when no current segment has this base offset and id, or the range is past its length.
+     */
+    public boolean overwriteSegmentFile(
+        final long baseOffset, final long id, final int position, final byte[] bytes, final int offset, final int length)
+    {
+        for (final Segment segment : this.segments)
+        {
+            if (segment.baseOffset() == baseOffset && segment.id() == id)
+            {
+                if (position < 0 || position + length > segment.length())
+                {
+                    return false;
+                }
+                segment.buffer().putBytes(position, bytes, offset, length);
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
      * @return the first offset whose record's timestamp is at or after {@code timestamp}, or -1 if there is none.
      * Any thread; allocates a reader.
      */

@@ -32,6 +32,10 @@ final class Segment
     static final String INDEX_SUFFIX = ".index";
     static final String TIME_INDEX_SUFFIX = ".timeindex";
 
+    private static final java.util.concurrent.atomic.AtomicLong IDS = new java.util.concurrent.atomic.AtomicLong();
+
+    /** Identifies this mapping in this process: a file replaced by compaction gets a new segment, a new id. */
+    private final long id = IDS.incrementAndGet();
     private final long baseOffset;
     private final MappedFile log;
     private final UnsafeBuffer buffer;
@@ -228,6 +232,11 @@ final class Segment
     long baseOffset()
     {
         return baseOffset;
+    }
+
+    long id()
+    {
+        return id;
     }
 
     /**

@@ -496,6 +496,66 @@ class PartitionLogTest
         return builder.finish();
     }
 
+    @Test
+    void segmentFilesAreListedReadInChunksAndCopiedToTheSameBytesAndRepairedInPlace() throws IOException
+    {
+        log = PartitionLog.open(dir, SMALL);
+        final List<String> written = new ArrayList<>();
+        long base = 0;
+        for (int b = 0; b < 60; b++)
+        {
+            final int records = 1 + random.nextInt(4);
+            final int length = batch(base, records, random.nextInt(200), written);
+            log.append(builder.buffer(), 0, length, 7000 + b);
+            base += records;
+        }
+        final List<PartitionLog.SegmentFile> files = log.segmentFiles();
+        assertEquals(segmentFiles().size(), files.size());
+
+        // Copy every file in 100-byte chunks: the copy opens as the same log, with the same bytes.
+        final Path copy = dir.resolve("copy");
+        Files.createDirectories(copy);
+        for (final PartitionLog.SegmentFile file : files)
+        {
+            final java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+            for (int position = 0; position < file.length(); position += slice.length())
+            {
+                assertTrue(log.readSegmentFile(file.baseOffset(), file.id(), position, 100, slice));
+                assertTrue(slice.length() > 0 && slice.length() <= 100);
+                final byte[] chunk = new byte[slice.length()];
+                slice.buffer().getBytes(slice.offset(), chunk);
+                bytes.write(chunk, 0, chunk.length);
+            }
+            assertEquals(file.length(), bytes.size());
+            Files.write(copy.resolve(String.format("%020d.log", file.baseOffset())), bytes.toByteArray());
+        }
+        try (PartitionLog copied = PartitionLog.open(copy, SMALL))
+        {
+            assertEquals(log.endOffset(), copied.endOffset());
+            assertEquals(written, readAll(copied));
+            final PartitionLog.SegmentFile first = files.get(0);
+            final byte[] original = Files.readAllBytes(segmentFiles().get(0));
+            assertArrayEquals(original, Files.readAllBytes(copy.resolve(String.format("%020d.log", 0))));
+
+            // Damage a byte of the copy's first segment, then put the original's bytes back over it in place.
+            final PartitionLog.SegmentFile damaged = copied.segmentFiles().get(0);
+            assertTrue(copied.overwriteSegmentFile(damaged.baseOffset(), damaged.id(), 50, new byte[] {42}, 0, 1));
+            assertFalse(java.util.Arrays.equals(original, Files.readAllBytes(copy.resolve(String.format("%020d.log", 0)))));
+            assertTrue(copied.overwriteSegmentFile(damaged.baseOffset(), damaged.id(), 0, original, 0, original.length));
+            assertEquals(written, readAll(copied));
+            assertArrayEquals(original, Files.readAllBytes(copy.resolve(String.format("%020d.log", 0))));
+
+            // Never past the published length, never a segment that is not the one listed.
+            assertFalse(copied.overwriteSegmentFile(damaged.baseOffset(), damaged.id(), damaged.length(),
+                new byte[1], 0, 1));
+            assertFalse(copied.overwriteSegmentFile(damaged.baseOffset(), first.id(), 0, new byte[1], 0, 1));
+            assertFalse(copied.readSegmentFile(damaged.baseOffset(), damaged.id(), damaged.length() + 1, 10, slice));
+        }
+        log.deleteOldestSegments(1);
+        assertFalse(log.readSegmentFile(files.get(0).baseOffset(), files.get(0).id(), 0, 10, slice),
+            "a deleted segment is no longer served");
+    }
+
     /**
      * Read the whole log through {@link PartitionLog#read} the way a consumer would, describing each record as
      * {@link #batch} and {@link #fillAndClose} do.
