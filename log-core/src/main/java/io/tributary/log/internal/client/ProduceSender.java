@@ -62,6 +62,12 @@ public final class ProduceSender implements ClientRuntime.Duty
      * after a failover could not be answered although it was written.
      */
     private static final int MAX_INFLIGHT_BATCHES_PER_PARTITION = ProducerStates.REMEMBERED_BATCHES;
+    /**
+     * A request carries at most a quarter of a partition's in-flight allowance, so a busy partition always has
+     * several requests on their way: with all of it in one request, the next could leave only when that one was
+     * answered, and a partition's throughput would be one request per round trip.
+     */
+    private static final int MAX_BATCHES_PER_PARTITION_PER_REQUEST = MAX_INFLIGHT_BATCHES_PER_PARTITION / 4;
     /** Each transaction is at least one batch of a partition; the same bound keeps them all answerable. */
     private static final int MAX_INFLIGHT_TRANSACTIONS = ProducerStates.REMEMBERED_BATCHES;
 
@@ -346,7 +352,9 @@ public final class ProduceSender implements ClientRuntime.Duty
                 {
                     queue.closeOpen();
                 }
+                int fromQueue = 0;
                 while (!queue.ready.isEmpty() && drained.size() < MAX_BATCHES_PER_REQUEST &&
+                    fromQueue < MAX_BATCHES_PER_PARTITION_PER_REQUEST &&
                     (!idempotent || queue.inflight < MAX_INFLIGHT_BATCHES_PER_PARTITION))
                 {
                     final Batch next = queue.ready.peek();
@@ -358,6 +366,7 @@ public final class ProduceSender implements ClientRuntime.Duty
                     queue.ready.poll();
                     drained.add(next);
                     queue.inflight++;
+                    fromQueue++;
                     requestBytes += size;
                 }
             }
