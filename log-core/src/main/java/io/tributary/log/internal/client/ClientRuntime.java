@@ -357,9 +357,10 @@ public final class ClientRuntime
                 asyncConnect = AeronCluster.asyncConnect(new AeronCluster.Context()
                     .aeron(aeron)
                     .ownsAeronClient(false)
-                    .ingressChannel("aeron:udp?term-length=16m|sparse=true")
+                    .ingressChannel("aeron:udp?term-length=16m|sparse=true" + AeronSettings.mtuParam(localHost(members)))
                     .ingressEndpoints(members.ingressEndpoints())
-                    .egressChannel("aeron:udp?endpoint=" + localHost(members) + ":0|term-length=16m|sparse=true")
+                    .egressChannel("aeron:udp?endpoint=" + localHost(members) + ":0|term-length=16m|sparse=true" +
+                        AeronSettings.mtuParam(localHost(members)))
                     .egressListener(this)
                     .messageTimeoutNs(5_000_000_000L));
                 return 1;

@@ -62,6 +62,16 @@ public final class ProduceSender implements ClientRuntime.Duty
      * after a failover could not be answered although it was written.
      */
     private static final int MAX_INFLIGHT_BATCHES_PER_PARTITION = ProducerStates.REMEMBERED_BATCHES;
+    /**
+     * A partition has at most this many requests on their way, each with at most a quarter of its in-flight batch
+     * allowance: a busy partition always has several requests in flight (with all its batches in one request, the
+     * next could leave only when that one was answered: one request per round trip), and a partition fed faster
+     * than requests return gathers its records into fewer, fuller requests instead of one request per record, which
+     * would only queue up behind each other in the cluster.
+     */
+    private static final int MAX_INFLIGHT_REQUESTS_PER_PARTITION = 4;
+    private static final int MAX_BATCHES_PER_PARTITION_PER_REQUEST =
+        MAX_INFLIGHT_BATCHES_PER_PARTITION / MAX_INFLIGHT_REQUESTS_PER_PARTITION;
     /** Each transaction is at least one batch of a partition; the same bound keeps them all answerable. */
     private static final int MAX_INFLIGHT_TRANSACTIONS = ProducerStates.REMEMBERED_BATCHES;
 
@@ -346,7 +356,10 @@ public final class ProduceSender implements ClientRuntime.Duty
                 {
                     queue.closeOpen();
                 }
+                int fromQueue = 0;
                 while (!queue.ready.isEmpty() && drained.size() < MAX_BATCHES_PER_REQUEST &&
+                    queue.inflightRequests < MAX_INFLIGHT_REQUESTS_PER_PARTITION &&
+                    fromQueue < MAX_BATCHES_PER_PARTITION_PER_REQUEST &&
                     (!idempotent || queue.inflight < MAX_INFLIGHT_BATCHES_PER_PARTITION))
                 {
                     final Batch next = queue.ready.peek();
@@ -358,6 +371,7 @@ public final class ProduceSender implements ClientRuntime.Duty
                     queue.ready.poll();
                     drained.add(next);
                     queue.inflight++;
+                    fromQueue++;
                     requestBytes += size;
                 }
             }
@@ -419,6 +433,7 @@ public final class ProduceSender implements ClientRuntime.Duty
 
     private void encode(final Batch[] batches)
     {
+        countRequest(batches, 1);
         encodeRequest(Arrays.asList(batches), false, Map.of(), "", "");
         pendingRequest = new PendingRequest(pendingCorrelationId, encodedLength, batches, null,
             System.nanoTime() + requestTimeoutNs);
@@ -639,11 +654,28 @@ public final class ProduceSender implements ClientRuntime.Duty
         {
             queue(batch.tp.topic(), batch.tp.partition()).inflight--;
         }
+        countRequest(request.batches, -1);
         if (request.txn != null)
         {
             for (final Batch part : request.txn.parts)
             {
                 queue(part.tp.topic(), part.tp.partition()).inflight--;
+            }
+        }
+    }
+
+    /**
+     * Count a request in (1) or out (-1) of flight for the partitions it holds batches of: once per run of one
+     * partition's batches, which is once per partition for a request of new batches (drained a partition at a time);
+     * in and out count the same array, so they always balance.
+     */
+    private void countRequest(final Batch[] batches, final int delta)
+    {
+        for (int i = 0; i < batches.length; i++)
+        {
+            if (0 == i || !batches[i - 1].tp.equals(batches[i].tp))
+            {
+                queue(batches[i].tp.topic(), batches[i].tp.partition()).inflightRequests += delta;
             }
         }
     }
@@ -960,6 +992,8 @@ public final class ProduceSender implements ClientRuntime.Duty
         int nextSequence;
         /** Conductor only: batches sent and not yet answered. */
         int inflight;
+        /** Conductor only: requests holding batches of this partition sent and not yet answered. */
+        int inflightRequests;
 
         PartitionQueue(final TopicPartition tp)
         {

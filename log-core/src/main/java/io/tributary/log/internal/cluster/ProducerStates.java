@@ -29,7 +29,7 @@ import java.util.function.IntConsumer;
  */
 public final class ProducerStates
 {
-    public static final int REMEMBERED_BATCHES = 16;
+    public static final int REMEMBERED_BATCHES = 64;
     static final long EXPIRY_MS = 7L * 24 * 3600 * 1000;
 
     /** What a batch's sequence numbers say about it. */
@@ -51,7 +51,7 @@ public final class ProducerStates
     private static final class PartitionState
     {
         int lastSequence = -1;
-        final ArrayDeque<Batch> batches = new ArrayDeque<>(REMEMBERED_BATCHES);
+        final ArrayDeque<Batch> batches = new ArrayDeque<>(4);
     }
 
     private static final class Producer

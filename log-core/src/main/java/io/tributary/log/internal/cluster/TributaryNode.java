@@ -365,7 +365,7 @@ public final class TributaryNode implements AutoCloseable
             .clusterMembers(ctx.members.consensusMembers())
             .clusterDir(clusterDir)
             .ingressChannel("aeron:udp?term-length=16m|sparse=true")
-            .logChannel("aeron:udp?term-length=16m|sparse=true")
+            .logChannel("aeron:udp?term-length=16m|sparse=true" + AeronSettings.mtuParam(host))
             .replicationChannel("aeron:udp?endpoint=" + host + ":0")
             .archiveContext(archiveClientCtx.clone())
             .idleStrategySupplier(AeronSettings::idle)

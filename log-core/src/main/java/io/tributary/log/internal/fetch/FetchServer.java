@@ -7,6 +7,7 @@ import io.aeron.FragmentAssembler;
 import io.aeron.Publication;
 import io.aeron.Subscription;
 import io.aeron.logbuffer.Header;
+import io.tributary.log.internal.AeronSettings;
 import io.tributary.log.internal.cluster.PartitionRegistry;
 import io.tributary.log.internal.codecs.ErrorCode;
 import io.tributary.log.internal.codecs.FetchRequestDecoder;
@@ -69,6 +70,7 @@ public final class FetchServer implements Agent
 
     private final Aeron aeron;
     private final String endpoint;
+    private final String mtuParam;
     private final int nodeId;
     private final PartitionRegistry registry;
     private final FragmentAssembler assembler = new FragmentAssembler(this::onFragment);
@@ -109,6 +111,7 @@ public final class FetchServer implements Agent
     {
         this.aeron = aeron;
         this.endpoint = endpoint;
+        this.mtuParam = AeronSettings.mtuParam(endpoint.substring(0, endpoint.lastIndexOf(':')));
         this.nodeId = nodeId;
         this.registry = registry;
     }
@@ -563,7 +566,7 @@ public final class FetchServer implements Agent
                 throw new IllegalArgumentException("response channel must be aeron:udp with an endpoint");
             }
             final ExclusivePublication publication = aeron.addExclusivePublication(
-                "aeron:udp?endpoint=" + responseEndpoint + RESPONSE_CHANNEL_PARAMS, streamId);
+                "aeron:udp?endpoint=" + responseEndpoint + RESPONSE_CHANNEL_PARAMS + mtuParam, streamId);
             channel = new ResponseChannel(key, publication, nowNs);
             channels.put(key, channel);
         }
