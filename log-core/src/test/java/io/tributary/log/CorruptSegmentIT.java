@@ -71,7 +71,7 @@ class CorruptSegmentIT
 
             // Node 0 repairs its copy from a peer's: same bytes, served again, and counted.
             final Path peerSegment = cluster.dataDir(1).resolve("log/fragile-0/00000000000000000000.log");
-            awaitSameBytes(segment, peerSegment);
+            awaitSameBytes(segment, peerSegment, cluster, 0);
             assertSameRecords(expected, Records.readAll(node0, "fragile"));
             try (Admin admin = Admin.create(members))
             {
@@ -84,10 +84,11 @@ class CorruptSegmentIT
             // Corrupted while the node is down: found by the scan after it starts, repaired before any read.
             // (after a snapshot: a node restarted without one rebuilds its segments from the log instead)
             assertTrue(cluster.snapshot(cluster.awaitLeader(Duration.ofSeconds(30))));
+            cluster.awaitSnapshotRecorded(0, Duration.ofSeconds(30));
             cluster.kill(0);
             flipByteAt(segment, 300);
             cluster.restart(0);
-            awaitSameBytes(segment, peerSegment);
+            awaitSameBytes(segment, peerSegment, cluster, 0);
             cluster.awaitCaughtUp(0, "fragile", Duration.ofSeconds(60));
             assertSameRecords(expected, Records.readAll(node0, "fragile"));
             assertTrue(cluster.log(0).contains("found by the scan after start"), cluster.log(0));
@@ -105,12 +106,14 @@ class CorruptSegmentIT
         }
     }
 
-    private static void awaitSameBytes(final Path file, final Path peerFile) throws Exception
+    private static void awaitSameBytes(final Path file, final Path peerFile, final TestCluster cluster, final int node)
+        throws Exception
     {
         final long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (!Arrays.equals(Files.readAllBytes(file), Files.readAllBytes(peerFile)))
+        while (!Files.exists(file) || !Arrays.equals(Files.readAllBytes(file), Files.readAllBytes(peerFile)))
         {
-            assertTrue(System.nanoTime() < deadline, file + " was not repaired to " + peerFile + "'s bytes");
+            assertTrue(System.nanoTime() < deadline, () -> file + " was not repaired to " + peerFile +
+                "'s bytes (exists: " + Files.exists(file) + "); node " + node + "'s log:\n" + cluster.log(node));
             TestCluster.sleep(200);
         }
     }

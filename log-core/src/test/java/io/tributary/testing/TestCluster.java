@@ -251,6 +251,31 @@ public final class TestCluster implements AutoCloseable
         return io.aeron.cluster.ClusterTool.snapshot(dataDir(node).resolve("cluster").toFile(), System.err);
     }
 
+    /**
+     * Wait until {@code node} has recorded a snapshot: {@link #snapshot} returns once the leader took one, and a
+     * follower may still be writing its own.
+     */
+    public void awaitSnapshotRecorded(final int node, final Duration timeout)
+    {
+        final long deadline = System.nanoTime() + timeout.toNanos();
+        while (true)
+        {
+            try (io.aeron.cluster.RecordingLog recordingLog =
+                new io.aeron.cluster.RecordingLog(dataDir(node).resolve("cluster").toFile(), false))
+            {
+                if (null != recordingLog.getLatestSnapshot(io.aeron.cluster.ConsensusModule.Configuration.SERVICE_ID))
+                {
+                    return;
+                }
+            }
+            if (System.nanoTime() > deadline)
+            {
+                throw new IllegalStateException("node " + node + " recorded no snapshot within " + timeout);
+            }
+            sleep(100);
+        }
+    }
+
     public boolean isRunning(final int node)
     {
         return processes[node] != null && processes[node].isAlive();
