@@ -75,7 +75,7 @@ class CdcKillIT
     }
 
     @AfterEach
-    void stop()
+    void stop() throws IOException
     {
         // Slots are dropped with the server: it stops (and its data goes) below, even when a test failed.
         processes.forEach(Process::destroyForcibly);
@@ -89,6 +89,10 @@ class CdcKillIT
             {
                 Thread.currentThread().interrupt();
             }
+        }
+        for (final Process p : processes)
+        {
+            JobWorkers.deleteClientDirsOf(p.pid()); // the killed ones' Aeron directories
         }
         if (postgres != null)
         {

@@ -60,7 +60,7 @@ class ConnectorKillIT
     }
 
     @AfterEach
-    void stop()
+    void stop() throws IOException
     {
         processes.forEach(p -> p.destroyForcibly());
         for (final Process p : processes)
@@ -73,6 +73,10 @@ class ConnectorKillIT
             {
                 Thread.currentThread().interrupt();
             }
+        }
+        for (final Process p : processes)
+        {
+            JobWorkers.deleteClientDirsOf(p.pid()); // the killed ones' Aeron directories
         }
         if (cluster != null)
         {

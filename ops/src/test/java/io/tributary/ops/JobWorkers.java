@@ -299,7 +299,8 @@ final class JobWorkers implements AutoCloseable
         }
     }
 
-    private static void deleteClientDirsOf(final long pid) throws IOException
+    /** Delete the Aeron directories a client process left behind (a killed one cannot delete its own). */
+    static void deleteClientDirsOf(final long pid) throws IOException
     {
         final Path base = Path.of(AeronSettings.aeronDirectoryBase());
         if (!Files.isDirectory(base))
