@@ -5,6 +5,7 @@ import io.tributary.connect.ConnectorTypes;
 import io.tributary.connect.config.ConnectorConfig;
 import io.tributary.connect.config.ConnectorFileParser;
 import io.tributary.connect.runtime.ConnectorRunner;
+import io.tributary.connect.spec.Secrets;
 import io.tributary.log.Admin;
 import io.tributary.pipeline.PipelineDefinition;
 import io.tributary.pipeline.PipelineRunner;
@@ -61,6 +62,8 @@ final class JobTask
     private volatile boolean running = true;
     private volatile TaskStatus.State state = TaskStatus.State.STARTING;
     private volatile String error;
+    /** What its status and logs must not show: the job's env values, then its connectors' secret settings. */
+    private volatile Secrets secrets;
     private volatile int restarts;
     private volatile String group;
     private volatile PipelineRunner pipeline;
@@ -82,6 +85,7 @@ final class JobTask
         this.cluster = cluster;
         this.jar = jar;
         this.env = env;
+        this.secrets = secretsOf(record.spec(), List.of());
     }
 
     JobTask start()
@@ -214,7 +218,7 @@ final class JobTask
                 }
                 if (ex instanceof VirtualMachineError && !(ex instanceof StackOverflowError))
                 {
-                    error = describe(ex);
+                    error = secrets.redact(describe(ex));
                     state = TaskStatus.State.FAILED;
                     throw (VirtualMachineError)ex;
                 }
@@ -223,7 +227,7 @@ final class JobTask
                     failures = 0;
                 }
                 failures++;
-                error = describe(ex);
+                error = secrets.redact(describe(ex));
                 state = TaskStatus.State.FAILED;
                 final long backoff = Math.min(MAX_BACKOFF.toMillis(),
                     FIRST_BACKOFF.toMillis() << Math.min(failures - 1, 16));
@@ -326,6 +330,10 @@ final class JobTask
         final ConnectorTypes types = ConnectorTypes.load();
         final List<ConnectorConfig> configs = mine(new ConnectorFileParser(types, variables)
             .parse(spec.connectorFile(), spec.connectorYaml()));
+        if (configs != null)
+        {
+            secrets = secretsOf(spec, configs);
+        }
         if (configs == null)
         {
             return;   // stopped while idle
@@ -465,6 +473,20 @@ final class JobTask
             return StartAt.offset(Long.parseLong(from.substring("offset:".length())));
         }
         return StartAt.time(Instant.parse(from));
+    }
+
+    /**
+     * @return what a task's status and logs must not show: the job's env values (how jobs pass credentials to their
+     * connector files) and its connectors' secret settings.
+     */
+    static Secrets secretsOf(final JobSpec spec, final List<ConnectorConfig> configs)
+    {
+        Secrets secrets = Secrets.none().with(spec.env().values());
+        for (final ConnectorConfig config : configs)
+        {
+            secrets = secrets.with(Secrets.secretValues(config.settings()));
+        }
+        return secrets;
     }
 
     static String describe(final Throwable ex)

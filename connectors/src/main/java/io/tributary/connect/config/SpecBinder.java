@@ -3,6 +3,7 @@ package io.tributary.connect.config;
 import io.tributary.connect.spec.ComponentSpec;
 import io.tributary.connect.spec.FieldSpec;
 import io.tributary.connect.spec.FieldType;
+import io.tributary.connect.spec.Secrets;
 import io.tributary.connect.spec.Settings;
 import io.tributary.connect.spec.ValueCoercion;
 
@@ -144,6 +145,10 @@ public final class SpecBinder
             if (field.type() == FieldType.ENUM)
             {
                 message += Suggestions.hint(text.trim(), field.values());
+            }
+            if (field.secret() && !text.isEmpty())
+            {
+                message = message.replace(text, Secrets.MASK);
             }
             error(node.at(), path, message);
             return null;

@@ -5,6 +5,7 @@ import io.tributary.connect.ConnectorTypes;
 import io.tributary.connect.SinkConnector;
 import io.tributary.connect.SourceConnector;
 import io.tributary.connect.config.ConnectorConfig;
+import io.tributary.connect.spec.Secrets;
 import io.tributary.log.Admin;
 import io.tributary.log.Consumer;
 import io.tributary.log.ConsumerConfig;
@@ -40,7 +41,7 @@ public final class ConnectorRunner implements AutoCloseable
     private final ConnectorConfig config;
     private final ConnectorTypes types;
     private final ConnectorContext context;
-    private final ConnectorStatus status = new ConnectorStatus();
+    private final ConnectorStatus status;
     private final CountDownLatch started = new CountDownLatch(1);
     private final CompletableFuture<Void> done = new CompletableFuture<>();
     private volatile boolean running = true;
@@ -53,6 +54,7 @@ public final class ConnectorRunner implements AutoCloseable
     public ConnectorRunner(final ConnectorConfig config, final ConnectorTypes types, final ConnectorContext context)
     {
         this.config = config;
+        this.status = new ConnectorStatus(Secrets.of(config.settings()));
         this.types = types;
         this.context = context;
     }
@@ -179,7 +181,7 @@ public final class ConnectorRunner implements AutoCloseable
         }
         catch (final Throwable ex)
         {
-            LOG.log(System.Logger.Level.ERROR, "connector " + config.name() + " failed", ex);
+            LOG.log(System.Logger.Level.ERROR, "connector " + config.name() + " failed", status.secrets().redact(ex));
             status.failed(ex.toString());
             done.completeExceptionally(ex);
         }

@@ -1,10 +1,13 @@
 package io.tributary.connect.runtime;
 
+import io.tributary.connect.spec.Secrets;
+
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * Counters of a running connector, for its status line. Thread-safe: the runner thread writes, anyone reads.
+ * Counters of a running connector, for its status line. Errors are kept redacted ({@link Secrets}): the status
+ * line and a job's status never show a credential. Thread-safe: the runner thread writes, anyone reads.
  */
 public final class ConnectorStatus
 {
@@ -20,6 +23,28 @@ public final class ConnectorStatus
     private final AtomicLong deadLettered = new AtomicLong();
     private final AtomicLong retries = new AtomicLong();
     private final AtomicReference<String> lastError = new AtomicReference<>();
+    private final Secrets secrets;
+
+    public ConnectorStatus()
+    {
+        this(Secrets.none());
+    }
+
+    /**
+     * @param secrets what its errors must not show.
+     */
+    public ConnectorStatus(final Secrets secrets)
+    {
+        this.secrets = secrets;
+    }
+
+    /**
+     * @return what this connector's errors, logs and dead-letter headers must not show.
+     */
+    public Secrets secrets()
+    {
+        return secrets;
+    }
 
     public State state()
     {
@@ -70,12 +95,12 @@ public final class ConnectorStatus
     void retried(final String error)
     {
         retries.incrementAndGet();
-        lastError.set(error);
+        lastError.set(secrets.redact(error));
     }
 
     void failed(final String error)
     {
-        lastError.set(error);
+        lastError.set(secrets.redact(error));
         state.set(State.FAILED);
     }
 

@@ -1,5 +1,6 @@
 package io.tributary.connect.runtime;
 
+import io.tributary.connect.spec.Secrets;
 import io.tributary.log.ConsumerRecord;
 import io.tributary.log.Header;
 import io.tributary.log.ProducerRecord;
@@ -30,9 +31,18 @@ public final class DeadLetters
     public static ProducerRecord<byte[], byte[]> forSink(final String dlqTopic, final String connector,
         final ConsumerRecord<byte[], byte[]> record, final Throwable error, final int attempts)
     {
+        return forSink(dlqTopic, connector, record, error, attempts, Secrets.none());
+    }
+
+    /**
+     * @param secrets what the error message header must not show.
+     */
+    public static ProducerRecord<byte[], byte[]> forSink(final String dlqTopic, final String connector,
+        final ConsumerRecord<byte[], byte[]> record, final Throwable error, final int attempts, final Secrets secrets)
+    {
         final List<Header> headers = new ArrayList<>(record.headers());
         headers.add(header(ERROR_CLASS, error.getClass().getName()));
-        headers.add(header(ERROR_MESSAGE, String.valueOf(error.getMessage())));
+        headers.add(header(ERROR_MESSAGE, String.valueOf(secrets.redact(error.getMessage()))));
         headers.add(header(TOPIC, record.topic()));
         headers.add(header(PARTITION, Integer.toString(record.partition())));
         headers.add(header(OFFSET, Long.toString(record.offset())));

@@ -68,7 +68,7 @@ public final class SinkDelivery
             }
             catch (final RecordConversionException ex)
             {
-                dead.add(DeadLetters.forSink(deadLetterTopic, name, ex.record(), ex, 1));
+                dead.add(DeadLetters.forSink(deadLetterTopic, name, ex.record(), ex, 1, status.secrets()));
                 final ConsumerRecord<byte[], byte[]> poisoned = ex.record();
                 final List<ConsumerRecord<byte[], byte[]>> rest = new ArrayList<>(remaining);
                 if (!rest.removeIf(r -> r == poisoned || sameRecord(r, poisoned)))
@@ -89,7 +89,8 @@ public final class SinkDelivery
                 {
                     if (remaining.size() == 1)
                     {
-                        dead.add(DeadLetters.forSink(deadLetterTopic, name, remaining.get(0), ex, attempt));
+                        dead.add(DeadLetters.forSink(deadLetterTopic, name, remaining.get(0), ex, attempt,
+                            status.secrets()));
                     }
                     else
                     {
@@ -138,7 +139,8 @@ public final class SinkDelivery
             }
             catch (final Exception ex)
             {
-                dead.add(DeadLetters.forSink(deadLetterTopic, name, record, ex, retry.maxAttempts() + 1));
+                dead.add(DeadLetters.forSink(deadLetterTopic, name, record, ex, retry.maxAttempts() + 1,
+                    status.secrets()));
             }
         }
     }

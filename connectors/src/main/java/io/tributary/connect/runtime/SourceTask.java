@@ -79,7 +79,8 @@ public final class SourceTask
             }
             else if (record.failure() != null)
             {
-                produced = DeadLetters.forSource(deadLetterTopic, name, record.value(), record.failure());
+                produced = DeadLetters.forSource(deadLetterTopic, name, record.value(),
+                    status.secrets().redact(record.failure()));
                 invalid++;
             }
             else

@@ -103,8 +103,29 @@ public final class Settings
         return values.get(name);
     }
 
+    /**
+     * @return the values, with secrets and sensitive headers shown as {@value Secrets#MASK}.
+     */
     public String toString()
     {
-        return spec.name() + values;
+        final Map<String, Object> shown = new LinkedHashMap<>();
+        for (final Map.Entry<String, Object> e : values.entrySet())
+        {
+            final FieldSpec field = spec.field(e.getKey()).orElse(null);
+            Object value = e.getValue();
+            if (value != null && field != null && field.type() == FieldType.STRING_MAP)
+            {
+                final Map<String, Object> entries = new LinkedHashMap<>();
+                ((Map<?, ?>)value).forEach((k, v) -> entries.put(String.valueOf(k),
+                    field.secret() || Secrets.isSensitiveHeader(String.valueOf(k)) ? Secrets.MASK : v));
+                value = entries;
+            }
+            else if (value != null && field != null && field.secret())
+            {
+                value = Secrets.MASK;
+            }
+            shown.put(e.getKey(), value);
+        }
+        return spec.name() + shown;
     }
 }

@@ -5,6 +5,7 @@ import io.tributary.connect.DeliveryException;
 import io.tributary.connect.RecordConversionException;
 import io.tributary.connect.SinkConnector;
 import io.tributary.connect.config.BlockConfigs;
+import io.tributary.connect.spec.Secrets;
 import io.tributary.log.ConsumerRecord;
 import io.tributary.log.ProducerRecord;
 import org.junit.jupiter.api.Test;
@@ -70,6 +71,24 @@ class SinkDeliveryTest
         assertEquals("1", DeadLetters.headerText(dead.get(0).headers(), DeadLetters.OFFSET));
         assertEquals(DeliveryException.class.getName(),
             DeadLetters.headerText(dead.get(0).headers(), DeadLetters.ERROR_CLASS));
+    }
+
+    @Test
+    void aFailureNamingACredentialShowsItMaskedInTheStatusAndTheDeadLetter() throws Exception
+    {
+        final ConnectorStatus masked = new ConnectorStatus(Secrets.none().with(List.of("hunter2-pw")));
+        final FakeSink sink = new FakeSink();
+        sink.failures.add(new DeliveryException("503 from http://svc:hunter2-pw@127.0.0.1/x", true, null));
+        sink.failures.add(new DeliveryException("401 for https://api.invalid/hook?api_key=k-123456&x=1 with " +
+            "password hunter2-pw", false, null));
+        new SinkDelivery("out", sink, new BlockConfigs.Retry(3, Duration.ofMillis(100), Duration.ofSeconds(5)),
+            "out.dlq", dead::addAll, masked, waits::add).deliver(List.of(record(0, "a")));
+
+        assertEquals("io.tributary.connect.DeliveryException: 503 from http://svc:***@127.0.0.1/x",
+            masked.lastError());
+        assertEquals(1, dead.size());
+        assertEquals("401 for https://api.invalid/hook?api_key=***&x=1 with password ***",
+            DeadLetters.headerText(dead.get(0).headers(), DeadLetters.ERROR_MESSAGE));
     }
 
     private SinkDelivery delivery(final SinkConnector sink, final int maxAttempts)
