@@ -40,7 +40,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * and is answered 200 only after the cluster committed them; 503 when they could not be appended in time. Bad
  * requests get a 4xx with the reason: 405 not POST, 404 wrong path, 413 too large, 401 bad signature, 400 not JSON.
  * With {@code signature_secret}, the header {@code signature_header} must hold {@code sha256=<hex HMAC-SHA256 of
- * the body>}.
+ * the body>}. With {@code auth_token}, requests must carry {@code Authorization: Bearer <token>} (checked before the
+ * body is read; 401 with {@code WWW-Authenticate} otherwise). Both compare in constant time. A source listening
+ * beyond the loopback interface must use one of them, or say {@code allow_anonymous: true}: an open webhook on a
+ * network is refused at validation.
  * <p>
  * Threading: requests are handled on a pool of the server's; each waits for its records' acknowledgement, which the
  * runner thread gives.
@@ -65,6 +68,11 @@ public final class HttpServerSource implements SourceConnector
                 "HMAC-SHA256 key; when set, requests must be signed", "${WEBHOOK_SECRET}").asSecret(),
             FieldSpec.optional("signature_header", FieldType.STRING, "X-Signature-256",
                 "header holding sha256=<hex HMAC of the body>", "X-Hub-Signature-256"),
+            FieldSpec.optional("auth_token", FieldType.STRING, null,
+                "when set, requests must carry Authorization: Bearer <token>", "${WEBHOOK_TOKEN}").asSecret(),
+            FieldSpec.optional("allow_anonymous", FieldType.BOOLEAN, false,
+                "accept unauthenticated requests on a non-loopback address (neither auth_token nor " +
+                    "signature_secret set); for trusted networks only", "false"),
             FieldSpec.optional("max_body", FieldType.SIZE, 1024L * 1024, "largest body accepted", "1MB"),
             FieldSpec.optional("timeout", FieldType.DURATION, Duration.ofSeconds(30),
                 "how long a request waits for its records to be committed", "30s"),
@@ -86,9 +94,15 @@ public final class HttpServerSource implements SourceConnector
             {
                 throw new IllegalArgumentException("path must start with /");
             }
+            if (s.string("signature_secret") == null && s.string("auth_token") == null && !s.bool("allow_anonymous") &&
+                !isLoopback(s.string("address")))
+            {
+                throw new IllegalArgumentException("listening on " + s.string("address") + " without authentication: " +
+                    "set auth_token or signature_secret, listen on 127.0.0.1, or set allow_anonymous: true");
+            }
             return new HttpServerSource(new Config(s.string("address"), port, s.string("path"),
                 s.string("format").equals("json"), s.string("signature_secret"), s.string("signature_header"),
-                s.longValue("max_body"), s.duration("timeout"), s.integer("threads")));
+                s.string("auth_token"), s.longValue("max_body"), s.duration("timeout"), s.integer("threads")));
         }
     }
 
@@ -99,12 +113,13 @@ public final class HttpServerSource implements SourceConnector
      * @param json            whether bodies are JSON.
      * @param secret          HMAC key, or null.
      * @param signatureHeader header with the signature.
+     * @param token           bearer token requests must carry, or null.
      * @param maxBody         largest body.
      * @param timeout         wait for commit.
      * @param threads         handler threads.
      */
     public record Config(String address, int port, String path, boolean json, String secret, String signatureHeader,
-        long maxBody, Duration timeout, int threads)
+        String token, long maxBody, Duration timeout, int threads)
     {
     }
 
@@ -186,6 +201,12 @@ public final class HttpServerSource implements SourceConnector
                 respond(exchange, 405, "use POST");
                 return;
             }
+            if (config.token != null && !bearer(exchange.getRequestHeaders().getFirst("Authorization")))
+            {
+                exchange.getResponseHeaders().set("WWW-Authenticate", "Bearer realm=\"tributary\"");
+                respond(exchange, 401, "missing or wrong bearer token");
+                return;
+            }
             final byte[] body = readBody(exchange.getRequestBody());
             if (body == null)
             {
@@ -256,6 +277,28 @@ public final class HttpServerSource implements SourceConnector
     {
         final byte[] body = in.readNBytes((int)Math.min(Integer.MAX_VALUE - 8, config.maxBody + 1));
         return body.length > config.maxBody ? null : body;
+    }
+
+    private boolean bearer(final String header)
+    {
+        if (header == null || header.length() < 7 || !header.regionMatches(true, 0, "Bearer ", 0, 7))
+        {
+            return false;
+        }
+        return MessageDigest.isEqual(config.token.getBytes(StandardCharsets.UTF_8),
+            header.substring(7).trim().getBytes(StandardCharsets.UTF_8));
+    }
+
+    static boolean isLoopback(final String address)
+    {
+        try
+        {
+            return java.net.InetAddress.getByName(address).isLoopbackAddress();
+        }
+        catch (final java.net.UnknownHostException ex)
+        {
+            return false;
+        }
     }
 
     private boolean signed(final byte[] body, final String header)

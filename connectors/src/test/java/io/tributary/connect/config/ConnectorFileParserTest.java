@@ -186,7 +186,7 @@ class ConnectorFileParserTest
         final ConnectorFileParser withPort = new ConnectorFileParser(TYPES, Map.of("PORT", "9091"));
         final ConnectorConfig config = withPort.parse("h.yaml", """
             name: hook
-            source: { http_server: { port: "${PORT}", path: /in } }
+            source: { http_server: { address: 127.0.0.1, port: "${PORT}", path: /in } }
             to: { topic: hooks }
             """).get(0);
         assertEquals(9091, config.settings().integer("port"));
