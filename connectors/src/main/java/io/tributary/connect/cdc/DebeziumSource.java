@@ -7,6 +7,7 @@ import io.debezium.engine.format.ChangeEventFormat;
 import io.tributary.connect.ConnectorContext;
 import io.tributary.connect.SourceConnector;
 import io.tributary.connect.SourceRecord;
+import io.tributary.connect.spec.Settings;
 import io.tributary.log.Admin;
 import io.tributary.log.ErrorCode;
 import io.tributary.log.NewTopic;
@@ -20,6 +21,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.function.Function;
 import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
@@ -57,7 +59,8 @@ public final class DebeziumSource implements SourceConnector,
         void check() throws Exception;
     }
 
-    private final Properties engineProperties;
+    private final Settings settings;
+    private final Function<String, Properties> connector;
     private final Preflight preflight;
     private final ChangeEvents events;
     private final int partitions;
@@ -72,18 +75,18 @@ public final class DebeziumSource implements SourceConnector,
     private DebeziumEngine<RecordChangeEvent<org.apache.kafka.connect.source.SourceRecord>> engine;
 
     /**
-     * @param engineProperties the connector's Debezium properties, without {@code name} and offset storage.
-     * @param preflight        checks the database before the engine starts.
-     * @param unwrap           whether values are the row after the change instead of the envelope.
-     * @param partitions       partitions of each table's topic when it is created.
+     * @param settings  the connector's settings: {@link CdcSettings}' common ones, {@code unwrap}, {@code partitions}
+     *                  and the {@code debezium} pass-through map, which goes over everything else.
+     * @param connector the Debezium properties of this kind of connector, for a connector of the given name.
+     * @param preflight checks the database before the engine starts.
      */
-    DebeziumSource(final Properties engineProperties, final Preflight preflight, final boolean unwrap,
-        final int partitions)
+    DebeziumSource(final Settings settings, final Function<String, Properties> connector, final Preflight preflight)
     {
-        this.engineProperties = engineProperties;
+        this.settings = settings;
+        this.connector = connector;
         this.preflight = preflight;
-        this.events = new ChangeEvents(unwrap);
-        this.partitions = partitions;
+        this.events = new ChangeEvents(settings.bool("unwrap"));
+        this.partitions = settings.integer("partitions");
     }
 
     public void start(final ConnectorContext context, final String position) throws Exception
@@ -91,8 +94,9 @@ public final class DebeziumSource implements SourceConnector,
         preflight.check();
         offsets = DebeziumOffsets.parse(position);
         admin = Admin.create(context.cluster());
-        final Properties properties = new Properties();
-        properties.putAll(engineProperties);
+        final Properties properties = CdcSettings.common(settings, context.name());
+        properties.putAll(connector.apply(context.name()));
+        properties.putAll(settings.map("debezium"));
         properties.setProperty("name", context.name());
         properties.setProperty("offset.storage", LogOffsetStore.class.getName());
         properties.setProperty(LogOffsetStore.POSITION, position == null ? "" : position);

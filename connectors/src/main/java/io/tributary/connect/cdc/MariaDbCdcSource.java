@@ -1,9 +1,7 @@
 package io.tributary.connect.cdc;
 
-import io.tributary.connect.ConnectorContext;
 import io.tributary.connect.SourceConnector;
 import io.tributary.connect.SourceConnectorType;
-import io.tributary.connect.SourceRecord;
 import io.tributary.connect.spec.ComponentSpec;
 import io.tributary.connect.spec.FieldSpec;
 import io.tributary.connect.spec.FieldType;
@@ -14,7 +12,6 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -29,7 +26,7 @@ import java.util.Properties;
  * <p>
  * Threading: as {@link DebeziumSource}.
  */
-public final class MariaDbCdcSource implements SourceConnector
+public final class MariaDbCdcSource
 {
     /** The {@code mariadb_cdc} source type. */
     public static final class Type implements SourceConnectorType
@@ -89,7 +86,7 @@ public final class MariaDbCdcSource implements SourceConnector
                 throw new IllegalArgumentException("server_id must be 1 to 4294967295, got " +
                     s.longValue("server_id"));
             }
-            return new MariaDbCdcSource(s);
+            return new DebeziumSource(s, name -> properties(s, name), () -> check(s));
         }
     }
 
@@ -102,12 +99,8 @@ public final class MariaDbCdcSource implements SourceConnector
         BINLOG_CLIENT.setLevel(java.util.logging.Level.WARNING);
     }
 
-    private final Settings settings;
-    private DebeziumSource source;
-
-    private MariaDbCdcSource(final Settings settings)
+    private MariaDbCdcSource()
     {
-        this.settings = settings;
     }
 
     /**
@@ -123,11 +116,14 @@ public final class MariaDbCdcSource implements SourceConnector
         return 100_000L + (connector.hashCode() & 0x7FFF_FFFFL);
     }
 
-    public void start(final ConnectorContext context, final String position) throws Exception
+    /**
+     * @return the Debezium properties of the MariaDB connector a connector of this name runs.
+     */
+    static Properties properties(final Settings settings, final String connector)
     {
-        final Properties p = CdcSettings.common(settings, context.name());
+        final Properties p = new Properties();
         p.setProperty("connector.class", "io.debezium.connector.mariadb.MariaDbConnector");
-        p.setProperty("database.server.id", Long.toString(serverId(settings, context.name())));
+        p.setProperty("database.server.id", Long.toString(serverId(settings, connector)));
         if (settings.has("databases"))
         {
             p.setProperty("database.include.list", String.join(",", settings.list("databases")));
@@ -140,27 +136,7 @@ public final class MariaDbCdcSource implements SourceConnector
         // Schema changes go to the history, not to a topic of their own.
         p.setProperty("include.schema.changes", "false");
         p.setProperty("connect.timeout.ms", "10000");
-        p.putAll(settings.map("debezium"));
-        source = new DebeziumSource(p, () -> check(settings), settings.bool("unwrap"), settings.integer("partitions"));
-        source.start(context, position);
-    }
-
-    public List<SourceRecord> poll(final int maxRecords, final Duration timeout) throws Exception
-    {
-        return source.poll(maxRecords, timeout);
-    }
-
-    public void acknowledge(final List<SourceRecord> records)
-    {
-        source.acknowledge(records);
-    }
-
-    public void close()
-    {
-        if (source != null)
-        {
-            source.close();
-        }
+        return p;
     }
 
     /**

@@ -1,9 +1,7 @@
 package io.tributary.connect.cdc;
 
-import io.tributary.connect.ConnectorContext;
 import io.tributary.connect.SourceConnector;
 import io.tributary.connect.SourceConnectorType;
-import io.tributary.connect.SourceRecord;
 import io.tributary.connect.spec.ComponentSpec;
 import io.tributary.connect.spec.FieldSpec;
 import io.tributary.connect.spec.FieldType;
@@ -15,10 +13,8 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Properties;
 
 /**
@@ -29,7 +25,7 @@ import java.util.Properties;
  * <p>
  * Threading: as {@link DebeziumSource}.
  */
-public final class PostgresCdcSource implements SourceConnector
+public final class PostgresCdcSource
 {
     /** The {@code postgres_cdc} source type. */
     public static final class Type implements SourceConnectorType
@@ -86,18 +82,14 @@ public final class PostgresCdcSource implements SourceConnector
                 throw new IllegalArgumentException("slot must be 1 to 63 of a-z 0-9 _, got '" + s.string("slot") +
                     "'");
             }
-            return new PostgresCdcSource(s);
+            return new DebeziumSource(s, name -> properties(s, name), () -> check(s));
         }
     }
 
     private static final java.util.regex.Pattern SLOT = java.util.regex.Pattern.compile("[a-z0-9_]{1,63}");
 
-    private final Settings settings;
-    private DebeziumSource source;
-
-    private PostgresCdcSource(final Settings settings)
+    private PostgresCdcSource()
     {
-        this.settings = settings;
     }
 
     /**
@@ -134,10 +126,13 @@ public final class PostgresCdcSource implements SourceConnector
         }
     }
 
-    public void start(final ConnectorContext context, final String position) throws Exception
+    /**
+     * @return the Debezium properties of the PostgreSQL connector a connector of this name runs.
+     */
+    static Properties properties(final Settings settings, final String connector)
     {
-        final String slot = slotName(settings, context.name());
-        final Properties p = CdcSettings.common(settings, context.name());
+        final String slot = slotName(settings, connector);
+        final Properties p = new Properties();
         p.setProperty("connector.class", "io.debezium.connector.postgresql.PostgresConnector");
         p.setProperty("plugin.name", "pgoutput");
         p.setProperty("database.dbname", settings.string("database"));
@@ -152,27 +147,7 @@ public final class PostgresCdcSource implements SourceConnector
         // captured table would pin WAL. The driver confirms a keepalive's LSN only when every change it received
         // was confirmed, i.e. acknowledged by the cluster.
         p.setProperty("lsn.flush.mode", "connector_and_driver");
-        p.putAll(settings.map("debezium"));
-        source = new DebeziumSource(p, () -> check(settings), settings.bool("unwrap"), settings.integer("partitions"));
-        source.start(context, position);
-    }
-
-    public List<SourceRecord> poll(final int maxRecords, final Duration timeout) throws Exception
-    {
-        return source.poll(maxRecords, timeout);
-    }
-
-    public void acknowledge(final List<SourceRecord> records)
-    {
-        source.acknowledge(records);
-    }
-
-    public void close()
-    {
-        if (source != null)
-        {
-            source.close();
-        }
+        return p;
     }
 
     /**
