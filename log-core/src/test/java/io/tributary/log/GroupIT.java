@@ -1,6 +1,5 @@
 package io.tributary.log;
 
-import io.tributary.log.internal.AeronSettings;
 import io.tributary.log.internal.client.ClientRuntime;
 import io.tributary.log.internal.client.ClusterRequests;
 import io.tributary.log.internal.client.GroupMembership;
@@ -28,7 +27,6 @@ import java.util.TreeSet;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
-import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -135,7 +133,7 @@ class GroupIT
             final Process victim = processes.get(0);
             final long victimPid = victim.pid();
             victim.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
-            deleteClientDirsOf(victimPid);
+            TestCluster.deleteClientDirsOf(victimPid);
             produce("killed", 3000, 6000, produced);
 
             await("every record consumed at least once", () -> consumed(files).containsAll(produced));
@@ -163,7 +161,7 @@ class GroupIT
                 {
                     process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
                 }
-                deleteClientDirsOf(process.pid());
+                TestCluster.deleteClientDirsOf(process.pid());
             }
         }
     }
@@ -404,16 +402,6 @@ class GroupIT
             .redirectErrorStream(true)
             .redirectOutput(ProcessBuilder.Redirect.appendTo(new File(file + ".log")))
             .start();
-    }
-
-    private static void deleteClientDirsOf(final long pid) throws IOException
-    {
-        final Path base = Path.of(AeronSettings.aeronDirectoryBase());
-        try (Stream<Path> dirs = Files.list(base))
-        {
-            dirs.filter(d -> d.getFileName().toString().startsWith("tributary-client-" + pid + "-"))
-                .forEach(TestCluster::deleteRecursively);
-        }
     }
 
     private static List<String> lines(final Path file)

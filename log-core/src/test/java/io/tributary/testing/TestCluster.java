@@ -421,6 +421,24 @@ public final class TestCluster implements AutoCloseable
     }
 
     /**
+     * Delete the Aeron directories a client process left behind: one killed cannot delete its own.
+     */
+    public static void deleteClientDirsOf(final long pid) throws IOException
+    {
+        final Path base = Path.of(AeronSettings.aeronDirectoryBase());
+        if (!Files.isDirectory(base))
+        {
+            return;
+        }
+        final List<Path> mine;
+        try (Stream<Path> dirs = Files.list(base))
+        {
+            mine = dirs.filter(d -> d.getFileName().toString().startsWith("tributary-client-" + pid + "-")).toList();
+        }
+        mine.forEach(TestCluster::deleteRecursively);
+    }
+
+    /**
      * Delete a directory tree; for tests that wipe a node's data.
      */
     public static void deleteRecursively(final Path path)

@@ -92,7 +92,7 @@ class CdcKillIT
         }
         for (final Process p : processes)
         {
-            JobWorkers.deleteClientDirsOf(p.pid()); // the killed ones' Aeron directories
+            TestCluster.deleteClientDirsOf(p.pid()); // the killed ones' Aeron directories
         }
         if (postgres != null)
         {

@@ -76,7 +76,7 @@ class ConnectorKillIT
         }
         for (final Process p : processes)
         {
-            JobWorkers.deleteClientDirsOf(p.pid()); // the killed ones' Aeron directories
+            TestCluster.deleteClientDirsOf(p.pid()); // the killed ones' Aeron directories
         }
         if (cluster != null)
         {

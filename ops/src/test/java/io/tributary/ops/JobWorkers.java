@@ -8,7 +8,6 @@ import io.tributary.log.ConsumerConfig;
 import io.tributary.log.ConsumerRecord;
 import io.tributary.log.Deserializer;
 import io.tributary.log.TopicPartition;
-import io.tributary.log.internal.AeronSettings;
 import io.tributary.testing.TestCluster;
 
 import java.io.ByteArrayInputStream;
@@ -23,7 +22,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -280,7 +278,7 @@ final class JobWorkers implements AutoCloseable
                 {
                     worker.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
                 }
-                deleteClientDirsOf(worker.pid());
+                TestCluster.deleteClientDirsOf(worker.pid());
             }
             workers.clear();
         }
@@ -296,22 +294,6 @@ final class JobWorkers implements AutoCloseable
         {
             cluster.close();
             TestCluster.deleteRecursively(dir);
-        }
-    }
-
-    /** Delete the Aeron directories a client process left behind (a killed one cannot delete its own). */
-    static void deleteClientDirsOf(final long pid) throws IOException
-    {
-        final Path base = Path.of(AeronSettings.aeronDirectoryBase());
-        if (!Files.isDirectory(base))
-        {
-            return;
-        }
-        try (Stream<Path> dirs = Files.list(base))
-        {
-            final Set<Path> mine = dirs.filter(d -> d.getFileName().toString()
-                .startsWith("tributary-client-" + pid + "-")).collect(Collectors.toSet());
-            mine.forEach(TestCluster::deleteRecursively);
         }
     }
 }

@@ -11,7 +11,6 @@ import io.tributary.log.ProducerConfig;
 import io.tributary.log.ProducerRecord;
 import io.tributary.log.Serializer;
 import io.tributary.log.TopicPartition;
-import io.tributary.log.internal.AeronSettings;
 import io.tributary.testing.TestCluster;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -28,12 +27,9 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
-import java.util.stream.Collectors;
-import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -101,7 +97,7 @@ class ExactlyOnceIT
                     producer.flush();
                     await("some output before the kill", () -> count(OUTPUT) > RECORDS / 10, pipeline);
                     pipeline.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-                    deleteClientDirsOf(pipeline.pid());
+                    TestCluster.deleteClientDirsOf(pipeline.pid());
                     pipeline = start("eo-live", OUTPUT);
                 }
             }
@@ -112,7 +108,7 @@ class ExactlyOnceIT
         Thread.sleep(500);
         restarted.destroy();
         assertTrue(restarted.waitFor(30, TimeUnit.SECONDS), "pipeline did not stop on SIGTERM");
-        deleteClientDirsOf(restarted.pid());
+        TestCluster.deleteClientDirsOf(restarted.pid());
 
         final Map<String, List<String>> live = readAll(OUTPUT);
         assertExactlyOnce(live);
@@ -335,22 +331,7 @@ class ExactlyOnceIT
             {
                 runner.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
             }
-            deleteClientDirsOf(runner.pid());
-        }
-    }
-
-    private static void deleteClientDirsOf(final long pid) throws IOException
-    {
-        final Path base = Path.of(AeronSettings.aeronDirectoryBase());
-        if (!Files.isDirectory(base))
-        {
-            return;
-        }
-        try (Stream<Path> dirs = Files.list(base))
-        {
-            final Set<Path> mine = dirs.filter(d -> d.getFileName().toString()
-                .startsWith("tributary-client-" + pid + "-")).collect(Collectors.toSet());
-            mine.forEach(TestCluster::deleteRecursively);
+            TestCluster.deleteClientDirsOf(runner.pid());
         }
     }
 }
