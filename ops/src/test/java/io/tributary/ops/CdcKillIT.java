@@ -31,7 +31,6 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -63,13 +62,14 @@ class CdcKillIT
     private PostgresServer postgres;
     private MariaDbServer mariadb;
     private Path dir;
-    private final List<Process> processes = new ArrayList<>();
+    private ConnectorProcesses connectors;
 
     @BeforeEach
     void start() throws IOException
     {
         cluster = TestCluster.start(1);
         dir = Files.createTempDirectory("tributary-cdc-kill-");
+        connectors = new ConnectorProcesses(dir, cluster.members(), "384m", "1s", Duration.ofSeconds(120));
         org.junit.jupiter.api.Assumptions.assumeTrue(TransactionSupport.available(cluster.members()),
             TransactionSupport.MISSING);
     }
@@ -78,21 +78,9 @@ class CdcKillIT
     void stop() throws IOException
     {
         // Slots are dropped with the server: it stops (and its data goes) below, even when a test failed.
-        processes.forEach(Process::destroyForcibly);
-        for (final Process p : processes)
+        if (connectors != null)
         {
-            try
-            {
-                p.waitFor();
-            }
-            catch (final InterruptedException ex)
-            {
-                Thread.currentThread().interrupt();
-            }
-        }
-        for (final Process p : processes)
-        {
-            TestCluster.deleteClientDirsOf(p.pid()); // the killed ones' Aeron directories
+            connectors.close();
         }
         if (postgres != null)
         {
@@ -208,7 +196,7 @@ class CdcKillIT
     private Process killMidBurstAndCount(final Path yaml, final String topic, final IntFunction<String> insert,
         final IntFunction<String> update, final String ddl, final Database database) throws Exception
     {
-        Process connector = launch(yaml, "first");
+        Process connector = connectors.launch(yaml, "first");
         // The snapshot (the one row) is in: every later change is streamed.
         awaitCount(topic, 1);
         final CompletableFuture<Void> writer = CompletableFuture.runAsync(() ->
@@ -236,7 +224,7 @@ class CdcKillIT
         awaitCount(topic, 1500);
         connector.destroyForcibly().waitFor();
         final long atKill = endOffset(topic);
-        connector = launch(yaml, "second");
+        connector = connectors.launch(yaml, "second");
         writer.get(5, TimeUnit.MINUTES);
 
         final int changes = 1 + 2 * ROWS;
@@ -266,37 +254,6 @@ class CdcKillIT
             rs.next();
             return rs.getInt(1);
         }
-    }
-
-    private Process launch(final Path yaml, final String label) throws Exception
-    {
-        final Path log = dir.resolve(yaml.getFileName() + "-" + label + ".log");
-        final Process process = new ProcessBuilder(
-            Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-            "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED",
-            "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED",
-            "-Xmx384m", "-XX:+UseSerialGC",
-            "-cp", System.getProperty("java.class.path"),
-            TributaryCli.class.getName(), "connector", "run", yaml.toString(), "--cluster", cluster.members(),
-            "--status-interval", "1s")
-            .redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        processes.add(process);
-        final long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
-        while (System.nanoTime() < deadline)
-        {
-            final String text = Files.readString(log);
-            if (text.contains("started "))
-            {
-                return process;
-            }
-            if (!process.isAlive())
-            {
-                fail("connector process exited: " + text);
-            }
-            Thread.sleep(100);
-        }
-        fail("connector process did not start: " + Files.readString(log));
-        return process;
     }
 
     private long endOffset(final String topic)

@@ -25,7 +25,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -48,13 +47,14 @@ class ConnectorKillIT
 
     private TestCluster cluster;
     private Path dir;
-    private final List<Process> processes = new ArrayList<>();
+    private ConnectorProcesses connectors;
 
     @BeforeEach
     void start() throws IOException
     {
         cluster = TestCluster.start(1);
         dir = Files.createTempDirectory("tributary-kill-");
+        connectors = new ConnectorProcesses(dir, cluster.members(), "256m", "500ms", Duration.ofSeconds(60));
         org.junit.jupiter.api.Assumptions.assumeTrue(TransactionSupport.available(cluster.members()),
             TransactionSupport.MISSING);
     }
@@ -62,21 +62,9 @@ class ConnectorKillIT
     @AfterEach
     void stop() throws IOException
     {
-        processes.forEach(p -> p.destroyForcibly());
-        for (final Process p : processes)
+        if (connectors != null)
         {
-            try
-            {
-                p.waitFor();
-            }
-            catch (final InterruptedException ex)
-            {
-                Thread.currentThread().interrupt();
-            }
-        }
-        for (final Process p : processes)
-        {
-            TestCluster.deleteClientDirsOf(p.pid()); // the killed ones' Aeron directories
+            connectors.close();
         }
         if (cluster != null)
         {
@@ -98,7 +86,7 @@ class ConnectorKillIT
                 to: { topic: kill-mqtt-out, key: "${mqtt.topic}" }
                 batching: { count: 200, period: 10ms }
                 """.formatted(broker.url()));
-            Process connector = launch(yaml, "first");
+            Process connector = connectors.launch(yaml, "first");
             final MqttClient publisher = new MqttClient(broker.url(), "kill-publisher", new MemoryPersistence());
             final org.eclipse.paho.client.mqttv3.MqttConnectOptions options =
                 new org.eclipse.paho.client.mqttv3.MqttConnectOptions();
@@ -116,7 +104,7 @@ class ConnectorKillIT
                 }
                 if (id == 2 * MESSAGES / 3)
                 {
-                    connector = launch(yaml, "second");
+                    connector = connectors.launch(yaml, "second");
                 }
             }
             publisher.disconnect();
@@ -141,7 +129,7 @@ class ConnectorKillIT
             to: { topic: kill-file-out }
             batching: { count: 50, period: 5ms }
             """.formatted(input));
-        Process connector = launch(yaml, "first");
+        Process connector = connectors.launch(yaml, "first");
         for (int id = 0; id < MESSAGES; id++)
         {
             Files.writeString(input, "{\"id\":" + id + "}\n", StandardOpenOption.APPEND);
@@ -153,7 +141,7 @@ class ConnectorKillIT
             {
                 awaitCount("kill-file-out", 200);
                 connector.destroyForcibly().waitFor();
-                connector = launch(yaml, "second");
+                connector = connectors.launch(yaml, "second");
             }
         }
         final Map<Integer, Integer> counts = awaitIds("kill-file-out", MESSAGES);
@@ -175,7 +163,7 @@ class ConnectorKillIT
               file: { path: "%s" }
             to: { topic: term-out }
             """.formatted(input));
-        final Process connector = launch(yaml, "only");
+        final Process connector = connectors.launch(yaml, "only");
         awaitCount("term-out", 3);
         Thread.sleep(700);
         connector.destroy();
@@ -185,37 +173,6 @@ class ConnectorKillIT
         assertTrue(connector.exitValue() == 0 || connector.exitValue() == 143, out);
         assertTrue(out.contains("term-file: RUNNING records=3"), out);
         assertTrue(out.contains("term-file: STOPPED records=3"), out);
-    }
-
-    private Process launch(final Path yaml, final String label) throws Exception
-    {
-        final Path log = dir.resolve(yaml.getFileName() + "-" + label + ".log");
-        final Process process = new ProcessBuilder(
-            Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-            "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED",
-            "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED",
-            "-Xmx256m", "-XX:+UseSerialGC",
-            "-cp", System.getProperty("java.class.path"),
-            TributaryCli.class.getName(), "connector", "run", yaml.toString(), "--cluster", cluster.members(),
-            "--status-interval", "500ms")
-            .redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        processes.add(process);
-        final long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (System.nanoTime() < deadline)
-        {
-            final String text = Files.readString(log);
-            if (text.contains("started "))
-            {
-                return process;
-            }
-            if (!process.isAlive())
-            {
-                fail("connector process exited: " + text);
-            }
-            Thread.sleep(50);
-        }
-        fail("connector process did not start: " + Files.readString(log));
-        return process;
     }
 
     private void awaitCount(final String topic, final long count) throws InterruptedException
