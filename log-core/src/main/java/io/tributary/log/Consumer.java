@@ -660,6 +660,15 @@ public final class Consumer<K, V> implements AutoCloseable
             {
                 break;
             }
+            // The node checked the CRC before sending; checking the structure here too means a broken or hostile
+            // server gets a clear error, never a record decoded from bytes outside its batch.
+            final String problem = RecordBatches.validate(buffer, offset, length);
+            if (problem != null)
+            {
+                throw new TributaryException(ErrorCode.CORRUPT_BATCH, "the batch at offset " +
+                    RecordBatches.baseOffset(buffer, offset) + " of " + fetch.tp + " from the cluster is malformed: " +
+                    problem);
+            }
             reader.wrap(buffer, offset, length);
             final long appendTime = reader.appendTime();
             while (reader.next())
