@@ -1,36 +1,15 @@
 package io.tributary.log.internal.cluster;
 
-import io.aeron.DirectBufferVector;
-import io.aeron.cluster.service.ClientSession;
-import io.aeron.cluster.service.Cluster;
-import io.aeron.logbuffer.BufferClaim;
 import io.tributary.log.internal.HostileInput;
 import io.tributary.log.internal.codecs.AdminResponseDecoder;
-import io.tributary.log.internal.codecs.AlterTopicConfigsRequestEncoder;
-import io.tributary.log.internal.codecs.BooleanType;
-import io.tributary.log.internal.codecs.CreateTopicRequestEncoder;
-import io.tributary.log.internal.codecs.DeleteTopicRequestEncoder;
-import io.tributary.log.internal.codecs.DescribeGroupRequestEncoder;
 import io.tributary.log.internal.codecs.ErrorCode;
-import io.tributary.log.internal.codecs.GroupCommitRequestEncoder;
-import io.tributary.log.internal.codecs.GroupHeartbeatRequestEncoder;
-import io.tributary.log.internal.codecs.InitProducerIdRequestEncoder;
-import io.tributary.log.internal.codecs.ListGroupsRequestEncoder;
 import io.tributary.log.internal.codecs.MessageHeaderDecoder;
-import io.tributary.log.internal.codecs.MessageHeaderEncoder;
-import io.tributary.log.internal.codecs.MetadataRequestEncoder;
-import io.tributary.log.internal.codecs.OffsetCommitRequestEncoder;
 import io.tributary.log.internal.codecs.OffsetFetchRequestEncoder;
-import io.tributary.log.internal.codecs.ProduceRequestEncoder;
 import io.tributary.log.internal.codecs.ProduceResponseDecoder;
-import io.tributary.log.internal.codecs.ResetOffsetsRequestEncoder;
-import io.tributary.log.internal.record.RecordBatchBuilder;
 import io.tributary.log.internal.record.RecordBatches;
 import io.tributary.log.internal.storage.FetchSlice;
 import io.tributary.log.internal.storage.PartitionLog;
-import org.agrona.DirectBuffer;
 import org.agrona.ExpandableArrayBuffer;
-import org.agrona.concurrent.NoOpIdleStrategy;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -38,8 +17,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.lang.reflect.Proxy;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -118,7 +95,7 @@ class IngressFuzzTest
         final byte[][] honestBytes = {readAll(0), readAll(1)};
         final byte[] honestOffsets = honestGroupOffsets();
 
-        final HostileInput input = new HostileInput(1, corpus());
+        final HostileInput input = new HostileInput(1, ServiceHarness.ingressCorpus(FUZZ, "fuzz-altered"));
         final int count = HostileInput.count(0.25);
         final ExpandableArrayBuffer buffer = new ExpandableArrayBuffer(8192);
         long accepted = 0;
@@ -333,65 +310,6 @@ class IngressFuzzTest
         }
         return new AdminResponseDecoder().wrapAndApplyHeader(new UnsafeBuffer(response), 0, new MessageHeaderDecoder())
             .errorCode();
-    }
-
-    private List<byte[]> corpus()
-    {
-        final List<byte[]> corpus = new ArrayList<>();
-        corpus.add(produceRequest(1, FUZZ, 0, batch("fuzz"), false));
-        corpus.add(produceRequest(2, "fuzz-topic", 0, batch("fuzz"), true));
-        corpus.add(createTopic(3, "fuzz-created", 1));
-        corpus.add(encode(4, (b, h) ->
-        {
-            final AlterTopicConfigsRequestEncoder e = new AlterTopicConfigsRequestEncoder()
-                .wrapAndApplyHeader(b, 0, h).correlationId(4);
-            e.configsCount(1).next().key("retention.ms").value("1000");
-            return e.topic("fuzz-altered").encodedLength();
-        }));
-        corpus.add(deleteTopic(5, "fuzz-doomed"));
-        corpus.add(encode(6, (b, h) ->
-        {
-            final MetadataRequestEncoder e = new MetadataRequestEncoder().wrapAndApplyHeader(b, 0, h).correlationId(6);
-            e.topicsCount(2).next().topic(FUZZ).next().topic("fuzz-unknown");
-            return e.encodedLength();
-        }));
-        corpus.add(offsetCommit(7, "fuzz-group", FUZZ, 1, 3));
-        corpus.add(encode(8, (b, h) ->
-        {
-            final OffsetFetchRequestEncoder e = new OffsetFetchRequestEncoder().wrapAndApplyHeader(b, 0, h)
-                .correlationId(8);
-            e.partitionsCount(1).next().partition(0).topic(FUZZ);
-            return e.groupId("fuzz-group").encodedLength();
-        }));
-        corpus.add(encode(9, (b, h) -> new InitProducerIdRequestEncoder().wrapAndApplyHeader(b, 0, h)
-            .correlationId(9).encodedLength()));
-        corpus.add(encode(10, (b, h) ->
-        {
-            final GroupHeartbeatRequestEncoder e = new GroupHeartbeatRequestEncoder().wrapAndApplyHeader(b, 0, h)
-                .correlationId(10).memberEpoch(0).sessionTimeoutMs(10_000).coPartitioned(BooleanType.FALSE);
-            e.topicsCount(1).next().topic(FUZZ);
-            e.ownedCount(1).next().partition(0).topic(FUZZ);
-            return e.groupId("fuzz-group").memberId("fuzz-member").encodedLength();
-        }));
-        corpus.add(encode(11, (b, h) ->
-        {
-            final GroupCommitRequestEncoder e = new GroupCommitRequestEncoder().wrapAndApplyHeader(b, 0, h)
-                .correlationId(11).memberEpoch(1);
-            e.offsetsCount(1).next().partition(0).offset(2).topic(FUZZ);
-            return e.groupId("fuzz-group").memberId("fuzz-member").encodedLength();
-        }));
-        corpus.add(encode(12, (b, h) -> new ListGroupsRequestEncoder().wrapAndApplyHeader(b, 0, h)
-            .correlationId(12).encodedLength()));
-        corpus.add(encode(13, (b, h) -> new DescribeGroupRequestEncoder().wrapAndApplyHeader(b, 0, h)
-            .correlationId(13).groupId("fuzz-group").encodedLength()));
-        corpus.add(encode(14, (b, h) ->
-        {
-            final ResetOffsetsRequestEncoder e = new ResetOffsetsRequestEncoder().wrapAndApplyHeader(b, 0, h)
-                .correlationId(14);
-            e.offsetsCount(1).next().partition(0).offset(1).topic(FUZZ);
-            return e.groupId("fuzz-group").encodedLength();
-        }));
-        return corpus;
     }
 
 }

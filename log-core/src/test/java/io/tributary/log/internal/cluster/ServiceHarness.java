@@ -5,12 +5,21 @@ import io.aeron.cluster.service.ClientSession;
 import io.aeron.cluster.service.Cluster;
 import io.aeron.logbuffer.BufferClaim;
 import io.tributary.log.internal.HostileInput;
+import io.tributary.log.internal.codecs.AlterTopicConfigsRequestEncoder;
 import io.tributary.log.internal.codecs.BooleanType;
 import io.tributary.log.internal.codecs.CreateTopicRequestEncoder;
 import io.tributary.log.internal.codecs.DeleteTopicRequestEncoder;
+import io.tributary.log.internal.codecs.DescribeGroupRequestEncoder;
+import io.tributary.log.internal.codecs.GroupCommitRequestEncoder;
+import io.tributary.log.internal.codecs.GroupHeartbeatRequestEncoder;
+import io.tributary.log.internal.codecs.InitProducerIdRequestEncoder;
+import io.tributary.log.internal.codecs.ListGroupsRequestEncoder;
 import io.tributary.log.internal.codecs.MessageHeaderEncoder;
+import io.tributary.log.internal.codecs.MetadataRequestEncoder;
 import io.tributary.log.internal.codecs.OffsetCommitRequestEncoder;
+import io.tributary.log.internal.codecs.OffsetFetchRequestEncoder;
 import io.tributary.log.internal.codecs.ProduceRequestEncoder;
+import io.tributary.log.internal.codecs.ResetOffsetsRequestEncoder;
 import io.tributary.log.internal.record.RecordBatchBuilder;
 import org.agrona.DirectBuffer;
 import org.agrona.ExpandableArrayBuffer;
@@ -18,6 +27,7 @@ import org.agrona.concurrent.NoOpIdleStrategy;
 
 import java.lang.reflect.Proxy;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -29,6 +39,71 @@ public final class ServiceHarness
 {
     private ServiceHarness()
     {
+    }
+
+    /**
+     * @param topic  the topic the requests name.
+     * @param altered the topic whose configs AlterTopicConfigs changes.
+     * @return one valid request of every template the service accepts on ingress, none naming another client's
+     *         topic or group.
+     */
+    public static List<byte[]> ingressCorpus(final String topic, final String altered)
+    {
+        final List<byte[]> corpus = new ArrayList<>();
+        corpus.add(produceRequest(1, topic, 0, batch("fuzz"), false));
+        corpus.add(produceRequest(2, "fuzz-topic", 0, batch("fuzz"), true));
+        corpus.add(createTopic(3, "fuzz-created", 1));
+        corpus.add(encode(4, (b, h) ->
+        {
+            final AlterTopicConfigsRequestEncoder e = new AlterTopicConfigsRequestEncoder()
+                .wrapAndApplyHeader(b, 0, h).correlationId(4);
+            e.configsCount(1).next().key("retention.ms").value("1000");
+            return e.topic(altered).encodedLength();
+        }));
+        corpus.add(deleteTopic(5, "fuzz-doomed"));
+        corpus.add(encode(6, (b, h) ->
+        {
+            final MetadataRequestEncoder e = new MetadataRequestEncoder().wrapAndApplyHeader(b, 0, h).correlationId(6);
+            e.topicsCount(2).next().topic(topic).next().topic("fuzz-unknown");
+            return e.encodedLength();
+        }));
+        corpus.add(offsetCommit(7, "fuzz-group", topic, 1, 3));
+        corpus.add(encode(8, (b, h) ->
+        {
+            final OffsetFetchRequestEncoder e = new OffsetFetchRequestEncoder().wrapAndApplyHeader(b, 0, h)
+                .correlationId(8);
+            e.partitionsCount(1).next().partition(0).topic(topic);
+            return e.groupId("fuzz-group").encodedLength();
+        }));
+        corpus.add(encode(9, (b, h) -> new InitProducerIdRequestEncoder().wrapAndApplyHeader(b, 0, h)
+            .correlationId(9).encodedLength()));
+        corpus.add(encode(10, (b, h) ->
+        {
+            final GroupHeartbeatRequestEncoder e = new GroupHeartbeatRequestEncoder().wrapAndApplyHeader(b, 0, h)
+                .correlationId(10).memberEpoch(0).sessionTimeoutMs(10_000).coPartitioned(BooleanType.FALSE);
+            e.topicsCount(1).next().topic(topic);
+            e.ownedCount(1).next().partition(0).topic(topic);
+            return e.groupId("fuzz-group").memberId("fuzz-member").encodedLength();
+        }));
+        corpus.add(encode(11, (b, h) ->
+        {
+            final GroupCommitRequestEncoder e = new GroupCommitRequestEncoder().wrapAndApplyHeader(b, 0, h)
+                .correlationId(11).memberEpoch(1);
+            e.offsetsCount(1).next().partition(0).offset(2).topic(topic);
+            return e.groupId("fuzz-group").memberId("fuzz-member").encodedLength();
+        }));
+        corpus.add(encode(12, (b, h) -> new ListGroupsRequestEncoder().wrapAndApplyHeader(b, 0, h)
+            .correlationId(12).encodedLength()));
+        corpus.add(encode(13, (b, h) -> new DescribeGroupRequestEncoder().wrapAndApplyHeader(b, 0, h)
+            .correlationId(13).groupId("fuzz-group").encodedLength()));
+        corpus.add(encode(14, (b, h) ->
+        {
+            final ResetOffsetsRequestEncoder e = new ResetOffsetsRequestEncoder().wrapAndApplyHeader(b, 0, h)
+                .correlationId(14);
+            e.offsetsCount(1).next().partition(0).offset(1).topic(topic);
+            return e.groupId("fuzz-group").encodedLength();
+        }));
+        return corpus;
     }
 
     public static byte[] batch(final String value)
