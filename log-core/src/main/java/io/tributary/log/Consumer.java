@@ -748,14 +748,10 @@ public final class Consumer<K, V> implements AutoCloseable
 
         public void onResponse(final DirectBuffer buffer, final int offset, final int length)
         {
-            final FetchResponseDecoder decoder = new FetchResponseDecoder()
-                .wrapAndApplyHeader(buffer, offset, new MessageHeaderDecoder());
-            final var code = decoder.errorCode();
-            final String message = decoder.errorMessage();
-            final long endOffset = decoder.endOffset();
-            final byte[] records = new byte[decoder.recordsLength()];
-            decoder.getRecords(records, 0, records.length);
-            complete(code, message, new UnsafeBuffer(records), endOffset);
+            // Copied by the response's own length, never by a length field a broken server could set to 2 GiB.
+            final byte[] copy = new byte[length];
+            buffer.getBytes(offset, copy);
+            onSharedResponse(new UnsafeBuffer(copy), 0, length);
         }
 
         public void onSharedResponse(final DirectBuffer buffer, final int offset, final int length)

@@ -647,7 +647,8 @@ public final class PartitionLogService implements ClusteredService
     {
         metadataDecoder.wrapAndApplyHeader(buffer, offset, headerDecoder);
         final long correlationId = metadataDecoder.correlationId();
-        final List<String> names = new ArrayList<>();
+        // A set: a request naming one topic 65,535 times must not build a response 65,535 topics long.
+        final java.util.Set<String> names = new java.util.LinkedHashSet<>();
         for (final MetadataRequestDecoder.TopicsDecoder topic : metadataDecoder.topics())
         {
             names.add(topic.topic());

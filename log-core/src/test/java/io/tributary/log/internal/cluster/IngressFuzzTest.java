@@ -2,9 +2,12 @@ package io.tributary.log.internal.cluster;
 
 import io.tributary.log.internal.HostileInput;
 import io.tributary.log.internal.codecs.AdminResponseDecoder;
+import io.tributary.log.internal.codecs.BooleanType;
 import io.tributary.log.internal.codecs.ErrorCode;
 import io.tributary.log.internal.codecs.MessageHeaderDecoder;
+import io.tributary.log.internal.codecs.MetadataRequestEncoder;
 import io.tributary.log.internal.codecs.OffsetFetchRequestEncoder;
+import io.tributary.log.internal.codecs.ProduceRequestEncoder;
 import io.tributary.log.internal.codecs.ProduceResponseDecoder;
 import io.tributary.log.internal.record.RecordBatches;
 import io.tributary.log.internal.storage.FetchSlice;
@@ -199,6 +202,50 @@ class IngressFuzzTest
         service.onSessionMessage(session, now++, buffer, 0, produce.length - 10, null);
         assertEquals(ErrorCode.INVALID_REQUEST, adminCode(session.last));
         assertEquals(2, service.malformedRequests());
+    }
+
+    /**
+     * The largest counts the schema allows, with every byte they promise present: answered, bounded, nothing applied.
+     */
+    @Test
+    void theLargestGroupCountsAreAnsweredWithoutEffect()
+    {
+        assertEquals(ErrorCode.NONE, admin(createTopic(1, HONEST, 1)));
+        final byte[] produce = encode(2, (b, h) ->
+        {
+            final ProduceRequestEncoder e = new ProduceRequestEncoder().wrapAndApplyHeader(b, 0, h)
+                .correlationId(2).atomic(BooleanType.TRUE);
+            final ProduceRequestEncoder.PartitionsEncoder partitions = e.partitionsCount(65_534);
+            for (int i = 0; i < 65_534; i++)
+            {
+                partitions.next().partition(i).topic(HONEST).putBatch(new byte[0], 0, 0);
+            }
+            e.offsetsCount(0);
+            return e.groupId("").memberId("").encodedLength();
+        });
+        session.last = null;
+        service.onSessionMessage(session, now++, new UnsafeBuffer(produce), 0, produce.length, null);
+        final ProduceResponseDecoder response = new ProduceResponseDecoder()
+            .wrapAndApplyHeader(new UnsafeBuffer(session.last), 0, new MessageHeaderDecoder());
+        assertEquals(ErrorCode.CORRUPT_BATCH, response.errorCode());
+        assertEquals(65_534, response.partitions().count());
+        assertEquals(0, log(0).endOffset());
+
+        final byte[] metadata = encode(3, (b, h) ->
+        {
+            final MetadataRequestEncoder e = new MetadataRequestEncoder().wrapAndApplyHeader(b, 0, h).correlationId(3);
+            final MetadataRequestEncoder.TopicsEncoder topics = e.topicsCount(65_534);
+            for (int i = 0; i < 65_534; i++)
+            {
+                topics.next().topic(HONEST);
+            }
+            return e.encodedLength();
+        });
+        session.last = null;
+        service.onSessionMessage(session, now++, new UnsafeBuffer(metadata), 0, metadata.length, null);
+        assertNotNull(session.last);
+        assertTrue(session.last.length < 1024, "one topic described once: " + session.last.length + " bytes");
+        assertEquals(0, service.malformedRequests());
     }
 
     /**
