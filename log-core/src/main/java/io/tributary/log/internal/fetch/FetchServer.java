@@ -67,6 +67,11 @@ public final class FetchServer implements Agent
     private static final int FRAGMENT_LIMIT = 64;
     /** Bounds what requests naming ever new response endpoints can make the server hold. */
     private static final int MAX_RESPONSE_CHANNELS = 16_384;
+    /**
+     * Bounds the requests waiting for data or for their channel (a reply waits up to 5 s for a channel that may never
+     * connect): past it a request is dropped, so a flood of them cannot exhaust memory or the duty cycle.
+     */
+    static final int MAX_PENDING = 65_536;
 
     private final Aeron aeron;
     private final Publications publications;
@@ -200,6 +205,10 @@ public final class FetchServer implements Agent
             if (headerDecoder.schemaId() != MessageHeaderDecoder.SCHEMA_ID)
             {
                 throw new IllegalArgumentException("unknown schema");
+            }
+            if (pending.size() >= MAX_PENDING)
+            {
+                throw new IllegalStateException("too many requests waiting");
             }
             switch (headerDecoder.templateId())
             {

@@ -151,6 +151,26 @@ class FetchServerFuzzTest
             malformed + " dropped as malformed, " + decoded + " answered, slowest " + slowestNs / 1_000_000 + " ms");
     }
 
+    /**
+     * A reply waits up to 5 s for a response channel that may never connect: a flood of requests naming one must not
+     * queue without bound.
+     */
+    @Test
+    void requestsWaitingForTheirChannelAreBounded()
+    {
+        final FetchServer server = server();
+        final byte[] status = encode(3, (b, h) -> new NodeStatusRequestEncoder().wrapAndApplyHeader(b, 0, h)
+            .correlationId(3).responseStreamId(7).responseChannel(CHANNEL).encodedLength());
+        final UnsafeBuffer buffer = new UnsafeBuffer(status);
+        for (int i = 0; i < FetchServer.MAX_PENDING + 1_000; i++)
+        {
+            server.onRequest(buffer, 0, status.length);
+        }
+        assertEquals(FetchServer.MAX_PENDING, server.pendingRequests());
+        assertEquals(1_000, server.malformedRequests());
+        assertEquals(1, opened.size(), "one response channel for them all");
+    }
+
     private FetchServer server()
     {
         return new FetchServer(null, (channel, streamId) ->
