@@ -48,8 +48,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * sends hostile requests to the fetch server and a raw cluster session offers hostile requests to the ingress (so
  * they are sequenced into the cluster log and applied). The honest records are all there in order, every segment's
  * batches are whole and pass their CRC, the node answers, and a restart that replays the cluster log, garbage and
- * all, rebuilds the same segment store. The seed is printed; {@code -Dfuzz.seed=N} replays the inputs and
- * {@code -Dfuzz.endpoint.count=N} sets their number.
+ * all, rebuilds the same segment store, as does a restart from a snapshot taken after it. The seed is printed;
+ * {@code -Dfuzz.seed=N} replays the inputs and {@code -Dfuzz.endpoint.count=N} sets their number.
  */
 @Tag("fault")
 @Timeout(600)
@@ -168,6 +168,23 @@ class HostileInputIT
             {
                 assertTrue(java.util.Arrays.equals(before.get(file), after.get(file)), file + " differs after replay");
             }
+
+            // And a snapshot of that state (topics and groups the hostile requests made included) loads to it too.
+            assertTrue(cluster.snapshot(0));
+            cluster.awaitSnapshotRecorded(0, Duration.ofSeconds(30));
+            cluster.kill(0);
+            cluster.restart(0);
+            cluster.awaitLeader(Duration.ofSeconds(60));
+            cluster.awaitCaughtUp(0, "honest", Duration.ofSeconds(60));
+            assertEquals(honest.size(), Records.readAll(members, "honest").size());
+            final Map<String, byte[]> afterSnapshot = segments(cluster.dataDir(0));
+            assertEquals(before.keySet(), afterSnapshot.keySet(), "the same partitions and segments from the snapshot");
+            for (final String file : before.keySet())
+            {
+                assertTrue(java.util.Arrays.equals(before.get(file), afterSnapshot.get(file)),
+                    file + " differs after loading the snapshot");
+            }
+            assertEquals(3L, RestartIT.committed(members, "honest-group", new TopicPartition("honest", 1)));
             Records.produce(members, "honest", "after", 100, 2);
             System.out.println("fuzz endpoints: " + (fetchSent + ingressSent) + " inputs (" + fetchSent +
                 " to the fetch server, " + ingressSent + " through the cluster log), seed " + seed +
