@@ -49,6 +49,7 @@ public final class JobSpecParser
     static final List<String> TOP_KEYS = List.of("name", "kind", "pipeline", "connector", "parallelism", "config",
         "env");
     private static final Pattern NAME = Pattern.compile("[a-zA-Z0-9._-]{1,200}");
+    static final String NAME_RULE = "expected 1 to 200 of a-z A-Z 0-9 . _ - (and not '.' or '..')";
 
     static final ComponentSpec PIPELINE = ComponentSpec.of("pipeline",
         "The pipeline a pipeline job runs.",
@@ -319,13 +320,23 @@ public final class JobSpecParser
             return null;
         }
         final String name = binder.text(blocks.get("name"), "name");
-        if (name != null && !NAME.matcher(name).matches())
+        if (name != null && !isValidName(name))
         {
-            binder.error(blocks.get("name").at(), "name", "expected 1 to 200 of a-z A-Z 0-9 . _ -, got '" + name +
-                "'");
+            binder.error(blocks.get("name").at(), "name", NAME_RULE + ", got '" + name + "'");
             return null;
         }
         return name;
+    }
+
+    /**
+     * A job's name keys its records and names its files on workers, so it is kept to characters that cannot leave a
+     * directory or split a key.
+     *
+     * @return true when {@code name} is 1 to 200 of a-z A-Z 0-9 . _ - and not {@code .} or {@code ..}.
+     */
+    static boolean isValidName(final String name)
+    {
+        return name != null && NAME.matcher(name).matches() && !".".equals(name) && !"..".equals(name);
     }
 
     private static JobSpec.Kind kind(final SpecBinder binder, final YamlNode.MapNode map,

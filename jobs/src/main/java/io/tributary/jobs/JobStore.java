@@ -169,6 +169,10 @@ public final class JobStore implements AutoCloseable
      */
     public JobRecord deploy(final JobSpec spec, final byte[] jar)
     {
+        if (!JobSpecParser.isValidName(spec.name()))
+        {
+            throw new IllegalArgumentException("invalid job name '" + spec.name() + "': " + JobSpecParser.NAME_RULE);
+        }
         final Optional<JobRecord> previous = job(spec.name());
         final int version = previous.map(JobRecord::version).orElse(0) + 1;
         JobRecord.Artifact artifact = null;

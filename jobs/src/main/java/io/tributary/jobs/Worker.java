@@ -436,13 +436,13 @@ public final class Worker implements AutoCloseable
      */
     private Path jar(final JobRecord record)
     {
-        final String key = record.name() + "-" + record.version() + "-" + record.artifact().sha256();
+        final String key = jarFileName(record);
         return jars.computeIfAbsent(key, k ->
         {
             try (JobStore reader = JobStore.connect(config.cluster()))
             {
                 final byte[] bytes = reader.fetchArtifact(record);
-                final Path file = workDir.resolve(k + ".jar");
+                final Path file = workDir.resolve(k);
                 Files.write(file, bytes);
                 return file;
             }
@@ -451,6 +451,24 @@ public final class Worker implements AutoCloseable
                 throw new UncheckedIOException(ex);
             }
         });
+    }
+
+    /**
+     * The job's record is read from the cluster, where anyone who can produce to {@code __jobs} can write one: its
+     * name and checksum name a file here only when they cannot leave the work directory.
+     *
+     * @return the file name of the job version's jar in the work directory.
+     * @throws IllegalArgumentException when the record's name or checksum could name a path elsewhere.
+     */
+    static String jarFileName(final JobRecord record)
+    {
+        final String sha256 = record.artifact().sha256();
+        if (!JobSpecParser.isValidName(record.name()) || sha256 == null || !sha256.matches("[0-9a-f]{64}"))
+        {
+            throw new IllegalArgumentException("job record '" + record.name() + "' with jar checksum '" + sha256 +
+                "' cannot name a jar file: " + JobSpecParser.NAME_RULE + ", and a hex SHA-256");
+        }
+        return record.name() + "-" + record.version() + "-" + sha256 + ".jar";
     }
 
     private void sleep(final long millis)

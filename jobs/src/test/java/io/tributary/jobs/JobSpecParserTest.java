@@ -66,7 +66,7 @@ class JobSpecParserTest
             """, null));
         final List<String> errors = ex.errors().stream().map(ConfigError::toString).toList();
         assertEquals(List.of(
-            "job.yaml:1:7: name: expected 1 to 200 of a-z A-Z 0-9 . _ -, got 'bad job'",
+            "job.yaml:1:7: name: expected 1 to 200 of a-z A-Z 0-9 . _ - (and not '.' or '..'), got 'bad job'",
             "job.yaml:3:11: pipeline.class: missing required field (string: class implementing " +
                 "io.tributary.pipeline.PipelineDefinition, with a public no-argument constructor)",
             "job.yaml:3:13: pipeline.clas: unknown key (did you mean 'class'?); pipeline takes class, jar",

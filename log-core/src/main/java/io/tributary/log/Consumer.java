@@ -660,6 +660,15 @@ public final class Consumer<K, V> implements AutoCloseable
             {
                 break;
             }
+            // The node checked the CRC before sending; checking the structure here too means a broken or hostile
+            // server gets a clear error, never a record decoded from bytes outside its batch.
+            final String problem = RecordBatches.validate(buffer, offset, length);
+            if (problem != null)
+            {
+                throw new TributaryException(ErrorCode.CORRUPT_BATCH, "the batch at offset " +
+                    RecordBatches.baseOffset(buffer, offset) + " of " + fetch.tp + " from the cluster is malformed: " +
+                    problem);
+            }
             reader.wrap(buffer, offset, length);
             final long appendTime = reader.appendTime();
             while (reader.next())
@@ -739,14 +748,10 @@ public final class Consumer<K, V> implements AutoCloseable
 
         public void onResponse(final DirectBuffer buffer, final int offset, final int length)
         {
-            final FetchResponseDecoder decoder = new FetchResponseDecoder()
-                .wrapAndApplyHeader(buffer, offset, new MessageHeaderDecoder());
-            final var code = decoder.errorCode();
-            final String message = decoder.errorMessage();
-            final long endOffset = decoder.endOffset();
-            final byte[] records = new byte[decoder.recordsLength()];
-            decoder.getRecords(records, 0, records.length);
-            complete(code, message, new UnsafeBuffer(records), endOffset);
+            // Copied by the response's own length, never by a length field a broken server could set to 2 GiB.
+            final byte[] copy = new byte[length];
+            buffer.getBytes(offset, copy);
+            onSharedResponse(new UnsafeBuffer(copy), 0, length);
         }
 
         public void onSharedResponse(final DirectBuffer buffer, final int offset, final int length)

@@ -127,10 +127,12 @@ public final class ConnectorFileParser
         else
         {
             name = binder.text(blocks.get("name"), "name");
-            if (name != null && !NAME.matcher(name).matches())
+            // The name keys the connector's offsets, leases and groups: nothing that could leave a directory or
+            // split a key.
+            if (name != null && (!NAME.matcher(name).matches() || ".".equals(name) || "..".equals(name)))
             {
-                binder.error(blocks.get("name").at(), "name", "expected 1 to 200 of a-z A-Z 0-9 . _ -, got '" +
-                    name + "'");
+                binder.error(blocks.get("name").at(), "name", "expected 1 to 200 of a-z A-Z 0-9 . _ - (and not '.' " +
+                    "or '..'), got '" + name + "'");
                 name = null;
             }
         }

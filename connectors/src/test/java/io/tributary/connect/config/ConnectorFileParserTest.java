@@ -56,6 +56,21 @@ class ConnectorFileParserTest
         assertNull(out.to());
     }
 
+    /**
+     * The name keys the connector's offsets, leases and groups; nothing in it may leave a directory or split a key.
+     */
+    @Test
+    void namesThatCouldLeaveADirectoryAreRefused()
+    {
+        for (final String name : List.of("../x", "..", ".", "a/b", "a\\\\b", "x\\u0000y", "tab\\there", ""))
+        {
+            final ConfigException ex = assertThrows(ConfigException.class, () -> parser.parse("c.yaml",
+                "name: \"" + name + "\"\nsource:\n  generator: {}\nto: { topic: t }\n"), name);
+            assertTrue(ex.getMessage().contains("name: expected 1 to 200 of a-z A-Z 0-9 . _ - (and not '.' or '..')"),
+                ex.getMessage());
+        }
+    }
+
     @Test
     void unknownKeySuggestsTheFieldAndNamesLineColumnAndPath()
     {

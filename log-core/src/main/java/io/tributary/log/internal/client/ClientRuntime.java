@@ -310,7 +310,7 @@ public final class ClientRuntime
             final Inflight request = inflight.remove(correlationId);
             if (request != null)
             {
-                request.handler.onResponse(buffer, offset, length);
+                ResponseHandler.deliver(request.handler, buffer, offset, length, false);
             }
         }
 

@@ -314,7 +314,7 @@ public final class FetchClient
         final Request request = inflight.remove(correlationId);
         if (request != null)
         {
-            if (request.node < 0 && isRefusedByThatNode(request, buffer, offset) &&
+            if (request.node < 0 && isRefusedByThatNode(request, new UnsafeBuffer(buffer, offset, length), 0) &&
                 ++request.redirects < publications.length)
             {
                 // That node's copy is damaged, or it has not applied the topic's creation yet: ask the next one.
@@ -331,6 +331,19 @@ public final class FetchClient
      *         does not know the topic or partition yet (a follower behind the creation the caller saw acknowledged).
      */
     private static boolean isRefusedByThatNode(final Request request, final DirectBuffer buffer, final int offset)
+    {
+        try
+        {
+            return isRefusedByThatNode0(request, buffer, offset);
+        }
+        catch (final RuntimeException ex)
+        {
+            // Unreadable: the handler is told so.
+            return false;
+        }
+    }
+
+    private static boolean isRefusedByThatNode0(final Request request, final DirectBuffer buffer, final int offset)
     {
         final MessageHeaderDecoder header = new MessageHeaderDecoder().wrap(buffer, offset);
         final io.tributary.log.internal.codecs.ErrorCode code;
@@ -445,17 +458,17 @@ public final class FetchClient
             done();
             if (type != RequestType.FETCH)
             {
-                handler.onResponse(buffer, offset, length);
+                ResponseHandler.deliver(handler, buffer, offset, length, false);
                 return;
             }
             // One copy, whatever the number of consumers it answers.
             final byte[] bytes = new byte[length];
             buffer.getBytes(offset, bytes);
             final UnsafeBuffer copy = new UnsafeBuffer(bytes);
-            handler.onSharedResponse(copy, 0, length);
+            ResponseHandler.deliver(handler, copy, 0, length, true);
             for (int i = 0; i < followers.size(); i++)
             {
-                followers.get(i).onSharedResponse(copy, 0, length);
+                ResponseHandler.deliver(followers.get(i), copy, 0, length, true);
             }
         }
 

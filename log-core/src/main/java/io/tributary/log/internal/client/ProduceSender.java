@@ -594,7 +594,6 @@ public final class ProduceSender implements ClientRuntime.Duty
                                 failTransaction(request.txn, ErrorCode.UNKNOWN_ERROR,
                                     "could not read the cluster's answer to the transaction: " + ex);
                             }
-                            throw ex;
                         }
                     }
                     else
@@ -804,24 +803,52 @@ public final class ProduceSender implements ClientRuntime.Duty
             }
             return;
         }
-        responseDecoder.wrapAndApplyHeader(buffer, offset, headerDecoder);
-        final ProduceResponseDecoder.PartitionsDecoder partitions = responseDecoder.partitions();
-        int i = 0;
-        for (final ProduceResponseDecoder.PartitionsDecoder p : partitions)
+        // Read the whole answer before acting on any of it: one that cannot be read, or answers other batches than
+        // were sent, fails them all instead of completing some and leaving the others waiting forever.
+        final int count = request.batches.length;
+        final io.tributary.log.internal.codecs.ErrorCode[] codes = new io.tributary.log.internal.codecs.ErrorCode[count];
+        final long[] baseOffsets = new long[count];
+        final long[] appendTimes = new long[count];
+        final String[] messages = new String[count];
+        try
         {
-            final Batch batch = request.batches[i++];
-            final io.tributary.log.internal.codecs.ErrorCode code = p.errorCode();
-            final long baseOffset = p.baseOffset();
-            final long appendTime = p.appendTime();
-            p.topic();
-            final String message = p.errorMessage();
-            if (code == io.tributary.log.internal.codecs.ErrorCode.NONE)
+            responseDecoder.wrapAndApplyHeader(buffer, offset, headerDecoder);
+            final ProduceResponseDecoder.PartitionsDecoder partitions = responseDecoder.partitions();
+            if (partitions.count() != count)
             {
-                succeed(batch, baseOffset, appendTime);
+                throw new IllegalArgumentException(
+                    "it answers " + partitions.count() + " batches of the " + count + " sent");
+            }
+            int i = 0;
+            for (final ProduceResponseDecoder.PartitionsDecoder p : partitions)
+            {
+                codes[i] = p.errorCode();
+                baseOffsets[i] = p.baseOffset();
+                appendTimes[i] = p.appendTime();
+                p.topic();
+                messages[i] = p.errorMessage();
+                i++;
+            }
+        }
+        catch (final RuntimeException ex)
+        {
+            for (final Batch batch : request.batches)
+            {
+                fail(batch, ErrorCode.UNKNOWN_ERROR, "could not read the cluster's answer to the produce request: " +
+                    ex.getMessage());
+            }
+            return;
+        }
+        for (int i = 0; i < count; i++)
+        {
+            final Batch batch = request.batches[i];
+            if (codes[i] == io.tributary.log.internal.codecs.ErrorCode.NONE)
+            {
+                succeed(batch, baseOffsets[i], appendTimes[i]);
             }
             else
             {
-                retryOrFail(batch, ClusterRequests.errorCode(code), message);
+                retryOrFail(batch, ClusterRequests.errorCode(codes[i]), messages[i]);
             }
         }
     }

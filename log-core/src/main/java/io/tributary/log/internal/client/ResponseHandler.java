@@ -2,6 +2,7 @@ package io.tributary.log.internal.client;
 
 import io.tributary.log.ErrorCode;
 import org.agrona.DirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
 
 /**
  * Told the outcome of one request. Called on the client conductor thread: must not block.
@@ -32,4 +33,34 @@ public interface ResponseHandler
      * @param message for the user.
      */
     void onFailure(ErrorCode code, String message);
+
+    /**
+     * Hand a response to its handler, bounded to the response's own bytes. A response the handler cannot read (from
+     * a broken or hostile server) fails the request with {@code UNKNOWN_ERROR} instead of escaping to the conductor
+     * thread and leaving the request unanswered forever; so a handler's {@code onResponse} that throws must leave it
+     * ready for {@code onFailure}.
+     *
+     * @param shared whether to call {@link #onSharedResponse} (the buffer outlives the call) or {@link #onResponse}.
+     */
+    static void deliver(
+        final ResponseHandler handler, final DirectBuffer buffer, final int offset, final int length,
+        final boolean shared)
+    {
+        final UnsafeBuffer response = new UnsafeBuffer(buffer, offset, length);
+        try
+        {
+            if (shared)
+            {
+                handler.onSharedResponse(response, 0, length);
+            }
+            else
+            {
+                handler.onResponse(response, 0, length);
+            }
+        }
+        catch (final RuntimeException ex)
+        {
+            handler.onFailure(ErrorCode.UNKNOWN_ERROR, "could not read the response: " + ex);
+        }
+    }
 }

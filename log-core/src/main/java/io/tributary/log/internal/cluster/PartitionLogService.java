@@ -94,6 +94,12 @@ public final class PartitionLogService implements ClusteredService
     private final OffsetFetchRequestDecoder offsetFetchDecoder = new OffsetFetchRequestDecoder();
     private final OffsetFetchResponseEncoder offsetFetchEncoder = new OffsetFetchResponseEncoder();
     private final ExpandableArrayBuffer responseBuffer = new ExpandableArrayBuffer(4096);
+    /**
+     * The message alone: a length field that runs past its end fails the bounds check instead of reading whatever
+     * follows it in the log buffer or the fragment assembler's, which differs between nodes and between a run and
+     * its replay.
+     */
+    private final UnsafeBuffer message = new UnsafeBuffer(0, 0);
 
     private final ProduceEntries entries = new ProduceEntries();
     private final ProducerStates producerStates;
@@ -170,7 +176,8 @@ public final class PartitionLogService implements ClusteredService
     {
         try
         {
-            dispatch(session, timestamp, buffer, offset, length);
+            message.wrap(buffer, offset, length);
+            dispatch(session, timestamp, message, 0, length);
         }
         catch (final PartitionLogFailure ex)
         {
@@ -640,7 +647,8 @@ public final class PartitionLogService implements ClusteredService
     {
         metadataDecoder.wrapAndApplyHeader(buffer, offset, headerDecoder);
         final long correlationId = metadataDecoder.correlationId();
-        final List<String> names = new ArrayList<>();
+        // A set: a request naming one topic 65,535 times must not build a response 65,535 topics long.
+        final java.util.Set<String> names = new java.util.LinkedHashSet<>();
         for (final MetadataRequestDecoder.TopicsDecoder topic : metadataDecoder.topics())
         {
             names.add(topic.topic());

@@ -67,8 +67,14 @@ public final class FetchServer implements Agent
     private static final int FRAGMENT_LIMIT = 64;
     /** Bounds what requests naming ever new response endpoints can make the server hold. */
     private static final int MAX_RESPONSE_CHANNELS = 16_384;
+    /**
+     * Bounds the requests waiting for data or for their channel (a reply waits up to 5 s for a channel that may never
+     * connect): past it a request is dropped, so a flood of them cannot exhaust memory or the duty cycle.
+     */
+    static final int MAX_PENDING = 65_536;
 
     private final Aeron aeron;
+    private final Publications publications;
     private final String endpoint;
     private final String mtuParam;
     private final int nodeId;
@@ -89,6 +95,8 @@ public final class FetchServer implements Agent
     private final java.util.zip.CRC32C chunkCrc = new java.util.zip.CRC32C();
     private final ExpandableArrayBuffer headerBuffer = new ExpandableArrayBuffer(1024);
     private final UnsafeBuffer emptyBuffer = new UnsafeBuffer(new byte[0]);
+    /** The request alone, so that no length field in it can make a decoder read past its end. */
+    private final UnsafeBuffer request = new UnsafeBuffer(0, 0);
     private final FetchSlice slice = new FetchSlice();
 
     private final Map<String, ResponseChannel> channels = new HashMap<>();
@@ -109,7 +117,19 @@ public final class FetchServer implements Agent
      */
     public FetchServer(final Aeron aeron, final String endpoint, final int nodeId, final PartitionRegistry registry)
     {
+        this(aeron, aeron::addExclusivePublication, endpoint, nodeId, registry);
+    }
+
+    /**
+     * @param publications opens the response publications; tests that drive {@link #onRequest} directly give their
+     *                     own.
+     */
+    FetchServer(
+        final Aeron aeron, final Publications publications, final String endpoint, final int nodeId,
+        final PartitionRegistry registry)
+    {
         this.aeron = aeron;
+        this.publications = publications;
         this.endpoint = endpoint;
         this.mtuParam = AeronSettings.mtuParam(endpoint.substring(0, endpoint.lastIndexOf(':')));
         this.nodeId = nodeId;
@@ -162,16 +182,33 @@ public final class FetchServer implements Agent
 
     private void onFragment(final DirectBuffer buffer, final int offset, final int length, final Header header)
     {
+        onRequest(buffer, offset, length);
+    }
+
+    /**
+     * Decode one request and queue its answer; a request that cannot be decoded is counted and dropped.
+     *
+     * @return false when the request was dropped as malformed.
+     */
+    boolean onRequest(final DirectBuffer message, final int messageOffset, final int length)
+    {
         try
         {
             if (length < MessageHeaderDecoder.ENCODED_LENGTH)
             {
                 throw new IllegalArgumentException("short message");
             }
+            request.wrap(message, messageOffset, length);
+            final DirectBuffer buffer = request;
+            final int offset = 0;
             headerDecoder.wrap(buffer, offset);
             if (headerDecoder.schemaId() != MessageHeaderDecoder.SCHEMA_ID)
             {
                 throw new IllegalArgumentException("unknown schema");
+            }
+            if (pending.size() >= MAX_PENDING)
+            {
+                throw new IllegalStateException("too many requests waiting");
             }
             switch (headerDecoder.templateId())
             {
@@ -182,11 +219,21 @@ public final class FetchServer implements Agent
                 case SegmentReadRequestDecoder.TEMPLATE_ID -> onSegmentRead(buffer, offset, length);
                 default -> throw new IllegalArgumentException("unknown template");
             }
+            return true;
         }
         catch (final RuntimeException ex)
         {
             malformedRequests++;
+            return false;
         }
+    }
+
+    /**
+     * @return requests waiting for data or for their channel.
+     */
+    int pendingRequests()
+    {
+        return pending.size();
     }
 
     private void onFetch(final DirectBuffer buffer, final int offset, final int length)
@@ -565,7 +612,7 @@ public final class FetchServer implements Agent
             {
                 throw new IllegalArgumentException("response channel must be aeron:udp with an endpoint");
             }
-            final ExclusivePublication publication = aeron.addExclusivePublication(
+            final ExclusivePublication publication = publications.open(
                 "aeron:udp?endpoint=" + responseEndpoint + RESPONSE_CHANNEL_PARAMS + mtuParam, streamId);
             channel = new ResponseChannel(key, publication, nowNs);
             channels.put(key, channel);
@@ -607,6 +654,15 @@ public final class FetchServer implements Agent
         {
             throw new IllegalArgumentException("request runs past its message");
         }
+    }
+
+    /**
+     * Opens a response publication: Aeron's in production.
+     */
+    @FunctionalInterface
+    interface Publications
+    {
+        ExclusivePublication open(String channel, int streamId);
     }
 
     private static final class ResponseChannel
