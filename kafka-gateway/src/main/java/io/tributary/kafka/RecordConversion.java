@@ -1,0 +1,186 @@
+package io.tributary.kafka;
+
+import io.tributary.log.Header;
+import io.tributary.log.internal.record.RecordBatchBuilder;
+import io.tributary.log.internal.record.RecordBatchReader;
+import io.tributary.log.internal.record.RecordBatches;
+import org.agrona.DirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.apache.kafka.common.compress.Compression;
+import org.apache.kafka.common.header.internals.RecordHeader;
+import org.apache.kafka.common.record.TimestampType;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.record.internal.MemoryRecordsBuilder;
+import org.apache.kafka.common.record.internal.Record;
+import org.apache.kafka.common.record.internal.RecordBatch;
+import org.apache.kafka.common.utils.CloseableIterator;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Kafka record batches (magic v2) to and from Tributary's {@code RecordBatch}: one Kafka batch is one Tributary batch
+ * and back, with the same keys (null stays null), values (tombstones stay null), headers (in order), create
+ * timestamps, offsets (base offset and deltas), producer id and base sequence. So a record written by a Kafka
+ * producer and one written by Tributary's are the same record to either kind of consumer.
+ * <p>
+ * What does not carry over: a Kafka batch's compression (Tributary stores records uncompressed; fetches answer them
+ * uncompressed), its producer epoch (Tributary's idempotence has none; reads answer epoch 0) and the partition
+ * leader epoch (always 0).
+ * <p>
+ * Threading: stateless; safe from any thread.
+ */
+final class RecordConversion
+{
+    private RecordConversion()
+    {
+    }
+
+    /** Why a Kafka batch cannot be written. */
+    static final class UnsupportedBatchException extends RuntimeException
+    {
+        private static final long serialVersionUID = 1L;
+
+        UnsupportedBatchException(final String message)
+        {
+            super(message);
+        }
+    }
+
+    /** A Tributary batch built from a Kafka one, with the Kafka batch's record count. */
+    record Converted(DirectBuffer buffer, int length, int recordCount)
+    {
+    }
+
+    /**
+     * @param records a produce request's records for one partition.
+     * @return one Tributary batch per Kafka batch, in order.
+     * @throws org.apache.kafka.common.errors.CorruptRecordException when a batch fails its CRC.
+     * @throws UnsupportedBatchException for an old message format, a transactional or control batch, or one with
+     *                                   more records than a Tributary batch holds.
+     */
+    static List<Converted> toTributary(final MemoryRecords records)
+    {
+        final List<Converted> result = new ArrayList<>();
+        for (final RecordBatch batch : records.batches())
+        {
+            if (batch.magic() != RecordBatch.MAGIC_VALUE_V2)
+            {
+                throw new UnsupportedBatchException("message format v" + batch.magic() + " is not supported; v2 only");
+            }
+            batch.ensureValid();
+            if (batch.isTransactional() || batch.isControlBatch())
+            {
+                throw new UnsupportedBatchException("transactional batches are not supported by the Tributary gateway");
+            }
+            final RecordBatchBuilder builder = new RecordBatchBuilder(Integer.MAX_VALUE - 64, 4096);
+            builder.reset(-1, 0);
+            int count = 0;
+            try (CloseableIterator<Record> it = batch.streamingIterator(
+                org.apache.kafka.common.utils.BufferSupplier.NO_CACHING))
+            {
+                while (it.hasNext())
+                {
+                    final Record record = it.next();
+                    if (count >= RecordBatches.MAX_RECORDS)
+                    {
+                        throw new UnsupportedBatchException("a batch may hold at most " + RecordBatches.MAX_RECORDS +
+                            " records through the Tributary gateway");
+                    }
+                    final org.apache.kafka.common.header.Header[] kafkaHeaders = record.headers();
+                    final List<Header> headers = new ArrayList<>(kafkaHeaders.length);
+                    for (final org.apache.kafka.common.header.Header h : kafkaHeaders)
+                    {
+                        headers.add(new Header(h.key(), h.value() == null ? new byte[0] : h.value()));
+                    }
+                    builder.tryAppend(record.timestamp(), bytes(record.hasKey() ? record.key() : null),
+                        bytes(record.hasValue() ? record.value() : null), headers);
+                    count++;
+                }
+            }
+            if (count == 0)
+            {
+                continue;
+            }
+            final int length = builder.finish();
+            if (batch.hasProducerId())
+            {
+                builder.stampProducer(batch.producerId(), batch.baseSequence());
+            }
+            final UnsafeBuffer copy = new UnsafeBuffer(new byte[length]);
+            copy.putBytes(0, builder.buffer(), 0, length);
+            result.add(new Converted(copy, length, count));
+        }
+        return result;
+    }
+
+    /**
+     * Convert whole Tributary batches, back to back, to Kafka batches with the same offsets.
+     *
+     * @param buffer the batches.
+     * @param offset where they start.
+     * @param length their bytes.
+     * @return Kafka records (uncompressed).
+     */
+    static MemoryRecords toKafka(final DirectBuffer buffer, final int offset, final int length)
+    {
+        if (length == 0)
+        {
+            return MemoryRecords.EMPTY;
+        }
+        final List<ByteBuffer> batches = new ArrayList<>();
+        int total = 0;
+        final RecordBatchReader reader = new RecordBatchReader();
+        int position = offset;
+        final int end = offset + length;
+        while (position < end)
+        {
+            final int batchLength = RecordBatches.batchLength(buffer, position);
+            reader.wrap(buffer, position, batchLength);
+            final long producerId = reader.producerId();
+            final MemoryRecordsBuilder builder = MemoryRecords.builder(ByteBuffer.allocate(batchLength + 64),
+                RecordBatch.MAGIC_VALUE_V2, Compression.NONE, TimestampType.CREATE_TIME, reader.baseOffset(),
+                RecordBatch.NO_TIMESTAMP,
+                producerId >= 0 ? producerId : RecordBatch.NO_PRODUCER_ID,
+                producerId >= 0 ? (short)0 : RecordBatch.NO_PRODUCER_EPOCH,
+                producerId >= 0 ? reader.baseSequence() : RecordBatch.NO_SEQUENCE,
+                false, 0);
+            while (reader.next())
+            {
+                final List<Header> headers = reader.headers();
+                final org.apache.kafka.common.header.Header[] kafkaHeaders =
+                    new org.apache.kafka.common.header.Header[headers.size()];
+                for (int i = 0; i < kafkaHeaders.length; i++)
+                {
+                    kafkaHeaders[i] = new RecordHeader(headers.get(i).key(), headers.get(i).value());
+                }
+                builder.appendWithOffset(reader.offset(), reader.timestamp(),
+                    reader.isKeyNull() ? null : reader.key(),
+                    reader.isValueNull() ? null : reader.value(),
+                    kafkaHeaders);
+            }
+            final ByteBuffer built = builder.build().buffer();
+            batches.add(built);
+            total += built.remaining();
+            position += batchLength;
+        }
+        final ByteBuffer result = ByteBuffer.allocate(total);
+        for (final ByteBuffer batch : batches)
+        {
+            result.put(batch);
+        }
+        return MemoryRecords.readableRecords(result.flip());
+    }
+
+    private static byte[] bytes(final ByteBuffer buffer)
+    {
+        if (buffer == null)
+        {
+            return null;
+        }
+        final byte[] bytes = new byte[buffer.remaining()];
+        buffer.duplicate().get(bytes);
+        return bytes;
+    }
+}
