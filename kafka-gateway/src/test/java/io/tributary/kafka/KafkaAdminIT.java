@@ -1,0 +1,242 @@
+package io.tributary.kafka;
+
+import io.tributary.testing.TestCluster;
+import org.apache.kafka.clients.admin.AdminClient;
+import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicCollection;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Random;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Kafka's AdminClient, offset commits of an assign() consumer, and bad frames against the gateway beside a real
+ * node.
+ */
+@Timeout(300)
+class KafkaAdminIT
+{
+    private static TestCluster cluster;
+    private static KafkaGateway gateway;
+    private static String bootstrap;
+
+    @BeforeAll
+    static void start()
+    {
+        cluster = TestCluster.start(1);
+        gateway = KafkaGateway.launch(new KafkaGateway.Context().cluster(cluster.members()).port(0)
+            .maxFrameBytes(1024 * 1024));
+        bootstrap = "127.0.0.1:" + gateway.port();
+    }
+
+    @AfterAll
+    static void stop()
+    {
+        if (gateway != null)
+        {
+            gateway.close();
+        }
+        if (cluster != null)
+        {
+            cluster.close();
+        }
+    }
+
+    private static AdminClient admin()
+    {
+        return AdminClient.create(Map.of("bootstrap.servers", bootstrap));
+    }
+
+    @Test
+    void adminClientCreatesListsAndDescribesTopicsWithStableIds() throws Exception
+    {
+        try (AdminClient admin = admin())
+        {
+            admin.createTopics(List.of(new NewTopic("orders", 3, (short)1)
+                .configs(Map.of("retention.ms", "3600000", "cleanup.policy", "compact")))).all().get();
+            final ExecutionException exists = assertThrows(ExecutionException.class,
+                () -> admin.createTopics(List.of(new NewTopic("orders", 1, (short)1))).all().get());
+            assertInstanceOf(TopicExistsException.class, exists.getCause());
+
+            assertTrue(admin.listTopics().names().get().contains("orders"));
+
+            final TopicDescription described = admin.describeTopics(List.of("orders")).allTopicNames().get()
+                .get("orders");
+            assertEquals(3, described.partitions().size());
+            final io.tributary.log.TopicDescription tributary;
+            try (io.tributary.log.Admin tributaryAdmin = io.tributary.log.Admin.create(cluster.members()))
+            {
+                tributary = tributaryAdmin.describeTopic("orders");
+            }
+            assertEquals(KafkaApis.topicId(tributary.topicId()), described.topicId(),
+                "the Kafka topic id is derived from the cluster's own topic id");
+            assertNotEquals(org.apache.kafka.common.Uuid.ZERO_UUID, described.topicId());
+
+            final TopicDescription byId = admin.describeTopics(TopicCollection.ofTopicIds(List.of(described.topicId())))
+                .allTopicIds().get().get(described.topicId());
+            assertEquals("orders", byId.name());
+
+            final ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, "orders");
+            final Config config = admin.describeConfigs(List.of(resource)).all().get().get(resource);
+            assertEquals("3600000", config.get("retention.ms").value());
+            assertEquals("compact", config.get("cleanup.policy").value());
+        }
+    }
+
+    @Test
+    void anAssignedConsumerCommitsAndReadsBackItsOffsets() throws Exception
+    {
+        try (AdminClient admin = admin())
+        {
+            admin.createTopics(List.of(new NewTopic("commits", 2, (short)1))).all().get();
+        }
+        final Properties props = GatewayRecords.kafkaConsumerProps(bootstrap);
+        props.put("group.id", "assigned-readers");
+        final TopicPartition p0 = new TopicPartition("commits", 0);
+        final TopicPartition p1 = new TopicPartition("commits", 1);
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props))
+        {
+            consumer.assign(List.of(p0, p1));
+            consumer.commitSync(Map.of(p0, new OffsetAndMetadata(0), p1, new OffsetAndMetadata(0)));
+            assertEquals(Map.of(p0, new OffsetAndMetadata(0, ""), p1, new OffsetAndMetadata(0, "")),
+                consumer.committed(java.util.Set.of(p0, p1)));
+        }
+        try (io.tributary.log.Admin tributaryAdmin = io.tributary.log.Admin.create(cluster.members()))
+        {
+            assertEquals(Map.of(new io.tributary.log.TopicPartition("commits", 0), 0L,
+                new io.tributary.log.TopicPartition("commits", 1), 0L),
+                tributaryAdmin.committedOffsets("assigned-readers"), "the same committed offsets as Tributary's");
+        }
+        try (AdminClient admin = admin())
+        {
+            assertEquals(new OffsetAndMetadata(0, ""),
+                admin.listConsumerGroupOffsets("assigned-readers").partitionsToOffsetAndMetadata().get().get(p1));
+        }
+    }
+
+    @Test
+    void badFramesCloseOnlyTheirOwnConnection() throws Exception
+    {
+        try (AdminClient admin = admin())
+        {
+            admin.createTopics(List.of(new NewTopic("steady", 1, (short)1))).all().get();
+        }
+        final Properties props = new Properties();
+        props.put("bootstrap.servers", bootstrap);
+        props.put("key.serializer", StringSerializer.class.getName());
+        props.put("value.serializer", StringSerializer.class.getName());
+        props.put("enable.idempotence", "true");
+        props.put("linger.ms", "1");
+        final AtomicBoolean stop = new AtomicBoolean();
+        final AtomicInteger failures = new AtomicInteger();
+        final List<Future<org.apache.kafka.clients.producer.RecordMetadata>> acks = new ArrayList<>();
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(props))
+        {
+            final Thread writer = new Thread(() ->
+            {
+                for (int i = 0; i < 500 && !stop.get(); i++)
+                {
+                    synchronized (acks)
+                    {
+                        acks.add(producer.send(new ProducerRecord<>("steady", "k" + i, "v" + i)));
+                    }
+                    try
+                    {
+                        Thread.sleep(2);
+                    }
+                    catch (final InterruptedException ex)
+                    {
+                        return;
+                    }
+                }
+            });
+            writer.start();
+            try
+            {
+                final Random random = new Random(42);
+                // Not Kafka at all: an HTTP request's first bytes read as a size of about 1.2 GB.
+                try (RawKafkaConnection http = new RawKafkaConnection("127.0.0.1", gateway.port()))
+                {
+                    http.sendRaw("GET / HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                    assertTrue(http.closedByPeer(), "a frame above the maximum size closes the connection");
+                }
+                // A negative size.
+                try (RawKafkaConnection negative = new RawKafkaConnection("127.0.0.1", gateway.port()))
+                {
+                    negative.sendRaw(ByteBuffer.allocate(4).putInt(-5).array());
+                    assertTrue(negative.closedByPeer(), "a negative size closes the connection");
+                }
+                // A frame of the right size holding garbage.
+                for (int attempt = 0; attempt < 20; attempt++)
+                {
+                    final byte[] garbage = new byte[8 + random.nextInt(200)];
+                    random.nextBytes(garbage);
+                    garbage[0] = 0x7F; // an api key no Kafka version knows
+                    final ByteBuffer frame = ByteBuffer.allocate(4 + garbage.length).putInt(garbage.length).put(garbage);
+                    try (RawKafkaConnection bad = new RawKafkaConnection("127.0.0.1", gateway.port()))
+                    {
+                        bad.sendRaw(frame.array());
+                        assertTrue(bad.closedByPeer(), "a frame that is not a Kafka request closes the connection");
+                    }
+                }
+            }
+            catch (final Throwable ex)
+            {
+                stop.set(true);
+                throw ex;
+            }
+            finally
+            {
+                writer.join();
+            }
+            producer.flush();
+            synchronized (acks)
+            {
+                long last = -1;
+                for (final Future<org.apache.kafka.clients.producer.RecordMetadata> ack : acks)
+                {
+                    try
+                    {
+                        final long offset = ack.get().offset();
+                        assertEquals(last + 1, offset, "the other client's records are all written, in order");
+                        last = offset;
+                    }
+                    catch (final ExecutionException ex)
+                    {
+                        failures.incrementAndGet();
+                    }
+                }
+                assertEquals(0, failures.get());
+                assertEquals(500, acks.size(), "the producer kept writing");
+            }
+        }
+    }
+}
