@@ -25,16 +25,38 @@ import java.util.List;
  * timestamps, offsets (base offset and deltas), producer id and base sequence. So a record written by a Kafka
  * producer and one written by Tributary's are the same record to either kind of consumer.
  * <p>
+ * Producer epochs: Tributary's idempotence has none, and the gateway's InitProducerId answers epoch 0. A Kafka producer
+ * bumps the epoch itself when it gives up on a sequence (a batch past its delivery timeout) and starts again at
+ * sequence 0; to the cluster that must be a new producer, so the Tributary producer id of a batch is the Kafka one
+ * plus the epoch times 2^40 ({@link #tributaryProducerId}), which reads split back. Cluster-allocated ids never get
+ * near 2^40.
+ * <p>
  * What does not carry over: a Kafka batch's compression (Tributary stores records uncompressed; fetches answer them
- * uncompressed), its producer epoch (Tributary's idempotence has none; reads answer epoch 0) and the partition
- * leader epoch (always 0).
+ * uncompressed) and the partition leader epoch (always 0).
  * <p>
  * Threading: stateless; safe from any thread.
  */
 final class RecordConversion
 {
+    private static final int EPOCH_SHIFT = 40;
+    private static final long PRODUCER_ID_MASK = (1L << EPOCH_SHIFT) - 1;
+
     private RecordConversion()
     {
+    }
+
+    /**
+     * @return the producer id a Kafka producer's batches carry in Tributary: distinct per epoch.
+     * @throws UnsupportedBatchException for an id no InitProducerId gave out.
+     */
+    static long tributaryProducerId(final long kafkaProducerId, final short epoch)
+    {
+        if (kafkaProducerId < 0 || kafkaProducerId > PRODUCER_ID_MASK || epoch < 0)
+        {
+            throw new UnsupportedBatchException("producer id " + kafkaProducerId + " with epoch " + epoch +
+                " was not given out by this gateway's InitProducerId");
+        }
+        return kafkaProducerId + ((long)epoch << EPOCH_SHIFT);
     }
 
     /** Why a Kafka batch cannot be written. */
@@ -106,7 +128,8 @@ final class RecordConversion
             final int length = builder.finish();
             if (batch.hasProducerId())
             {
-                builder.stampProducer(batch.producerId(), batch.baseSequence());
+                builder.stampProducer(tributaryProducerId(batch.producerId(), batch.producerEpoch()),
+                    batch.baseSequence());
             }
             final UnsafeBuffer copy = new UnsafeBuffer(new byte[length]);
             copy.putBytes(0, builder.buffer(), 0, length);
@@ -142,8 +165,8 @@ final class RecordConversion
             final MemoryRecordsBuilder builder = MemoryRecords.builder(ByteBuffer.allocate(batchLength + 64),
                 RecordBatch.MAGIC_VALUE_V2, Compression.NONE, TimestampType.CREATE_TIME, reader.baseOffset(),
                 RecordBatch.NO_TIMESTAMP,
-                producerId >= 0 ? producerId : RecordBatch.NO_PRODUCER_ID,
-                producerId >= 0 ? (short)0 : RecordBatch.NO_PRODUCER_EPOCH,
+                producerId >= 0 ? producerId & PRODUCER_ID_MASK : RecordBatch.NO_PRODUCER_ID,
+                producerId >= 0 ? (short)(producerId >>> EPOCH_SHIFT) : RecordBatch.NO_PRODUCER_EPOCH,
                 producerId >= 0 ? reader.baseSequence() : RecordBatch.NO_SEQUENCE,
                 false, 0);
             while (reader.next())
