@@ -143,6 +143,85 @@ class KafkaAdminIT
     }
 
     @Test
+    void pipelinedRequestsAreAnsweredInRequestOrder() throws Exception
+    {
+        try (AdminClient admin = admin())
+        {
+            admin.createTopics(List.of(new NewTopic("quiet", 1, (short)1))).all().get();
+        }
+        try (RawKafkaConnection connection = new RawKafkaConnection("127.0.0.1", gateway.port()))
+        {
+            // Fetches at the end of an empty partition wait out their max wait; the requests between them are
+            // answered by the cluster at once. 200 requests, more than a connection may have in flight.
+            final List<org.apache.kafka.common.requests.RequestHeader> headers = new ArrayList<>();
+            for (int i = 0; i < 200; i++)
+            {
+                headers.add(connection.write(switch (i % 4)
+                {
+                    case 0 -> emptyFetch("quiet", 200);
+                    case 1 -> new org.apache.kafka.common.requests.ApiVersionsRequest.Builder().build((short)3);
+                    case 2 -> org.apache.kafka.common.requests.MetadataRequest.Builder.allTopics().build((short)12);
+                    default -> org.apache.kafka.common.requests.ListOffsetsRequest.Builder
+                        .forConsumer(false, org.apache.kafka.common.IsolationLevel.READ_UNCOMMITTED)
+                        .setTargetTimes(List.of(
+                            new org.apache.kafka.common.message.ListOffsetsRequestData.ListOffsetsTopic()
+                                .setName("quiet").setPartitions(List.of(
+                                    new org.apache.kafka.common.message.ListOffsetsRequestData.ListOffsetsPartition()
+                                        .setPartitionIndex(0).setTimestamp(-1L)))))
+                        .build((short)6);
+                }));
+            }
+            for (final org.apache.kafka.common.requests.RequestHeader header : headers)
+            {
+                // read() fails on an answer with another request's correlation id.
+                assertEquals(header.apiKey(), connection.read(header).apiKey());
+            }
+        }
+    }
+
+    @Test
+    void aFetchAtTheEndWaitsForTheNextRecord() throws Exception
+    {
+        try (AdminClient admin = admin())
+        {
+            admin.createTopics(List.of(new NewTopic("tail", 1, (short)1))).all().get();
+        }
+        try (RawKafkaConnection connection = new RawKafkaConnection("127.0.0.1", gateway.port()))
+        {
+            final org.apache.kafka.common.requests.RequestHeader header = connection.write(emptyFetch("tail", 30_000));
+            final Properties props = new Properties();
+            props.put("bootstrap.servers", bootstrap);
+            props.put("key.serializer", StringSerializer.class.getName());
+            props.put("value.serializer", StringSerializer.class.getName());
+            try (KafkaProducer<String, String> producer = new KafkaProducer<>(props))
+            {
+                producer.send(new ProducerRecord<>("tail", "k", "late")).get();
+            }
+            final org.apache.kafka.common.message.FetchResponseData response =
+                (org.apache.kafka.common.message.FetchResponseData)connection.read(header).data();
+            final org.apache.kafka.common.message.FetchResponseData.PartitionData partition =
+                response.responses().get(0).partitions().get(0);
+            assertEquals(0, partition.errorCode());
+            assertEquals(1, partition.highWatermark());
+            final org.apache.kafka.common.record.internal.Record record =
+                ((org.apache.kafka.common.record.internal.MemoryRecords)partition.records()).records().iterator().next();
+            assertEquals(0, record.offset());
+            assertEquals("late", StandardCharsets.UTF_8.decode(record.value()).toString());
+        }
+    }
+
+    private static org.apache.kafka.common.requests.FetchRequest emptyFetch(final String topic, final int maxWaitMs)
+    {
+        final org.apache.kafka.common.message.FetchRequestData data = new org.apache.kafka.common.message.FetchRequestData()
+            .setReplicaId(-1).setMaxWaitMs(maxWaitMs).setMinBytes(1).setMaxBytes(1024 * 1024)
+            .setSessionId(0).setSessionEpoch(-1)
+            .setTopics(List.of(new org.apache.kafka.common.message.FetchRequestData.FetchTopic().setTopic(topic)
+                .setPartitions(List.of(new org.apache.kafka.common.message.FetchRequestData.FetchPartition()
+                    .setPartition(0).setFetchOffset(0).setPartitionMaxBytes(1024 * 1024).setLogStartOffset(-1)))));
+        return new org.apache.kafka.common.requests.FetchRequest(data, (short)12);
+    }
+
+    @Test
     void badFramesCloseOnlyTheirOwnConnection() throws Exception
     {
         try (AdminClient admin = admin())

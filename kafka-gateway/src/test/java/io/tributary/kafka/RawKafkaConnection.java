@@ -31,11 +31,30 @@ final class RawKafkaConnection implements AutoCloseable
 
     AbstractResponse send(final AbstractRequest request) throws IOException
     {
+        return read(write(request));
+    }
+
+    /**
+     * Send a request without waiting for its answer (pipelining).
+     *
+     * @return its header, to {@link #read} the answer with.
+     */
+    RequestHeader write(final AbstractRequest request) throws IOException
+    {
         final RequestHeader header = new RequestHeader(request.apiKey(), request.version(), "raw-test", ++correlationId);
         final ByteBuffer bytes = request.serializeWithHeader(header);
         out.writeInt(bytes.remaining());
         out.write(bytes.array(), bytes.arrayOffset() + bytes.position(), bytes.remaining());
         out.flush();
+        return header;
+    }
+
+    /**
+     * Read the next answer on the connection as the answer to {@code header}'s request; fails when its correlation
+     * id is another request's.
+     */
+    AbstractResponse read(final RequestHeader header) throws IOException
+    {
         final int size = in.readInt();
         final byte[] response = new byte[size];
         in.readFully(response);
