@@ -81,9 +81,9 @@ final class KafkaApis
     {
         VERSIONS.put(ApiKeys.API_VERSIONS, new short[] {0, 4});
         VERSIONS.put(ApiKeys.METADATA, new short[] {1, 12});
-        // Names, not topic ids: Produce v13 and Fetch v13+ name topics by id.
-        VERSIONS.put(ApiKeys.PRODUCE, new short[] {3, 12});
-        VERSIONS.put(ApiKeys.FETCH, new short[] {4, 12});
+        // Produce 13 and Fetch 13+ name topics by id, resolved through the cluster's topic ids.
+        VERSIONS.put(ApiKeys.PRODUCE, new short[] {3, 13});
+        VERSIONS.put(ApiKeys.FETCH, new short[] {4, 18});
         VERSIONS.put(ApiKeys.LIST_OFFSETS, new short[] {1, 6});
         VERSIONS.put(ApiKeys.CREATE_TOPICS, new short[] {2, 7});
         VERSIONS.put(ApiKeys.DESCRIBE_CONFIGS, new short[] {1, 4});
@@ -101,6 +101,11 @@ final class KafkaApis
     private final ClusterRequests requests;
     private final KafkaGateway.Context ctx;
     private final IntSupplier port;
+    /** Topic names by Tributary topic id: an id is never reused, so an entry never goes stale. */
+    private final java.util.concurrent.ConcurrentHashMap<Long, String> topicNames =
+        new java.util.concurrent.ConcurrentHashMap<>();
+    /** Completed once the last produce request handed its batches to the cluster client. */
+    private CompletableFuture<Void> lastProduceDispatched = CompletableFuture.completedFuture(null);
 
     KafkaApis(
         final ClientRuntime runtime, final ClusterRequests requests, final KafkaGateway.Context ctx, final IntSupplier port)
@@ -139,8 +144,9 @@ final class KafkaApis
             case DESCRIBE_CONFIGS -> describeConfigs((DescribeConfigsRequestData)request.data());
             case LIST_OFFSETS -> listOffsets((ListOffsetsRequestData)request.data());
             case INIT_PRODUCER_ID -> initProducerId((InitProducerIdRequestData)request.data());
-            case PRODUCE -> produce((ProduceRequestData)request.data());
-            case FETCH -> fetch((FetchRequestData)request.data());
+            case PRODUCE -> produceInOrder((ProduceRequestData)request.data());
+            case FETCH -> withTopicNames(fetchTopicIds((FetchRequestData)request.data()))
+                .thenCompose(ignored -> fetch((FetchRequestData)request.data()));
             case FIND_COORDINATOR -> findCoordinator((FindCoordinatorRequestData)request.data(), version);
             case OFFSET_COMMIT -> offsetCommit((OffsetCommitRequestData)request.data());
             case OFFSET_FETCH -> offsetFetch((OffsetFetchRequestData)request.data(), version);
@@ -161,10 +167,67 @@ final class KafkaApis
     // ---------------------------------------------------------------------------------------------------------------
     // Metadata and topics
 
+    /**
+     * @return the name of the topic with this Kafka topic id, or null when unknown (to this gateway so far).
+     */
+    private String topicName(final Uuid id)
+    {
+        return id == null || id.getMostSignificantBits() != TOPIC_ID_TAG ? null :
+            topicNames.get(id.getLeastSignificantBits());
+    }
+
+    /**
+     * @return completed once every id given is in the name cache or known not to exist.
+     */
+    private CompletableFuture<Void> withTopicNames(final List<Uuid> ids)
+    {
+        boolean missing = false;
+        for (final Uuid id : ids)
+        {
+            missing |= id.getMostSignificantBits() == TOPIC_ID_TAG && !topicNames.containsKey(id.getLeastSignificantBits());
+        }
+        if (!missing)
+        {
+            return CompletableFuture.completedFuture(null);
+        }
+        // A failed lookup leaves the ids unknown: those topics are answered UNKNOWN_TOPIC_ID.
+        return requests.metadata(List.of()).handle((topics, ex) ->
+        {
+            if (topics != null)
+            {
+                topics.values().forEach(t -> topicNames.put(t.topicId(), t.name()));
+            }
+            return null;
+        });
+    }
+
+    private static List<Uuid> fetchTopicIds(final FetchRequestData request)
+    {
+        final List<Uuid> ids = new ArrayList<>();
+        request.topics().forEach(t -> addId(ids, t.topicId()));
+        return ids;
+    }
+
+    private static List<Uuid> produceTopicIds(final ProduceRequestData request)
+    {
+        final List<Uuid> ids = new ArrayList<>();
+        request.topicData().forEach(t -> addId(ids, t.topicId()));
+        return ids;
+    }
+
+    private static void addId(final List<Uuid> ids, final Uuid id)
+    {
+        if (id != null && !Uuid.ZERO_UUID.equals(id))
+        {
+            ids.add(id);
+        }
+    }
+
     private CompletableFuture<ApiMessage> metadata(final MetadataRequestData request, final short version)
     {
         return requests.metadata(List.of()).thenApply(topics ->
         {
+            topics.values().forEach(t -> topicNames.put(t.topicId(), t.name()));
             final MetadataResponseData response = new MetadataResponseData()
                 .setClusterId(CLUSTER_ID)
                 .setControllerId(ctx.nodeId());
@@ -562,6 +625,22 @@ final class KafkaApis
                 .setProducerEpoch((short)0));
     }
 
+    /**
+     * Produce requests reach the cluster in the order they arrived, even when one waits for a topic id to be
+     * resolved: an idempotent producer's batches of a partition must arrive in sequence order.
+     */
+    private CompletableFuture<ApiMessage> produceInOrder(final ProduceRequestData request)
+    {
+        final CompletableFuture<Void> names = withTopicNames(produceTopicIds(request));
+        synchronized (this)
+        {
+            final CompletableFuture<CompletableFuture<ApiMessage>> dispatched =
+                lastProduceDispatched.thenCombine(names, (a, b) -> produce(request));
+            lastProduceDispatched = dispatched.handle((ignored, ex) -> null);
+            return dispatched.thenCompose(answer -> answer);
+        }
+    }
+
     private CompletableFuture<ApiMessage> produce(final ProduceRequestData request)
     {
         final ProduceResponseData response = new ProduceResponseData();
@@ -576,8 +655,10 @@ final class KafkaApis
         }
         for (final ProduceRequestData.TopicProduceData topic : request.topicData())
         {
+            final boolean byId = topic.topicId() != null && !Uuid.ZERO_UUID.equals(topic.topicId());
+            final String name = byId ? topicName(topic.topicId()) : topic.name();
             final ProduceResponseData.TopicProduceResponse topicResponse =
-                new ProduceResponseData.TopicProduceResponse().setName(topic.name());
+                new ProduceResponseData.TopicProduceResponse().setName(topic.name()).setTopicId(topic.topicId());
             response.responses().add(topicResponse);
             for (final ProduceRequestData.PartitionProduceData p : topic.partitionData())
             {
@@ -588,12 +669,18 @@ final class KafkaApis
                 topicResponse.partitionResponses().add(out);
                 outcomes.add(out);
                 final int first = batches.size();
+                if (name == null)
+                {
+                    out.setErrorCode(Errors.UNKNOWN_TOPIC_ID.code());
+                    batchRanges.add(new int[] {-1, first});
+                    continue;
+                }
                 try
                 {
                     final MemoryRecords records = (MemoryRecords)p.records();
                     for (final RecordConversion.Converted converted : RecordConversion.toTributary(records))
                     {
-                        batches.add(new ClusterRequests.PartitionBatch(new TopicPartition(topic.name(), p.index()),
+                        batches.add(new ClusterRequests.PartitionBatch(new TopicPartition(name, p.index()),
                             converted.buffer(), 0, converted.length()));
                     }
                 }
@@ -709,11 +796,22 @@ final class KafkaApis
         int budget = request.maxBytes() <= 0 ? Integer.MAX_VALUE : request.maxBytes();
         for (final FetchRequestData.FetchTopic topic : topics)
         {
+            final boolean byId = topic.topicId() != null && !Uuid.ZERO_UUID.equals(topic.topicId());
+            final String name = byId ? topicName(topic.topicId()) : topic.topic();
             for (final FetchRequestData.FetchPartition p : topic.partitions())
             {
                 final int maxBytes = Math.max(1, Math.min(p.partitionMaxBytes(), budget));
                 budget = Math.max(1, budget - p.partitionMaxBytes());
-                fetches.add(new PartitionFetch(topic.topic(), p.partition(), p.fetchOffset(), maxBytes));
+                final PartitionFetch fetch = new PartitionFetch(
+                    name, topic.topic(), topic.topicId(), p.partition(), p.fetchOffset(), maxBytes);
+                if (name == null)
+                {
+                    fetch.answer = new FetchResponseData.PartitionData()
+                        .setPartitionIndex(p.partition()).setErrorCode(Errors.UNKNOWN_TOPIC_ID.code())
+                        .setHighWatermark(-1).setLastStableOffset(-1).setLogStartOffset(-1)
+                        .setPreferredReadReplica(-1).setRecords(MemoryRecords.EMPTY);
+                }
+                fetches.add(fetch);
             }
         }
         final CompletableFuture<ApiMessage> result = new CompletableFuture<>();
@@ -724,8 +822,18 @@ final class KafkaApis
         }
         final FetchGather gather = new FetchGather(fetches, Math.max(1, request.minBytes()), result);
         final int maxWaitMs = Math.max(0, request.maxWaitMs());
+        if (fetches.stream().allMatch(f -> f.answer != null))
+        {
+            gather.answer();
+            return result;
+        }
         for (final PartitionFetch fetch : fetches)
         {
+            if (fetch.answer != null)
+            {
+                gather.preAnswered();
+                continue;
+            }
             runtime.fetchClient().fetch(fetch.topic, fetch.partition, fetch.offset, fetch.maxBytes, maxWaitMs,
                 new ResponseHandler()
                 {
@@ -745,16 +853,23 @@ final class KafkaApis
 
     private static final class PartitionFetch
     {
+        /** The Tributary topic; null when the request's topic id is unknown. */
         final String topic;
+        /** The topic as the request named it: by name (before v13) or by id. */
+        final String requestName;
+        final Uuid requestId;
         final int partition;
         final long offset;
         final int maxBytes;
         FetchResponseData.PartitionData answer;
         int bytes;
 
-        PartitionFetch(final String topic, final int partition, final long offset, final int maxBytes)
+        PartitionFetch(final String topic, final String requestName, final Uuid requestId, final int partition,
+            final long offset, final int maxBytes)
         {
             this.topic = topic;
+            this.requestName = requestName;
+            this.requestId = requestId;
             this.partition = partition;
             this.offset = offset;
             this.maxBytes = maxBytes;
@@ -834,6 +949,12 @@ final class KafkaApis
             answered(fetch);
         }
 
+        /** A partition answered before any fetch went out (an unknown topic id). */
+        void preAnswered()
+        {
+            answered++;
+        }
+
         private void answered(final PartitionFetch fetch)
         {
             answered++;
@@ -841,6 +962,11 @@ final class KafkaApis
             {
                 return;
             }
+            answer();
+        }
+
+        void answer()
+        {
             final FetchResponseData response = new FetchResponseData().setErrorCode(Errors.NONE.code()).setSessionId(0);
             final Map<String, FetchResponseData.FetchableTopicResponse> byTopic = new LinkedHashMap<>();
             for (final PartitionFetch f : fetches)
@@ -850,10 +976,10 @@ final class KafkaApis
                         .setPartitionIndex(f.partition).setErrorCode(Errors.NONE.code())
                         .setHighWatermark(f.offset).setLastStableOffset(f.offset).setLogStartOffset(-1)
                         .setPreferredReadReplica(-1).setRecords(MemoryRecords.EMPTY);
-                byTopic.computeIfAbsent(f.topic, t ->
+                byTopic.computeIfAbsent(f.requestName + "/" + f.requestId, t ->
                 {
                     final FetchResponseData.FetchableTopicResponse topic =
-                        new FetchResponseData.FetchableTopicResponse().setTopic(t);
+                        new FetchResponseData.FetchableTopicResponse().setTopic(f.requestName).setTopicId(f.requestId);
                     response.responses().add(topic);
                     return topic;
                 }).partitions().add(data);

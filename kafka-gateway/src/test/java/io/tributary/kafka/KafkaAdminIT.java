@@ -210,6 +210,61 @@ class KafkaAdminIT
         }
     }
 
+    @Test
+    void produceAndFetchByTopicId() throws Exception
+    {
+        final org.apache.kafka.common.Uuid id;
+        try (AdminClient admin = admin())
+        {
+            id = admin.createTopics(List.of(new NewTopic("by-id", 1, (short)1))).topicId("by-id").get();
+        }
+        try (RawKafkaConnection connection = new RawKafkaConnection("127.0.0.1", gateway.port()))
+        {
+            final org.apache.kafka.common.record.internal.MemoryRecordsBuilder builder =
+                org.apache.kafka.common.record.internal.MemoryRecords.builder(ByteBuffer.allocate(256),
+                    org.apache.kafka.common.compress.Compression.NONE, org.apache.kafka.common.record.TimestampType.CREATE_TIME, 0L);
+            builder.append(7L, null, "by id".getBytes(StandardCharsets.UTF_8));
+            final org.apache.kafka.common.message.ProduceRequestData produce =
+                new org.apache.kafka.common.message.ProduceRequestData().setAcks((short)-1).setTimeoutMs(30_000);
+            produce.topicData().add(new org.apache.kafka.common.message.ProduceRequestData.TopicProduceData()
+                .setTopicId(id).setPartitionData(List.of(
+                    new org.apache.kafka.common.message.ProduceRequestData.PartitionProduceData()
+                        .setIndex(0).setRecords(builder.build()))));
+            final org.apache.kafka.common.message.ProduceResponseData produced =
+                (org.apache.kafka.common.message.ProduceResponseData)connection.send(
+                    org.apache.kafka.common.requests.ProduceRequest.builder(produce).build((short)13)).data();
+            final org.apache.kafka.common.message.ProduceResponseData.TopicProduceResponse topic =
+                produced.responses().iterator().next();
+            assertEquals(id, topic.topicId());
+            assertEquals(0, topic.partitionResponses().get(0).errorCode());
+            assertEquals(0, topic.partitionResponses().get(0).baseOffset());
+
+            final org.apache.kafka.common.message.FetchResponseData fetched =
+                (org.apache.kafka.common.message.FetchResponseData)connection.send(fetchById(id)).data();
+            assertEquals(id, fetched.responses().get(0).topicId());
+            final org.apache.kafka.common.record.internal.Record record =
+                ((org.apache.kafka.common.record.internal.MemoryRecords)fetched.responses().get(0).partitions().get(0)
+                    .records()).records().iterator().next();
+            assertEquals("by id", StandardCharsets.UTF_8.decode(record.value()).toString());
+
+            final org.apache.kafka.common.Uuid unknown = new org.apache.kafka.common.Uuid(KafkaApis.TOPIC_ID_TAG, 999_999L);
+            final org.apache.kafka.common.message.FetchResponseData missing =
+                (org.apache.kafka.common.message.FetchResponseData)connection.send(fetchById(unknown)).data();
+            assertEquals(org.apache.kafka.common.protocol.Errors.UNKNOWN_TOPIC_ID.code(),
+                missing.responses().get(0).partitions().get(0).errorCode());
+        }
+    }
+
+    private static org.apache.kafka.common.requests.FetchRequest fetchById(final org.apache.kafka.common.Uuid id)
+    {
+        final org.apache.kafka.common.message.FetchRequestData data = new org.apache.kafka.common.message.FetchRequestData()
+            .setMaxWaitMs(0).setMinBytes(1).setMaxBytes(1024 * 1024).setSessionId(0).setSessionEpoch(-1)
+            .setTopics(List.of(new org.apache.kafka.common.message.FetchRequestData.FetchTopic().setTopicId(id)
+                .setPartitions(List.of(new org.apache.kafka.common.message.FetchRequestData.FetchPartition()
+                    .setPartition(0).setFetchOffset(0).setPartitionMaxBytes(1024 * 1024).setLogStartOffset(-1)))));
+        return new org.apache.kafka.common.requests.FetchRequest(data, (short)17);
+    }
+
     private static org.apache.kafka.common.requests.FetchRequest emptyFetch(final String topic, final int maxWaitMs)
     {
         final org.apache.kafka.common.message.FetchRequestData data = new org.apache.kafka.common.message.FetchRequestData()
