@@ -94,6 +94,8 @@ final class KafkaApis
     }
 
     private static final String CLUSTER_ID = "tributary-kafka-gateway";
+    private static final Map<String, String> DEFAULT_CONFIGS =
+        io.tributary.log.internal.cluster.TopicConfig.DEFAULT.toMap();
     /** Tributary batches of a produce request are sent in cluster requests of at most this many bytes. */
     private static final int MAX_CLUSTER_REQUEST_BYTES = 1024 * 1024;
 
@@ -325,8 +327,7 @@ final class KafkaApis
                         .setReplicationFactor((short)1);
                     final List<CreateTopicsResponseData.CreatableTopicConfigs> configsOut = new ArrayList<>();
                     d.configs().forEach((k, v) -> configsOut.add(new CreateTopicsResponseData.CreatableTopicConfigs()
-                        .setName(k).setValue(v).setReadOnly(false)
-                        .setConfigSource(DescribeConfigsResponse.ConfigSource.TOPIC_CONFIG.id())
+                        .setName(k).setValue(v).setReadOnly(false).setConfigSource(configSource(k, v))
                         .setIsSensitive(false)));
                     return result.setConfigs(configsOut);
                 }));
@@ -337,6 +338,16 @@ final class KafkaApis
             list.forEach(r -> response.topics().add(r));
             return response;
         });
+    }
+
+    /**
+     * Tributary keeps every config of a topic, defaults included: a value equal to the default is reported as the
+     * default (as Kafka reports configs never set), any other as the topic's own.
+     */
+    private static byte configSource(final String name, final String value)
+    {
+        return value.equals(DEFAULT_CONFIGS.get(name)) ? DescribeConfigsResponse.ConfigSource.DEFAULT_CONFIG.id() :
+            DescribeConfigsResponse.ConfigSource.TOPIC_CONFIG.id();
     }
 
     private CompletableFuture<ApiMessage> describeConfigs(final DescribeConfigsRequestData request)
@@ -366,8 +377,7 @@ final class KafkaApis
                     if (keys == null || keys.contains(k))
                     {
                         result.configs().add(new DescribeConfigsResponseData.DescribeConfigsResourceResult()
-                            .setName(k).setValue(v).setReadOnly(false)
-                            .setConfigSource(DescribeConfigsResponse.ConfigSource.TOPIC_CONFIG.id())
+                            .setName(k).setValue(v).setReadOnly(false).setConfigSource(configSource(k, v))
                             .setIsSensitive(false));
                     }
                 });

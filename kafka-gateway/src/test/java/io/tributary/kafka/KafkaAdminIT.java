@@ -3,6 +3,7 @@ package io.tributary.kafka;
 import io.tributary.testing.TestCluster;
 import org.apache.kafka.clients.admin.AdminClient;
 import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -107,7 +108,9 @@ class KafkaAdminIT
             final ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, "orders");
             final Config config = admin.describeConfigs(List.of(resource)).all().get().get(resource);
             assertEquals("3600000", config.get("retention.ms").value());
+            assertEquals(ConfigEntry.ConfigSource.DYNAMIC_TOPIC_CONFIG, config.get("retention.ms").source());
             assertEquals("compact", config.get("cleanup.policy").value());
+            assertEquals(ConfigEntry.ConfigSource.DEFAULT_CONFIG, config.get("segment.bytes").source());
         }
     }
 
@@ -208,6 +211,35 @@ class KafkaAdminIT
             assertEquals(0, record.offset());
             assertEquals("late", StandardCharsets.UTF_8.decode(record.value()).toString());
         }
+    }
+
+    @Test
+    void acksZeroGetsNoAnswerAndTheNextRequestIsAnsweredInTurn() throws Exception
+    {
+        try (AdminClient admin = admin())
+        {
+            admin.createTopics(List.of(new NewTopic("fire-and-forget", 1, (short)1))).all().get();
+        }
+        try (RawKafkaConnection connection = new RawKafkaConnection("127.0.0.1", gateway.port()))
+        {
+            final org.apache.kafka.common.record.internal.MemoryRecordsBuilder builder =
+                org.apache.kafka.common.record.internal.MemoryRecords.builder(ByteBuffer.allocate(256),
+                    org.apache.kafka.common.compress.Compression.NONE, org.apache.kafka.common.record.TimestampType.CREATE_TIME, 0L);
+            builder.append(7L, null, "unacknowledged".getBytes(StandardCharsets.UTF_8));
+            final org.apache.kafka.common.message.ProduceRequestData produce =
+                new org.apache.kafka.common.message.ProduceRequestData().setAcks((short)0).setTimeoutMs(30_000);
+            produce.topicData().add(new org.apache.kafka.common.message.ProduceRequestData.TopicProduceData()
+                .setName("fire-and-forget").setPartitionData(List.of(
+                    new org.apache.kafka.common.message.ProduceRequestData.PartitionProduceData()
+                        .setIndex(0).setRecords(builder.build()))));
+            connection.write(org.apache.kafka.common.requests.ProduceRequest.builder(produce).build((short)9));
+            final org.apache.kafka.common.requests.RequestHeader versions = connection.write(
+                new org.apache.kafka.common.requests.ApiVersionsRequest.Builder().build((short)3));
+            // read() fails if the next answer on the connection is not the ApiVersions one.
+            assertEquals(org.apache.kafka.common.protocol.ApiKeys.API_VERSIONS, connection.read(versions).apiKey());
+        }
+        assertEquals(List.of("unacknowledged"), GatewayRecords.readWithTributary(cluster.members(), "fire-and-forget",
+            0, 1).stream().map(GatewayRecords::value).toList());
     }
 
     @Test
