@@ -41,6 +41,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 final class SocketServer implements AutoCloseable
 {
     private static final System.Logger LOG = System.getLogger(SocketServer.class.getName());
+    private static final int INITIAL_FRAME_BYTES = 64 * 1024;
 
     private final KafkaGateway.Context ctx;
     private final KafkaApis apis;
@@ -191,6 +192,7 @@ final class SocketServer implements AutoCloseable
         private final ArrayDeque<Slot> slots = new ArrayDeque<>();
         private SelectionKey key;
         private ByteBuffer frame;
+        private int frameSize;
         private long unsentBytes;
         private boolean closed;
 
@@ -224,7 +226,9 @@ final class SocketServer implements AutoCloseable
                             close();
                             return;
                         }
-                        frame = ByteBuffer.allocate(size);
+                        // A size prefix alone does not get its bytes allocated: the buffer grows as they arrive.
+                        frameSize = size;
+                        frame = ByteBuffer.allocate(Math.min(size, INITIAL_FRAME_BYTES));
                     }
                     if (channel.read(frame) < 0)
                     {
@@ -234,6 +238,12 @@ final class SocketServer implements AutoCloseable
                     if (frame.hasRemaining())
                     {
                         return;
+                    }
+                    if (frame.capacity() < frameSize)
+                    {
+                        final ByteBuffer larger = ByteBuffer.allocate((int)Math.min(frameSize, 2L * frame.capacity()));
+                        frame = larger.put(frame.flip());
+                        continue;
                     }
                     final ByteBuffer request = frame.flip();
                     frame = null;

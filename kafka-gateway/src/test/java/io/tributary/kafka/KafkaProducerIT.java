@@ -129,6 +129,33 @@ class KafkaProducerIT
     }
 
     @Test
+    void largeRecordsSpanManyReadsOfTheSocket() throws Exception
+    {
+        final String topic = "large";
+        try (Admin admin = Admin.create(cluster.members()))
+        {
+            admin.createTopic(new NewTopic(topic, 1));
+        }
+        final Properties props = new Properties();
+        props.put("bootstrap.servers", bootstrap);
+        props.put("key.serializer", ByteArraySerializer.class.getName());
+        props.put("value.serializer", ByteArraySerializer.class.getName());
+        final List<GatewayRecords> expected = new ArrayList<>();
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props))
+        {
+            for (int i = 0; i < 5; i++)
+            {
+                final String value = Integer.toString(i).repeat(300_000 + i);
+                final long offset = producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(topic, 0,
+                    1_000L + i, bytes("k" + i), bytes(value))).get().offset();
+                expected.add(new GatewayRecords(offset, "k" + i, value, 1_000L + i, List.of()));
+            }
+        }
+        assertEquals(expected, GatewayRecords.readWithKafka(bootstrap, topic, 0, expected.size()));
+        assertEquals(expected, GatewayRecords.readWithTributary(cluster.members(), topic, 0, expected.size()));
+    }
+
+    @Test
     void recordsOfTributarysProducerReadTheSameThroughKafkasConsumer()
     {
         final String topic = "from-tributary";
