@@ -109,7 +109,8 @@ final class SocketServer implements AutoCloseable
                 Connection ready;
                 while ((ready = writable.poll()) != null)
                 {
-                    ready.flush();
+                    final Connection connection = ready;
+                    guarded(connection, connection::flush);
                 }
                 final Iterator<SelectionKey> keys = selector.selectedKeys().iterator();
                 while (keys.hasNext())
@@ -122,19 +123,30 @@ final class SocketServer implements AutoCloseable
                     }
                     if (key.isAcceptable())
                     {
-                        accept();
+                        try
+                        {
+                            accept();
+                        }
+                        catch (final IOException ex)
+                        {
+                            // Out of file descriptors or a client gone before it was accepted: keep serving the rest.
+                            LOG.log(System.Logger.Level.WARNING, "cannot accept a Kafka connection: " + ex);
+                        }
                     }
                     else
                     {
                         final Connection connection = (Connection)key.attachment();
-                        if (key.isWritable())
+                        guarded(connection, () ->
                         {
-                            connection.flush();
-                        }
-                        if (key.isValid() && key.isReadable())
-                        {
-                            connection.read();
-                        }
+                            if (key.isWritable())
+                            {
+                                connection.flush();
+                            }
+                            if (key.isValid() && key.isReadable())
+                            {
+                                connection.read();
+                            }
+                        });
                     }
                 }
             }
@@ -161,6 +173,22 @@ final class SocketServer implements AutoCloseable
             {
                 LOG.log(System.Logger.Level.DEBUG, "closing the Kafka gateway", ex);
             }
+        }
+    }
+
+    /**
+     * Whatever goes wrong with one connection closes that connection, never the selector.
+     */
+    private static void guarded(final Connection connection, final Runnable work)
+    {
+        try
+        {
+            work.run();
+        }
+        catch (final RuntimeException ex)
+        {
+            LOG.log(System.Logger.Level.WARNING, "closing a Kafka connection after an unexpected error", ex);
+            connection.close();
         }
     }
 

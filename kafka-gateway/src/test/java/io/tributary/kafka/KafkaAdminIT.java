@@ -88,6 +88,9 @@ class KafkaAdminIT
             assertInstanceOf(TopicExistsException.class, exists.getCause());
 
             assertTrue(admin.listTopics().names().get().contains("orders"));
+            final java.util.Collection<org.apache.kafka.common.Node> nodes = admin.describeCluster().nodes().get();
+            assertEquals(1, nodes.size(), "the gateway is the one broker");
+            assertEquals(gateway.port(), nodes.iterator().next().port());
 
             final TopicDescription described = admin.describeTopics(List.of("orders")).allTopicNames().get()
                 .get("orders");
