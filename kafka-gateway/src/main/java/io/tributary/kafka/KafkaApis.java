@@ -8,21 +8,17 @@ import io.tributary.log.TributaryException;
 import io.tributary.log.internal.client.ClientRuntime;
 import io.tributary.log.internal.client.ClusterRequests;
 import io.tributary.log.internal.client.ResponseHandler;
-import io.tributary.log.internal.codecs.FetchResponseDecoder;
 import io.tributary.log.internal.codecs.ListOffsetsResponseDecoder;
 import io.tributary.log.internal.codecs.MessageHeaderDecoder;
 import io.tributary.log.internal.codecs.OffsetSpec;
 import org.agrona.DirectBuffer;
 import org.apache.kafka.common.Uuid;
-import org.apache.kafka.common.errors.ApiException;
-import org.apache.kafka.common.errors.CorruptRecordException;
 import org.apache.kafka.common.message.ApiVersionsResponseData;
 import org.apache.kafka.common.message.CreateTopicsRequestData;
 import org.apache.kafka.common.message.CreateTopicsResponseData;
 import org.apache.kafka.common.message.DescribeConfigsRequestData;
 import org.apache.kafka.common.message.DescribeConfigsResponseData;
 import org.apache.kafka.common.message.FetchRequestData;
-import org.apache.kafka.common.message.FetchResponseData;
 import org.apache.kafka.common.message.FindCoordinatorRequestData;
 import org.apache.kafka.common.message.FindCoordinatorResponseData;
 import org.apache.kafka.common.message.InitProducerIdRequestData;
@@ -36,44 +32,40 @@ import org.apache.kafka.common.message.OffsetCommitResponseData;
 import org.apache.kafka.common.message.OffsetFetchRequestData;
 import org.apache.kafka.common.message.OffsetFetchResponseData;
 import org.apache.kafka.common.message.ProduceRequestData;
-import org.apache.kafka.common.message.ProduceResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.Errors;
-import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.requests.AbstractRequest;
 import org.apache.kafka.common.requests.DescribeConfigsResponse;
 import org.apache.kafka.common.requests.RequestHeader;
 
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntSupplier;
+
+import static io.tributary.kafka.KafkaErrors.error;
+import static io.tributary.kafka.KafkaErrors.message;
+import static io.tributary.kafka.KafkaErrors.tributaryCode;
 
 /**
  * Answers each supported Kafka request from the Tributary cluster, through the same client runtime Tributary's own
  * producers and consumers use. Every method returns at once with a future of the response body.
  * <p>
  * The mapping (see docs/architecture.md, "Kafka gateway"): this gateway is the one broker and leads every
- * partition; topic ids are derived from Tributary's topic id; produce converts each Kafka batch into one Tributary
- * batch (producer id and base sequence kept, so the cluster's idempotence answers a duplicate with its first
- * offsets); fetch converts whole Tributary batches back; committed offsets are Tributary's group offsets.
+ * partition; topic ids are derived from Tributary's topic id ({@link TopicNames}); produce ({@link ProduceHandler})
+ * converts each Kafka batch into one Tributary batch (producer id and base sequence kept, so the cluster's
+ * idempotence answers a duplicate with its first offsets); fetch ({@link FetchHandler}) converts whole Tributary
+ * batches back; committed offsets are Tributary's group offsets.
  * <p>
  * Threading: {@link #handle} from the selector thread; futures complete on the client conductor thread.
  */
 final class KafkaApis
 {
-    /** The first half of every topic id the gateway gives out ("tributar"); the second is Tributary's topic id. */
-    static final long TOPIC_ID_TAG = 0x7472696275746172L;
-
     /** Versions handled, per API; anything else is answered UNSUPPORTED_VERSION. Groups are not here yet. */
     private static final Map<ApiKeys, short[]> VERSIONS = new EnumMap<>(ApiKeys.class);
 
@@ -96,18 +88,14 @@ final class KafkaApis
     private static final String CLUSTER_ID = "tributary-kafka-gateway";
     private static final Map<String, String> DEFAULT_CONFIGS =
         io.tributary.log.internal.cluster.TopicConfig.DEFAULT.toMap();
-    /** Tributary batches of a produce request are sent in cluster requests of at most this many bytes. */
-    private static final int MAX_CLUSTER_REQUEST_BYTES = 1024 * 1024;
 
     private final ClientRuntime runtime;
     private final ClusterRequests requests;
     private final KafkaGateway.Context ctx;
     private final IntSupplier port;
-    /** Topic names by Tributary topic id: an id is never reused, so an entry never goes stale. */
-    private final java.util.concurrent.ConcurrentHashMap<Long, String> topicNames =
-        new java.util.concurrent.ConcurrentHashMap<>();
-    /** Completed once the last produce request handed its batches to the cluster client. */
-    private CompletableFuture<Void> lastProduceDispatched = CompletableFuture.completedFuture(null);
+    private final TopicNames topicNames;
+    private final ProduceHandler produce;
+    private final FetchHandler fetch;
 
     KafkaApis(
         final ClientRuntime runtime, final ClusterRequests requests, final KafkaGateway.Context ctx, final IntSupplier port)
@@ -116,6 +104,9 @@ final class KafkaApis
         this.requests = requests;
         this.ctx = ctx;
         this.port = port;
+        this.topicNames = new TopicNames(requests);
+        this.produce = new ProduceHandler(requests, topicNames);
+        this.fetch = new FetchHandler(runtime, topicNames);
     }
 
     boolean isSupported(final ApiKeys key, final short version)
@@ -146,9 +137,8 @@ final class KafkaApis
             case DESCRIBE_CONFIGS -> describeConfigs((DescribeConfigsRequestData)request.data());
             case LIST_OFFSETS -> listOffsets((ListOffsetsRequestData)request.data());
             case INIT_PRODUCER_ID -> initProducerId((InitProducerIdRequestData)request.data());
-            case PRODUCE -> produceInOrder((ProduceRequestData)request.data());
-            case FETCH -> withTopicNames(fetchTopicIds((FetchRequestData)request.data()))
-                .thenCompose(ignored -> fetch((FetchRequestData)request.data()));
+            case PRODUCE -> produce.handle((ProduceRequestData)request.data());
+            case FETCH -> fetch.handle((FetchRequestData)request.data());
             case FIND_COORDINATOR -> findCoordinator((FindCoordinatorRequestData)request.data(), version);
             case OFFSET_COMMIT -> offsetCommit((OffsetCommitRequestData)request.data());
             case OFFSET_FETCH -> offsetFetch((OffsetFetchRequestData)request.data(), version);
@@ -157,79 +147,14 @@ final class KafkaApis
         };
     }
 
-    /**
-     * @return the Kafka topic id of a Tributary topic: stable, since Tributary's id is part of the replicated state,
-     *         and new when a topic is deleted and created again.
-     */
-    static Uuid topicId(final long tributaryTopicId)
-    {
-        return new Uuid(TOPIC_ID_TAG, tributaryTopicId);
-    }
-
     // ---------------------------------------------------------------------------------------------------------------
     // Metadata and topics
-
-    /**
-     * @return the name of the topic with this Kafka topic id, or null when unknown (to this gateway so far).
-     */
-    private String topicName(final Uuid id)
-    {
-        return id == null || id.getMostSignificantBits() != TOPIC_ID_TAG ? null :
-            topicNames.get(id.getLeastSignificantBits());
-    }
-
-    /**
-     * @return completed once every id given is in the name cache or known not to exist.
-     */
-    private CompletableFuture<Void> withTopicNames(final List<Uuid> ids)
-    {
-        boolean missing = false;
-        for (final Uuid id : ids)
-        {
-            missing |= id.getMostSignificantBits() == TOPIC_ID_TAG && !topicNames.containsKey(id.getLeastSignificantBits());
-        }
-        if (!missing)
-        {
-            return CompletableFuture.completedFuture(null);
-        }
-        // A failed lookup leaves the ids unknown: those topics are answered UNKNOWN_TOPIC_ID.
-        return requests.metadata(List.of()).handle((topics, ex) ->
-        {
-            if (topics != null)
-            {
-                topics.values().forEach(t -> topicNames.put(t.topicId(), t.name()));
-            }
-            return null;
-        });
-    }
-
-    private static List<Uuid> fetchTopicIds(final FetchRequestData request)
-    {
-        final List<Uuid> ids = new ArrayList<>();
-        request.topics().forEach(t -> addId(ids, t.topicId()));
-        return ids;
-    }
-
-    private static List<Uuid> produceTopicIds(final ProduceRequestData request)
-    {
-        final List<Uuid> ids = new ArrayList<>();
-        request.topicData().forEach(t -> addId(ids, t.topicId()));
-        return ids;
-    }
-
-    private static void addId(final List<Uuid> ids, final Uuid id)
-    {
-        if (id != null && !Uuid.ZERO_UUID.equals(id))
-        {
-            ids.add(id);
-        }
-    }
 
     private CompletableFuture<ApiMessage> metadata(final MetadataRequestData request, final short version)
     {
         return requests.metadata(List.of()).thenApply(topics ->
         {
-            topics.values().forEach(t -> topicNames.put(t.topicId(), t.name()));
+            topicNames.remember(topics.values());
             final MetadataResponseData response = new MetadataResponseData()
                 .setClusterId(CLUSTER_ID)
                 .setControllerId(ctx.nodeId());
@@ -247,7 +172,7 @@ final class KafkaApis
                     if (found == null && wanted.topicId() != null && !Uuid.ZERO_UUID.equals(wanted.topicId()))
                     {
                         found = topics.values().stream()
-                            .filter(t -> topicId(t.topicId()).equals(wanted.topicId())).findFirst().orElse(null);
+                            .filter(t -> TopicNames.topicId(t.topicId()).equals(wanted.topicId())).findFirst().orElse(null);
                     }
                     if (found != null)
                     {
@@ -271,7 +196,7 @@ final class KafkaApis
     {
         final MetadataResponseData.MetadataResponseTopic result = new MetadataResponseData.MetadataResponseTopic()
             .setName(topic.name())
-            .setTopicId(topicId(topic.topicId()))
+            .setTopicId(TopicNames.topicId(topic.topicId()))
             .setIsInternal(topic.name().startsWith("__"))
             .setErrorCode(Errors.NONE.code());
         for (final PartitionInfo p : topic.partitions())
@@ -322,7 +247,7 @@ final class KafkaApis
                     }
                     final TopicDescription d = described.get(topic.name());
                     result.setErrorCode(Errors.NONE.code())
-                        .setTopicId(topicId(d.topicId()))
+                        .setTopicId(TopicNames.topicId(d.topicId()))
                         .setNumPartitions(d.partitions().size())
                         .setReplicationFactor((short)1);
                     final List<CreateTopicsResponseData.CreatableTopicConfigs> configsOut = new ArrayList<>();
@@ -332,7 +257,7 @@ final class KafkaApis
                     return result.setConfigs(configsOut);
                 }));
         }
-        return allOf(results).thenApply(list ->
+        return Futures.allOf(results).thenApply(list ->
         {
             final CreateTopicsResponseData response = new CreateTopicsResponseData();
             list.forEach(r -> response.topics().add(r));
@@ -384,7 +309,7 @@ final class KafkaApis
                 return result.setErrorCode(Errors.NONE.code());
             }));
         }
-        return allOf(results).thenApply(list ->
+        return Futures.allOf(results).thenApply(list ->
         {
             final DescribeConfigsResponseData response = new DescribeConfigsResponseData();
             response.results().addAll(list);
@@ -406,10 +331,10 @@ final class KafkaApis
             {
                 partitions.add(listOffset(topic.name(), p.partitionIndex(), p.timestamp()));
             }
-            topics.add(allOf(partitions).thenApply(list ->
+            topics.add(Futures.allOf(partitions).thenApply(list ->
                 new ListOffsetsResponseData.ListOffsetsTopicResponse().setName(topic.name()).setPartitions(list)));
         }
-        return allOf(topics).thenApply(list -> new ListOffsetsResponseData().setTopics(list));
+        return Futures.allOf(topics).thenApply(list -> new ListOffsetsResponseData().setTopics(list));
     }
 
     private CompletableFuture<ListOffsetsResponseData.ListOffsetsPartitionResponse> listOffset(
@@ -537,7 +462,7 @@ final class KafkaApis
                     return result.setErrorCode(Errors.NONE.code());
                 }));
             }
-            return allOf(groups).thenApply(list -> new OffsetFetchResponseData().setGroups(list));
+            return Futures.allOf(groups).thenApply(list -> new OffsetFetchResponseData().setGroups(list));
         }
         final Map<String, List<Integer>> wanted = request.topics() == null ? null : new LinkedHashMap<>();
         if (request.topics() != null)
@@ -633,467 +558,5 @@ final class KafkaApis
                 .setProducerEpoch((short)-1) :
             new InitProducerIdResponseData().setErrorCode(Errors.NONE.code()).setProducerId(id)
                 .setProducerEpoch((short)0));
-    }
-
-    /**
-     * Produce requests reach the cluster in the order they arrived, even when one waits for a topic id to be
-     * resolved: an idempotent producer's batches of a partition must arrive in sequence order.
-     */
-    private CompletableFuture<ApiMessage> produceInOrder(final ProduceRequestData request)
-    {
-        final CompletableFuture<Void> names = withTopicNames(produceTopicIds(request));
-        synchronized (this)
-        {
-            final CompletableFuture<CompletableFuture<ApiMessage>> dispatched =
-                lastProduceDispatched.thenCombine(names, (a, b) -> produce(request));
-            lastProduceDispatched = dispatched.handle((ignored, ex) -> null);
-            return dispatched.thenCompose(answer -> answer);
-        }
-    }
-
-    private CompletableFuture<ApiMessage> produce(final ProduceRequestData request)
-    {
-        final ProduceResponseData response = new ProduceResponseData();
-        final List<ClusterRequests.PartitionBatch> batches = new ArrayList<>();
-        // Per partition of the request, in order: its response and the index of its first batch (-1 for none).
-        final List<ProduceResponseData.PartitionProduceResponse> outcomes = new ArrayList<>();
-        final List<int[]> batchRanges = new ArrayList<>();
-        if (request.transactionalId() != null)
-        {
-            return CompletableFuture.completedFuture(errorProduce(request, Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED,
-                "transactions are not supported by the Tributary gateway"));
-        }
-        for (final ProduceRequestData.TopicProduceData topic : request.topicData())
-        {
-            final boolean byId = topic.topicId() != null && !Uuid.ZERO_UUID.equals(topic.topicId());
-            final String name = byId ? topicName(topic.topicId()) : topic.name();
-            final ProduceResponseData.TopicProduceResponse topicResponse =
-                new ProduceResponseData.TopicProduceResponse().setName(topic.name()).setTopicId(topic.topicId());
-            response.responses().add(topicResponse);
-            for (final ProduceRequestData.PartitionProduceData p : topic.partitionData())
-            {
-                final ProduceResponseData.PartitionProduceResponse out =
-                    new ProduceResponseData.PartitionProduceResponse()
-                        .setIndex(p.index()).setErrorCode(Errors.NONE.code()).setBaseOffset(-1)
-                        .setLogAppendTimeMs(-1).setLogStartOffset(-1);
-                topicResponse.partitionResponses().add(out);
-                outcomes.add(out);
-                final int first = batches.size();
-                if (name == null)
-                {
-                    out.setErrorCode(Errors.UNKNOWN_TOPIC_ID.code());
-                    batchRanges.add(new int[] {-1, first});
-                    continue;
-                }
-                try
-                {
-                    final MemoryRecords records = (MemoryRecords)p.records();
-                    for (final RecordConversion.Converted converted : RecordConversion.toTributary(records))
-                    {
-                        batches.add(new ClusterRequests.PartitionBatch(new TopicPartition(name, p.index()),
-                            converted.buffer(), 0, converted.length()));
-                    }
-                }
-                catch (final CorruptRecordException ex)
-                {
-                    out.setErrorCode(Errors.CORRUPT_MESSAGE.code()).setErrorMessage(ex.getMessage());
-                }
-                catch (final RecordConversion.UnsupportedBatchException ex)
-                {
-                    out.setErrorCode(Errors.UNSUPPORTED_FOR_MESSAGE_FORMAT.code()).setErrorMessage(ex.getMessage());
-                }
-                catch (final RuntimeException ex)
-                {
-                    out.setErrorCode(Errors.CORRUPT_MESSAGE.code()).setErrorMessage(String.valueOf(ex.getMessage()));
-                }
-                batchRanges.add(new int[] {out.errorCode() == Errors.NONE.code() ? first : -1, batches.size()});
-            }
-        }
-
-        // Split into cluster requests of bounded size, sent in order; a produce request holds one batch per partition
-        // from a Kafka producer, so this only splits large requests of many partitions.
-        final List<CompletableFuture<List<ClusterRequests.BatchOutcome>>> sent = new ArrayList<>();
-        List<ClusterRequests.PartitionBatch> chunk = new ArrayList<>();
-        int chunkBytes = 0;
-        for (final ClusterRequests.PartitionBatch batch : batches)
-        {
-            if (!chunk.isEmpty() && chunkBytes + batch.length() > MAX_CLUSTER_REQUEST_BYTES)
-            {
-                sent.add(requests.produce(chunk));
-                chunk = new ArrayList<>();
-                chunkBytes = 0;
-            }
-            chunk.add(batch);
-            chunkBytes += batch.length();
-        }
-        if (!chunk.isEmpty())
-        {
-            sent.add(requests.produce(chunk));
-        }
-
-        final CompletableFuture<ApiMessage> result = allOf(sent).handle((lists, ex) ->
-        {
-            final List<ClusterRequests.BatchOutcome> all = new ArrayList<>();
-            if (lists != null)
-            {
-                lists.forEach(all::addAll);
-            }
-            for (int i = 0; i < outcomes.size(); i++)
-            {
-                final ProduceResponseData.PartitionProduceResponse out = outcomes.get(i);
-                final int[] range = batchRanges.get(i);
-                if (range[0] < 0 || range[0] == range[1])
-                {
-                    continue;
-                }
-                if (ex != null)
-                {
-                    out.setErrorCode(produceError(ex).code()).setErrorMessage(message(ex));
-                    continue;
-                }
-                for (int b = range[0]; b < range[1]; b++)
-                {
-                    final ClusterRequests.BatchOutcome outcome = all.get(b);
-                    if (outcome.error() != null)
-                    {
-                        out.setErrorCode(error(outcome.error()).code()).setErrorMessage(outcome.message());
-                        break;
-                    }
-                    if (b == range[0])
-                    {
-                        out.setBaseOffset(outcome.baseOffset());
-                    }
-                }
-            }
-            return response;
-        });
-        // acks=0: the client expects no answer; it still goes after the commit like any other.
-        return request.acks() == 0 ? result.thenApply(ignored -> null) : result;
-    }
-
-    private static ProduceResponseData errorProduce(final ProduceRequestData request, final Errors error, final String why)
-    {
-        final ProduceResponseData response = new ProduceResponseData();
-        for (final ProduceRequestData.TopicProduceData topic : request.topicData())
-        {
-            final ProduceResponseData.TopicProduceResponse t =
-                new ProduceResponseData.TopicProduceResponse().setName(topic.name());
-            topic.partitionData().forEach(p -> t.partitionResponses().add(
-                new ProduceResponseData.PartitionProduceResponse().setIndex(p.index()).setErrorCode(error.code())
-                    .setErrorMessage(why).setBaseOffset(-1).setLogAppendTimeMs(-1).setLogStartOffset(-1)));
-            response.responses().add(t);
-        }
-        return response;
-    }
-
-    /**
-     * An unknown outcome of a write (the cluster's leader changed, no answer in time) is told as NOT_LEADER so that
-     * the Kafka producer refreshes metadata and retries; an idempotent producer's retry is deduplicated.
-     */
-    private static Errors produceError(final Throwable ex)
-    {
-        final ErrorCode code = tributaryCode(ex);
-        return code == ErrorCode.DISCONNECTED || code == ErrorCode.TIMEOUT ? Errors.NOT_LEADER_OR_FOLLOWER : error(ex);
-    }
-
-    // ---------------------------------------------------------------------------------------------------------------
-    // Fetching
-
-    private CompletableFuture<ApiMessage> fetch(final FetchRequestData request)
-    {
-        final List<FetchRequestData.FetchTopic> topics = request.topics();
-        final List<PartitionFetch> fetches = new ArrayList<>();
-        int budget = request.maxBytes() <= 0 ? Integer.MAX_VALUE : request.maxBytes();
-        for (final FetchRequestData.FetchTopic topic : topics)
-        {
-            final boolean byId = topic.topicId() != null && !Uuid.ZERO_UUID.equals(topic.topicId());
-            final String name = byId ? topicName(topic.topicId()) : topic.topic();
-            for (final FetchRequestData.FetchPartition p : topic.partitions())
-            {
-                final int maxBytes = Math.max(1, Math.min(p.partitionMaxBytes(), budget));
-                budget = Math.max(1, budget - p.partitionMaxBytes());
-                final PartitionFetch fetch = new PartitionFetch(
-                    name, topic.topic(), topic.topicId(), p.partition(), p.fetchOffset(), maxBytes);
-                if (name == null)
-                {
-                    fetch.answer = new FetchResponseData.PartitionData()
-                        .setPartitionIndex(p.partition()).setErrorCode(Errors.UNKNOWN_TOPIC_ID.code())
-                        .setHighWatermark(-1).setLastStableOffset(-1).setLogStartOffset(-1)
-                        .setPreferredReadReplica(-1).setRecords(MemoryRecords.EMPTY);
-                }
-                fetches.add(fetch);
-            }
-        }
-        final CompletableFuture<ApiMessage> result = new CompletableFuture<>();
-        if (fetches.isEmpty())
-        {
-            return CompletableFuture.completedFuture(new FetchResponseData().setErrorCode(Errors.NONE.code())
-                .setSessionId(0));
-        }
-        final FetchGather gather = new FetchGather(fetches, Math.max(1, request.minBytes()), result);
-        final int maxWaitMs = Math.max(0, request.maxWaitMs());
-        if (fetches.stream().allMatch(f -> f.answer != null))
-        {
-            gather.answer();
-            return result;
-        }
-        for (final PartitionFetch fetch : fetches)
-        {
-            if (fetch.answer != null)
-            {
-                gather.preAnswered();
-                continue;
-            }
-            runtime.fetchClient().fetch(fetch.topic, fetch.partition, fetch.offset, fetch.maxBytes, maxWaitMs,
-                new ResponseHandler()
-                {
-                    public void onResponse(final DirectBuffer buffer, final int offset, final int length)
-                    {
-                        gather.onResponse(fetch, buffer, offset);
-                    }
-
-                    public void onFailure(final ErrorCode code, final String message)
-                    {
-                        gather.onFailure(fetch, code);
-                    }
-                });
-        }
-        return result;
-    }
-
-    private static final class PartitionFetch
-    {
-        /** The Tributary topic; null when the request's topic id is unknown. */
-        final String topic;
-        /** The topic as the request named it: by name (before v13) or by id. */
-        final String requestName;
-        final Uuid requestId;
-        final int partition;
-        final long offset;
-        final int maxBytes;
-        FetchResponseData.PartitionData answer;
-        int bytes;
-
-        PartitionFetch(final String topic, final String requestName, final Uuid requestId, final int partition,
-            final long offset, final int maxBytes)
-        {
-            this.topic = topic;
-            this.requestName = requestName;
-            this.requestId = requestId;
-            this.partition = partition;
-            this.offset = offset;
-            this.maxBytes = maxBytes;
-        }
-    }
-
-    /**
-     * Collects the partitions' answers of one Kafka fetch: answers once they hold {@code minBytes} or every
-     * partition has answered (each fetch server waits at most max wait for data). Partitions still waiting then are
-     * answered empty at their fetch offset.
-     * <p>
-     * Threading: the conductor thread, which calls every handler.
-     */
-    private static final class FetchGather
-    {
-        private final List<PartitionFetch> fetches;
-        private final int minBytes;
-        private final CompletableFuture<ApiMessage> result;
-        private int answered;
-        private int bytes;
-
-        FetchGather(final List<PartitionFetch> fetches, final int minBytes, final CompletableFuture<ApiMessage> result)
-        {
-            this.fetches = fetches;
-            this.minBytes = minBytes;
-            this.result = result;
-        }
-
-        void onResponse(final PartitionFetch fetch, final DirectBuffer buffer, final int offset)
-        {
-            if (result.isDone())
-            {
-                return;
-            }
-            final FetchResponseDecoder decoder = new FetchResponseDecoder()
-                .wrapAndApplyHeader(buffer, offset, new MessageHeaderDecoder());
-            final io.tributary.log.internal.codecs.ErrorCode code = decoder.errorCode();
-            decoder.partition();
-            final long startOffset = decoder.startOffset();
-            final long endOffset = decoder.endOffset();
-            decoder.errorMessage();
-            final int recordsLength = decoder.recordsLength();
-            final int recordsOffset = decoder.limit() + FetchResponseDecoder.recordsHeaderLength();
-            final FetchResponseData.PartitionData data = new FetchResponseData.PartitionData()
-                .setPartitionIndex(fetch.partition)
-                .setHighWatermark(endOffset)
-                .setLastStableOffset(endOffset)
-                .setLogStartOffset(startOffset)
-                .setPreferredReadReplica(-1);
-            if (code != io.tributary.log.internal.codecs.ErrorCode.NONE)
-            {
-                data.setErrorCode(error(ClusterRequests.errorCode(code)).code()).setRecords(MemoryRecords.EMPTY);
-            }
-            else
-            {
-                final MemoryRecords records = RecordConversion.toKafka(buffer, recordsOffset, recordsLength);
-                data.setErrorCode(Errors.NONE.code()).setRecords(records);
-                fetch.bytes = records.sizeInBytes();
-                bytes += fetch.bytes;
-            }
-            fetch.answer = data;
-            answered(fetch);
-        }
-
-        void onFailure(final PartitionFetch fetch, final ErrorCode code)
-        {
-            if (result.isDone())
-            {
-                return;
-            }
-            fetch.answer = new FetchResponseData.PartitionData()
-                .setPartitionIndex(fetch.partition)
-                .setErrorCode(code == ErrorCode.TIMEOUT || code == ErrorCode.DISCONNECTED ?
-                    Errors.NOT_LEADER_OR_FOLLOWER.code() : error(code).code())
-                .setHighWatermark(-1).setLastStableOffset(-1).setLogStartOffset(-1).setPreferredReadReplica(-1)
-                .setRecords(MemoryRecords.EMPTY);
-            answered(fetch);
-        }
-
-        /** A partition answered before any fetch went out (an unknown topic id). */
-        void preAnswered()
-        {
-            answered++;
-        }
-
-        private void answered(final PartitionFetch fetch)
-        {
-            answered++;
-            if (answered < fetches.size() && bytes < minBytes && fetch.answer.errorCode() == Errors.NONE.code())
-            {
-                return;
-            }
-            answer();
-        }
-
-        void answer()
-        {
-            final FetchResponseData response = new FetchResponseData().setErrorCode(Errors.NONE.code()).setSessionId(0);
-            final Map<String, FetchResponseData.FetchableTopicResponse> byTopic = new LinkedHashMap<>();
-            for (final PartitionFetch f : fetches)
-            {
-                final FetchResponseData.PartitionData data = f.answer != null ? f.answer :
-                    new FetchResponseData.PartitionData()
-                        .setPartitionIndex(f.partition).setErrorCode(Errors.NONE.code())
-                        .setHighWatermark(f.offset).setLastStableOffset(f.offset).setLogStartOffset(-1)
-                        .setPreferredReadReplica(-1).setRecords(MemoryRecords.EMPTY);
-                byTopic.computeIfAbsent(f.requestName + "/" + f.requestId, t ->
-                {
-                    final FetchResponseData.FetchableTopicResponse topic =
-                        new FetchResponseData.FetchableTopicResponse().setTopic(f.requestName).setTopicId(f.requestId);
-                    response.responses().add(topic);
-                    return topic;
-                }).partitions().add(data);
-            }
-            result.complete(response);
-        }
-    }
-
-    // ---------------------------------------------------------------------------------------------------------------
-    // Errors
-
-    static ErrorCode tributaryCode(final Throwable ex)
-    {
-        final Throwable cause = unwrap(ex);
-        return cause instanceof TributaryException te ? te.errorCode() : ErrorCode.UNKNOWN_ERROR;
-    }
-
-    static Errors error(final Throwable ex)
-    {
-        final Throwable cause = unwrap(ex);
-        if (cause instanceof ApiException)
-        {
-            return Errors.forException(cause);
-        }
-        return error(tributaryCode(cause));
-    }
-
-    static Errors error(final ErrorCode code)
-    {
-        return switch (code)
-        {
-            case UNKNOWN_TOPIC, PARTITION_OUT_OF_RANGE -> Errors.UNKNOWN_TOPIC_OR_PARTITION;
-            case INVALID_TOPIC -> Errors.INVALID_TOPIC_EXCEPTION;
-            case TOPIC_ALREADY_EXISTS -> Errors.TOPIC_ALREADY_EXISTS;
-            case RECORD_TOO_LARGE -> Errors.MESSAGE_TOO_LARGE;
-            case CORRUPT_BATCH -> Errors.CORRUPT_MESSAGE;
-            case INVALID_REQUEST -> Errors.INVALID_REQUEST;
-            case OFFSET_OUT_OF_RANGE -> Errors.OFFSET_OUT_OF_RANGE;
-            case INVALID_CONFIG -> Errors.INVALID_CONFIG;
-            case INVALID_PARTITIONS -> Errors.INVALID_PARTITIONS;
-            case OUT_OF_ORDER_SEQUENCE -> Errors.OUT_OF_ORDER_SEQUENCE_NUMBER;
-            case UNKNOWN_MEMBER -> Errors.UNKNOWN_MEMBER_ID;
-            case FENCED_MEMBER -> Errors.ILLEGAL_GENERATION;
-            case GROUP_NOT_EMPTY -> Errors.NON_EMPTY_GROUP;
-            case UNKNOWN_GROUP -> Errors.GROUP_ID_NOT_FOUND;
-            case TIMEOUT -> Errors.REQUEST_TIMED_OUT;
-            case DISCONNECTED -> Errors.NETWORK_EXCEPTION;
-            default -> Errors.UNKNOWN_SERVER_ERROR;
-        };
-    }
-
-    /**
-     * @return the Kafka exception for a failure, for a whole request's error answer.
-     */
-    static Throwable kafkaException(final Throwable ex)
-    {
-        final Throwable cause = unwrap(ex);
-        return cause instanceof ApiException ? cause : error(cause).exception(message(cause));
-    }
-
-    private static String message(final Throwable ex)
-    {
-        final Throwable cause = unwrap(ex);
-        return cause.getMessage() == null ? cause.toString() : cause.getMessage();
-    }
-
-    private static Throwable unwrap(final Throwable ex)
-    {
-        Throwable cause = ex;
-        while ((cause instanceof CompletionException || cause instanceof ExecutionException) && cause.getCause() != null)
-        {
-            cause = cause.getCause();
-        }
-        return cause;
-    }
-
-    private static <T> CompletableFuture<List<T>> allOf(final List<CompletableFuture<T>> futures)
-    {
-        if (futures.isEmpty())
-        {
-            return CompletableFuture.completedFuture(Collections.emptyList());
-        }
-        final CompletableFuture<List<T>> all = new CompletableFuture<>();
-        final AtomicInteger remaining = new AtomicInteger(futures.size());
-        for (final CompletableFuture<T> future : futures)
-        {
-            future.whenComplete((value, ex) ->
-            {
-                if (remaining.decrementAndGet() == 0)
-                {
-                    final List<T> values = new ArrayList<>(futures.size());
-                    for (final CompletableFuture<T> f : futures)
-                    {
-                        if (f.isCompletedExceptionally())
-                        {
-                            all.completeExceptionally(f.handle((v, e) -> e).join());
-                            return;
-                        }
-                        values.add(f.join());
-                    }
-                    all.complete(values);
-                }
-            });
-        }
-        return all;
     }
 }

@@ -342,7 +342,7 @@ final class SocketServer implements AutoCloseable
             final CompletableFuture<ApiMessage> answer = response.exceptionally(ex ->
             {
                 LOG.log(System.Logger.Level.DEBUG, "Kafka request " + header + " failed", ex);
-                return request.getErrorResponse(0, KafkaApis.kafkaException(ex)).data();
+                return request.getErrorResponse(0, KafkaErrors.kafkaException(ex)).data();
             });
             enqueue(header, answer, header.apiVersion());
         }

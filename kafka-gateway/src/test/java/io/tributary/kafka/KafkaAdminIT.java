@@ -100,7 +100,7 @@ class KafkaAdminIT
             {
                 tributary = tributaryAdmin.describeTopic("orders");
             }
-            assertEquals(KafkaApis.topicId(tributary.topicId()), described.topicId(),
+            assertEquals(TopicNames.topicId(tributary.topicId()), described.topicId(),
                 "the Kafka topic id is derived from the cluster's own topic id");
             assertNotEquals(org.apache.kafka.common.Uuid.ZERO_UUID, described.topicId());
 
@@ -282,7 +282,7 @@ class KafkaAdminIT
                     .records()).records().iterator().next();
             assertEquals("by id", StandardCharsets.UTF_8.decode(record.value()).toString());
 
-            final org.apache.kafka.common.Uuid unknown = new org.apache.kafka.common.Uuid(KafkaApis.TOPIC_ID_TAG, 999_999L);
+            final org.apache.kafka.common.Uuid unknown = new org.apache.kafka.common.Uuid(TopicNames.TOPIC_ID_TAG, 999_999L);
             final org.apache.kafka.common.message.FetchResponseData missing =
                 (org.apache.kafka.common.message.FetchResponseData)connection.send(fetchById(unknown)).data();
             assertEquals(org.apache.kafka.common.protocol.Errors.UNKNOWN_TOPIC_ID.code(),
