@@ -94,7 +94,8 @@ final class ProduceHandler
                 try
                 {
                     final MemoryRecords records = (MemoryRecords)p.records();
-                    for (final RecordConversion.Converted converted : RecordConversion.toTributary(records))
+                    for (final RecordConversion.Converted converted : RecordConversion.toTributary(records,
+                        topicNames.maxMessageBytes(name)))
                     {
                         batches.add(new ClusterRequests.PartitionBatch(new TopicPartition(name, p.index()),
                             converted.buffer(), 0, converted.length()));

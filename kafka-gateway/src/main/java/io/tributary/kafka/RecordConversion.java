@@ -70,19 +70,26 @@ final class RecordConversion
         }
     }
 
-    /** A Tributary batch built from a Kafka one, with the Kafka batch's record count. */
+    /** A Tributary batch built from (part of) a Kafka one, with its record count. */
     record Converted(DirectBuffer buffer, int length, int recordCount)
     {
     }
 
     /**
-     * @param records a produce request's records for one partition.
-     * @return one Tributary batch per Kafka batch, in order.
+     * Convert a produce request's records for one partition. A Kafka batch is usually one Tributary batch; one that
+     * would exceed {@code maxBatchBytes} once decompressed (Kafka's size limits apply to compressed bytes) or hold
+     * more than {@link RecordBatches#MAX_RECORDS} records becomes several, in order, whose sequence numbers continue
+     * each other's: the cluster sees consecutive batches of the producer, and the same Kafka batch sent again is
+     * split the same way, so each part is answered as a duplicate.
+     *
+     * @param records       a produce request's records for one partition.
+     * @param maxBatchBytes the topic's {@code max.message.bytes}: a Tributary batch holds no more, except to hold a
+     *                      single record (which the cluster then refuses as too large).
+     * @return Tributary batches, in order.
      * @throws org.apache.kafka.common.errors.CorruptRecordException when a batch fails its CRC.
-     * @throws UnsupportedBatchException for an old message format, a transactional or control batch, or one with
-     *                                   more records than a Tributary batch holds.
+     * @throws UnsupportedBatchException for an old message format or a transactional or control batch.
      */
-    static List<Converted> toTributary(final MemoryRecords records)
+    static List<Converted> toTributary(final MemoryRecords records, final int maxBatchBytes)
     {
         final List<Converted> result = new ArrayList<>();
         for (final RecordBatch batch : records.batches())
@@ -96,7 +103,10 @@ final class RecordConversion
             {
                 throw new UnsupportedBatchException("transactional batches are not supported by the Tributary gateway");
             }
-            final RecordBatchBuilder builder = new RecordBatchBuilder(Integer.MAX_VALUE - 64, 4096);
+            final long producerId = batch.hasProducerId() ?
+                tributaryProducerId(batch.producerId(), batch.producerEpoch()) : -1;
+            final RecordBatchBuilder builder = new RecordBatchBuilder(
+                Math.max(maxBatchBytes, RecordBatches.FIRST_RECORD_OFFSET + 64), 4096);
             builder.reset(-1, 0);
             int count = 0;
             try (CloseableIterator<Record> it = batch.streamingIterator(
@@ -105,37 +115,41 @@ final class RecordConversion
                 while (it.hasNext())
                 {
                     final Record record = it.next();
-                    if (count >= RecordBatches.MAX_RECORDS)
-                    {
-                        throw new UnsupportedBatchException("a batch may hold at most " + RecordBatches.MAX_RECORDS +
-                            " records through the Tributary gateway");
-                    }
                     final org.apache.kafka.common.header.Header[] kafkaHeaders = record.headers();
                     final List<Header> headers = new ArrayList<>(kafkaHeaders.length);
                     for (final org.apache.kafka.common.header.Header h : kafkaHeaders)
                     {
                         headers.add(new Header(h.key(), h.value() == null ? new byte[0] : h.value()));
                     }
-                    builder.tryAppend(record.timestamp(), bytes(record.hasKey() ? record.key() : null),
-                        bytes(record.hasValue() ? record.value() : null), headers);
+                    final byte[] key = bytes(record.hasKey() ? record.key() : null);
+                    final byte[] value = bytes(record.hasValue() ? record.value() : null);
+                    if (!builder.tryAppend(record.timestamp(), key, value, headers))
+                    {
+                        result.add(finish(builder, producerId, batch.baseSequence() + count - builder.recordCount()));
+                        builder.reset(-1, 0);
+                        builder.tryAppend(record.timestamp(), key, value, headers);
+                    }
                     count++;
                 }
             }
-            if (count == 0)
+            if (builder.recordCount() > 0)
             {
-                continue;
+                result.add(finish(builder, producerId, batch.baseSequence() + count - builder.recordCount()));
             }
-            final int length = builder.finish();
-            if (batch.hasProducerId())
-            {
-                builder.stampProducer(tributaryProducerId(batch.producerId(), batch.producerEpoch()),
-                    batch.baseSequence());
-            }
-            final UnsafeBuffer copy = new UnsafeBuffer(new byte[length]);
-            copy.putBytes(0, builder.buffer(), 0, length);
-            result.add(new Converted(copy, length, count));
         }
         return result;
+    }
+
+    private static Converted finish(final RecordBatchBuilder builder, final long producerId, final int baseSequence)
+    {
+        final int length = builder.finish();
+        if (producerId >= 0)
+        {
+            builder.stampProducer(producerId, baseSequence);
+        }
+        final UnsafeBuffer copy = new UnsafeBuffer(new byte[length]);
+        copy.putBytes(0, builder.buffer(), 0, length);
+        return new Converted(copy, length, builder.recordCount());
     }
 
     /**

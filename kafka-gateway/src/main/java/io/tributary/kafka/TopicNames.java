@@ -2,6 +2,7 @@ package io.tributary.kafka;
 
 import io.tributary.log.TopicDescription;
 import io.tributary.log.internal.client.ClusterRequests;
+import io.tributary.log.internal.cluster.TopicConfig;
 import org.apache.kafka.common.Uuid;
 
 import java.util.Collection;
@@ -22,8 +23,12 @@ final class TopicNames
     /** The first half of every topic id the gateway gives out ("tributar"); the second is Tributary's topic id. */
     static final long TOPIC_ID_TAG = 0x7472696275746172L;
 
+    private static final int DEFAULT_MAX_MESSAGE_BYTES =
+        Integer.parseInt(TopicConfig.DEFAULT.toMap().get(TopicConfig.MAX_MESSAGE_BYTES));
+
     private final ClusterRequests requests;
     private final ConcurrentHashMap<Long, String> names = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Integer> maxMessageBytes = new ConcurrentHashMap<>();
 
     TopicNames(final ClusterRequests requests)
     {
@@ -40,7 +45,24 @@ final class TopicNames
 
     void remember(final Collection<TopicDescription> topics)
     {
-        topics.forEach(t -> names.put(t.topicId(), t.name()));
+        for (final TopicDescription t : topics)
+        {
+            names.put(t.topicId(), t.name());
+            final String limit = t.configs().get(TopicConfig.MAX_MESSAGE_BYTES);
+            if (limit != null)
+            {
+                maxMessageBytes.put(t.name(), Integer.parseInt(limit));
+            }
+        }
+    }
+
+    /**
+     * @return the topic's {@code max.message.bytes} as last seen in a listing (every Metadata answer is one, and
+     *         Kafka producers ask for Metadata before they produce), else the default.
+     */
+    int maxMessageBytes(final String topic)
+    {
+        return maxMessageBytes.getOrDefault(topic, DEFAULT_MAX_MESSAGE_BYTES);
     }
 
     /**

@@ -37,6 +37,7 @@ import java.util.Properties;
 import java.util.concurrent.Future;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Kafka's own producer and consumer (kafka-clients) against the gateway beside a real node: what one kind of client
@@ -125,6 +126,54 @@ class KafkaProducerIT
             }
             assertEquals(want, GatewayRecords.readWithKafka(bootstrap, topic, p, want.size()));
             assertEquals(want, GatewayRecords.readWithTributary(cluster.members(), topic, p, want.size()));
+        }
+    }
+
+    @Test
+    void aBatchLargerThanMaxMessageBytesOnceDecompressedIsWrittenWholeAndOnce() throws Exception
+    {
+        // A producer whose values compress well closes batches by their compressed size (its compression ratio
+        // estimate falls batch after batch): a 64 KiB batch can hold megabytes of records.
+        final String topic = "well-compressed";
+        try (Admin admin = Admin.create(cluster.members()))
+        {
+            admin.createTopic(new NewTopic(topic, 1));
+        }
+        try (RawKafkaConnection connection = new RawKafkaConnection("127.0.0.1", gateway.port()))
+        {
+            final InitProducerIdResponseData init = (InitProducerIdResponseData)connection.send(
+                new InitProducerIdRequest.Builder(new InitProducerIdRequestData().setTransactionalId(null)
+                    .setTransactionTimeoutMs(Integer.MAX_VALUE)).build((short)4)).data();
+            final MemoryRecordsBuilder builder = MemoryRecords.builder(ByteBuffer.allocate(64 * 1024),
+                Compression.zstd().build(), 0L, init.producerId(), (short)0, 0, false);
+            final int count = 30_000;
+            for (int i = 0; i < count; i++)
+            {
+                builder.append(1_000L + i, null, bytes(i % 1000 + "x".repeat(100)));
+            }
+            final MemoryRecords records = builder.build();
+            assertTrue(records.sizeInBytes() < 1024 * 1024, "compressed below max.message.bytes");
+            final ProduceRequestData data = new ProduceRequestData().setAcks((short)-1).setTimeoutMs(30_000);
+            data.topicData().add(new ProduceRequestData.TopicProduceData().setName(topic).setPartitionData(List.of(
+                new ProduceRequestData.PartitionProduceData().setIndex(0).setRecords(records))));
+            for (int attempt = 0; attempt < 2; attempt++)
+            {
+                final ProduceResponseData.PartitionProduceResponse partition =
+                    ((ProduceResponseData)connection.send(ProduceRequest.builder(data).build((short)9)).data())
+                        .responses().iterator().next().partitionResponses().get(0);
+                assertEquals(Errors.NONE.code(), partition.errorCode(), String.valueOf(partition.errorMessage()));
+                assertEquals(0, partition.baseOffset(), "sent again, answered with the first offsets");
+            }
+            final List<GatewayRecords> read = GatewayRecords.readWithKafka(bootstrap, topic, 0, count);
+            for (int i = 0; i < count; i++)
+            {
+                assertEquals(i, read.get(i).offset());
+                assertEquals(i % 1000 + "x".repeat(100), read.get(i).value());
+            }
+            try (Admin admin = Admin.create(cluster.members()))
+            {
+                assertEquals(count, admin.describeTopic(topic).partitions().get(0).endOffset(), "written once");
+            }
         }
     }
 

@@ -39,7 +39,7 @@ class RecordConversionTest
         builder.append(1001L, bytes("tombstone"), null, new Header[0]);
         builder.append(999L, bytes(""), bytes(""), new Header[] {
             new RecordHeader("a", bytes("x")), new RecordHeader("a", new byte[0])});
-        final List<RecordConversion.Converted> converted = RecordConversion.toTributary(builder.build());
+        final List<RecordConversion.Converted> converted = RecordConversion.toTributary(builder.build(), 1024 * 1024);
         assertEquals(1, converted.size());
         final RecordConversion.Converted batch = converted.get(0);
         assertEquals(3, batch.recordCount());
@@ -77,12 +77,44 @@ class RecordConversionTest
     }
 
     @Test
+    void aBatchLargerOnceDecompressedBecomesConsecutiveBatchesWithinTheLimit()
+    {
+        final MemoryRecordsBuilder builder = MemoryRecords.builder(ByteBuffer.allocate(64 * 1024),
+            RecordBatch.MAGIC_VALUE_V2, Compression.zstd().build(), TimestampType.CREATE_TIME, 0L,
+            RecordBatch.NO_TIMESTAMP, 9L, (short)0, 10, false, 0);
+        final int records = 70_000;
+        for (int i = 0; i < records; i++)
+        {
+            builder.append(i, null, ("value-" + (i % 10) + "a".repeat(i % 3 == 0 ? 40 : 0)).getBytes(StandardCharsets.UTF_8));
+        }
+        final MemoryRecords compressed = builder.build();
+        assertTrue(compressed.sizeInBytes() < 1024 * 1024, "small compressed: " + compressed.sizeInBytes());
+        final List<RecordConversion.Converted> converted = RecordConversion.toTributary(compressed, 512 * 1024);
+        assertTrue(converted.size() > 1);
+        int sequence = 10;
+        int total = 0;
+        for (final RecordConversion.Converted batch : converted)
+        {
+            assertEquals(null, RecordBatches.validate(batch.buffer(), 0, batch.length()));
+            assertTrue(batch.length() <= 512 * 1024, "within max.message.bytes: " + batch.length());
+            assertTrue(batch.recordCount() <= RecordBatches.MAX_RECORDS);
+            assertEquals(sequence, RecordBatches.baseSequence(batch.buffer(), 0), "sequences continue each other");
+            assertEquals(RecordConversion.tributaryProducerId(9L, (short)0), RecordBatches.producerId(batch.buffer(), 0));
+            sequence += batch.recordCount();
+            total += batch.recordCount();
+        }
+        assertEquals(records, total);
+        assertEquals(converted.size(), RecordConversion.toTributary(compressed, 512 * 1024).size(),
+            "the same batch sent again splits the same way");
+    }
+
+    @Test
     void batchesOfAProducerWithoutIdStayWithout()
     {
         final MemoryRecordsBuilder builder = MemoryRecords.builder(ByteBuffer.allocate(256), Compression.NONE,
             TimestampType.CREATE_TIME, 0L);
         builder.append(5L, bytes("k"), bytes("v"));
-        final RecordConversion.Converted batch = RecordConversion.toTributary(builder.build()).get(0);
+        final RecordConversion.Converted batch = RecordConversion.toTributary(builder.build(), 1024 * 1024).get(0);
         assertEquals(-1L, RecordBatches.producerId(batch.buffer(), 0));
         final RecordBatch back = RecordConversion.toKafka(batch.buffer(), 0, batch.length()).batches().iterator().next();
         assertFalse(back.hasProducerId());
@@ -95,7 +127,7 @@ class RecordConversionTest
             Compression.NONE, TimestampType.CREATE_TIME, 0L, RecordBatch.NO_TIMESTAMP, 5L, (short)0, 0, true, 0);
         builder.append(5L, bytes("k"), bytes("v"));
         assertThrows(RecordConversion.UnsupportedBatchException.class,
-            () -> RecordConversion.toTributary(builder.build()));
+            () -> RecordConversion.toTributary(builder.build(), 1024 * 1024));
     }
 
     @Test
@@ -107,7 +139,7 @@ class RecordConversionTest
         final ByteBuffer bytes = builder.build().buffer();
         bytes.put(bytes.limit() - 2, (byte)(bytes.get(bytes.limit() - 2) ^ 1));
         assertThrows(org.apache.kafka.common.errors.CorruptRecordException.class,
-            () -> RecordConversion.toTributary(MemoryRecords.readableRecords(bytes)));
+            () -> RecordConversion.toTributary(MemoryRecords.readableRecords(bytes), 1024 * 1024));
     }
 
     @Test
