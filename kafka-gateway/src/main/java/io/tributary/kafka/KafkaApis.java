@@ -16,6 +16,8 @@ import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.message.ApiVersionsResponseData;
 import org.apache.kafka.common.message.CreateTopicsRequestData;
 import org.apache.kafka.common.message.CreateTopicsResponseData;
+import org.apache.kafka.common.message.DeleteTopicsRequestData;
+import org.apache.kafka.common.message.DeleteTopicsResponseData;
 import org.apache.kafka.common.message.DescribeConfigsRequestData;
 import org.apache.kafka.common.message.DescribeConfigsResponseData;
 import org.apache.kafka.common.message.FetchRequestData;
@@ -78,6 +80,7 @@ final class KafkaApis
         VERSIONS.put(ApiKeys.FETCH, new short[] {4, 18});
         VERSIONS.put(ApiKeys.LIST_OFFSETS, new short[] {1, 6});
         VERSIONS.put(ApiKeys.CREATE_TOPICS, new short[] {2, 7});
+        VERSIONS.put(ApiKeys.DELETE_TOPICS, new short[] {1, 6});
         VERSIONS.put(ApiKeys.DESCRIBE_CONFIGS, new short[] {1, 4});
         VERSIONS.put(ApiKeys.INIT_PRODUCER_ID, new short[] {0, 5});
         VERSIONS.put(ApiKeys.FIND_COORDINATOR, new short[] {0, 5});
@@ -134,6 +137,7 @@ final class KafkaApis
             case API_VERSIONS -> CompletableFuture.completedFuture(apiVersions());
             case METADATA -> metadata((MetadataRequestData)request.data(), version);
             case CREATE_TOPICS -> createTopics((CreateTopicsRequestData)request.data());
+            case DELETE_TOPICS -> deleteTopics((DeleteTopicsRequestData)request.data(), version);
             case DESCRIBE_CONFIGS -> describeConfigs((DescribeConfigsRequestData)request.data());
             case LIST_OFFSETS -> listOffsets((ListOffsetsRequestData)request.data());
             case INIT_PRODUCER_ID -> initProducerId((InitProducerIdRequestData)request.data());
@@ -262,6 +266,56 @@ final class KafkaApis
             final CreateTopicsResponseData response = new CreateTopicsResponseData();
             list.forEach(r -> response.topics().add(r));
             return response;
+        });
+    }
+
+    private CompletableFuture<ApiMessage> deleteTopics(final DeleteTopicsRequestData request, final short version)
+    {
+        final List<Uuid> ids = new ArrayList<>();
+        if (version >= 6)
+        {
+            request.topics().forEach(t -> TopicNames.addId(ids, t.topicId()));
+        }
+        return topicNames.resolve(ids).thenCompose(ignored ->
+        {
+            final List<CompletableFuture<DeleteTopicsResponseData.DeletableTopicResult>> results = new ArrayList<>();
+            final List<String> names = new ArrayList<>();
+            final List<Uuid> requestIds = new ArrayList<>();
+            if (version >= 6)
+            {
+                for (final DeleteTopicsRequestData.DeleteTopicState t : request.topics())
+                {
+                    final boolean byId = t.topicId() != null && !Uuid.ZERO_UUID.equals(t.topicId());
+                    names.add(byId ? topicNames.name(t.topicId()) : t.name());
+                    requestIds.add(t.topicId());
+                }
+            }
+            else
+            {
+                names.addAll(request.topicNames());
+                request.topicNames().forEach(n -> requestIds.add(Uuid.ZERO_UUID));
+            }
+            for (int i = 0; i < names.size(); i++)
+            {
+                final String name = names.get(i);
+                final DeleteTopicsResponseData.DeletableTopicResult result =
+                    new DeleteTopicsResponseData.DeletableTopicResult().setName(name).setTopicId(requestIds.get(i));
+                if (name == null)
+                {
+                    results.add(CompletableFuture.completedFuture(
+                        result.setErrorCode(Errors.UNKNOWN_TOPIC_ID.code())));
+                    continue;
+                }
+                results.add(requests.deleteTopic(name).handle((deleted, ex) -> ex == null ?
+                    result.setErrorCode(Errors.NONE.code()) :
+                    result.setErrorCode(error(ex).code()).setErrorMessage(message(ex))));
+            }
+            return Futures.allOf(results).thenApply(list ->
+            {
+                final DeleteTopicsResponseData response = new DeleteTopicsResponseData();
+                list.forEach(r -> response.responses().add(r));
+                return (ApiMessage)response;
+            });
         });
     }
 

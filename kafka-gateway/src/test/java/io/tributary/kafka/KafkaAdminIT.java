@@ -108,6 +108,12 @@ class KafkaAdminIT
                 .allTopicIds().get().get(described.topicId());
             assertEquals("orders", byId.name());
 
+            admin.createTopics(List.of(new NewTopic("short-lived", 1, (short)1))).all().get();
+            final org.apache.kafka.common.Uuid shortLived = admin.describeTopics(List.of("short-lived")).allTopicNames()
+                .get().get("short-lived").topicId();
+            admin.deleteTopics(TopicCollection.ofTopicIds(List.of(shortLived))).all().get();
+            assertTrue(!admin.listTopics().names().get().contains("short-lived"), "deleted by topic id");
+
             final ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, "orders");
             final Config config = admin.describeConfigs(List.of(resource)).all().get().get(resource);
             assertEquals("3600000", config.get("retention.ms").value());

@@ -85,6 +85,12 @@ class KafkaToolsIT
         assertEquals(0, r.exitCode, r.output);
         assertTrue(r.output.lines().anyMatch("cli-lines:0:3"::equals), r.output);
 
+        r = tool("org.apache.kafka.tools.TopicCommand", "", "--bootstrap-server", bootstrap, "--delete",
+            "--topic", "cli-topic");
+        assertEquals(0, r.exitCode, r.output);
+        r = tool("org.apache.kafka.tools.TopicCommand", "", "--bootstrap-server", bootstrap, "--list");
+        assertTrue(r.output.lines().noneMatch("cli-topic"::equals), r.output);
+
         final List<GatewayRecords> read = GatewayRecords.readWithTributary(cluster.members(), "cli-lines", 0, 3);
         assertEquals(List.of("alice", "bob", "carol"), read.stream().map(GatewayRecords::key).toList(),
             "Tributary's consumer reads what Kafka's console producer wrote");
