@@ -1,6 +1,7 @@
 package io.tributary.ops;
 
 import io.tributary.jobs.Worker;
+import io.tributary.kafka.KafkaGateway;
 import io.tributary.log.internal.cluster.ClusterMembers;
 import io.tributary.log.internal.cluster.TributaryNode;
 import picocli.CommandLine;
@@ -19,7 +20,8 @@ import java.util.concurrent.CountDownLatch;
     "Run one node in the foreground until SIGTERM or SIGINT (Ctrl-C), then shut it down cleanly.",
     "Prints one line to stderr when the node is up.",
     "A single-node server also runs a job worker in the same process (see --worker-slots), so that",
-    "'tributary job deploy' works on it without a separate 'tributary worker'." })
+    "'tributary job deploy' works on it without a separate 'tributary worker'.",
+    "With --kafka-port, Kafka clients and tools connect to the node on that port (see the README, 'Kafka clients')." })
 final class ServerCommand implements Callable<Integer>
 {
     private final CliContext ctx;
@@ -67,6 +69,20 @@ final class ServerCommand implements Callable<Integer>
             + "multi-node cluster runs none (start 'tributary worker' processes) (default: ${DEFAULT-VALUE})")
     int workerSlots;
 
+    @Option(names = "--kafka-port", paramLabel = "PORT", defaultValue = "-1",
+        description = "serve Kafka's protocol on this TCP port (producers, consumers, admin clients and CLI tools of " +
+            "kafka-clients); off unless set")
+    int kafkaPort;
+
+    @Option(names = "--kafka-host", paramLabel = "HOST",
+        description = "address the Kafka port listens on (default: this node's host in --members)")
+    String kafkaHost;
+
+    @Option(names = "--kafka-advertised-host", paramLabel = "HOST",
+        description = "host Kafka clients are told to connect to (default: the listen address, or this machine's " +
+            "name when it listens on 0.0.0.0)")
+    String kafkaAdvertisedHost;
+
     ServerCommand(final CliContext ctx)
     {
         this.ctx = ctx;
@@ -88,6 +104,18 @@ final class ServerCommand implements Callable<Integer>
             .snapshotIntervalNs(snapshotInterval.toNanos())
             .retentionCheckIntervalMs(retentionCheckInterval.toMillis())
             .segmentArchiveDir(archiveDir);
+        // The gateway is a client of the cluster: started before the node, it connects once the node is up, and
+        // it stops after the node (its requests in flight then fail, and Kafka clients retry elsewhere or later).
+        final String host = parsed.members().stream().filter(m -> m.id() == nodeId).findFirst().orElseThrow().host();
+        try (KafkaGateway gateway = kafkaPort < 0 ? null : KafkaGatewayLauncher.start(parsed.toString(), nodeId,
+            kafkaHost != null ? kafkaHost : host, kafkaAdvertisedHost, kafkaPort, ctx.err()))
+        {
+            return run(parsed, node);
+        }
+    }
+
+    private Integer run(final ClusterMembers parsed, final TributaryNode.Context node) throws InterruptedException
+    {
         if (workerSlots <= 0 || parsed.members().size() > 1)
         {
             TributaryNode.runUntilSignalled(node, () ->

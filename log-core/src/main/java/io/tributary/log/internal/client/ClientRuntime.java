@@ -453,7 +453,20 @@ public final class ClientRuntime
             {
                 return;
             }
-            final List<Inflight> failed = new ArrayList<>(inflight.values());
+            // In the order the requests were sent (correlation ids grow), so that handlers that send again do so
+            // in the original order: a gateway's idempotent batches of a partition then arrive in sequence.
+            final long[] correlationIds = new long[inflight.size()];
+            int i = 0;
+            for (final Long2ObjectHashMap<Inflight>.KeyIterator it = inflight.keySet().iterator(); it.hasNext(); )
+            {
+                correlationIds[i++] = it.nextLong();
+            }
+            java.util.Arrays.sort(correlationIds);
+            final List<Inflight> failed = new ArrayList<>(correlationIds.length);
+            for (final long correlationId : correlationIds)
+            {
+                failed.add(inflight.get(correlationId));
+            }
             inflight.clear();
             for (final Inflight request : failed)
             {

@@ -6,7 +6,12 @@ import io.tributary.log.internal.codecs.DescribeGroupRequestEncoder;
 import io.tributary.log.internal.codecs.DescribeGroupResponseDecoder;
 import io.tributary.log.internal.codecs.GroupCommitRequestEncoder;
 import io.tributary.log.internal.codecs.ListGroupsRequestEncoder;
+import io.tributary.log.internal.codecs.BooleanType;
+import io.tributary.log.internal.codecs.InitProducerIdRequestEncoder;
+import io.tributary.log.internal.codecs.InitProducerIdResponseDecoder;
 import io.tributary.log.internal.codecs.ListGroupsResponseDecoder;
+import io.tributary.log.internal.codecs.ProduceRequestEncoder;
+import io.tributary.log.internal.codecs.ProduceResponseDecoder;
 import io.tributary.log.internal.codecs.ResetOffsetsRequestEncoder;
 import io.tributary.log.ErrorCode;
 import io.tributary.log.NodeStatus;
@@ -150,6 +155,106 @@ public final class ClusterRequests
                 }
                 final String errorMessage = decoder.errorMessage();
                 throwIfError(errorCode, errorMessage);
+                return result;
+            });
+    }
+
+    /**
+     * @return a new idempotent producer id from the cluster, in the same space as every {@code Producer}'s.
+     */
+    public CompletableFuture<Long> initProducerId()
+    {
+        final long correlationId = runtime.nextCorrelationId();
+        final ExpandableArrayBuffer buffer = new ExpandableArrayBuffer(64);
+        final InitProducerIdRequestEncoder encoder = new InitProducerIdRequestEncoder()
+            .wrapAndApplyHeader(buffer, 0, new MessageHeaderEncoder())
+            .correlationId(correlationId);
+        // An id allocated twice is only an id never used: safe to send again.
+        return send(correlationId, buffer, MessageHeaderEncoder.ENCODED_LENGTH + encoder.encodedLength(), true,
+            (message) ->
+            {
+                final InitProducerIdResponseDecoder decoder = new InitProducerIdResponseDecoder();
+                decoder.wrapAndApplyHeader(message, 0, new MessageHeaderDecoder());
+                final var errorCode = decoder.errorCode();
+                final long producerId = decoder.producerId();
+                throwIfError(errorCode, decoder.errorMessage());
+                return producerId;
+            });
+    }
+
+    /** One prebuilt {@code RecordBatch} (message header included) for one partition. */
+    public record PartitionBatch(TopicPartition tp, DirectBuffer buffer, int offset, int length)
+    {
+    }
+
+    /**
+     * The outcome of one batch of {@link #produce}: appended at {@code baseOffset} (same as the first time for a
+     * batch an idempotent producer sent again), or refused with {@code error}.
+     */
+    public record BatchOutcome(ErrorCode error, String message, long baseOffset, long appendTime)
+    {
+    }
+
+    /**
+     * Append prebuilt batches, each partition succeeding or failing on its own (not atomic). Batches carry their
+     * producer id and sequence as built; for the lower-level callers that build batches themselves (a protocol
+     * gateway) rather than through a {@code Producer}.
+     * <p>
+     * When every batch carries a producer id the request is sent again while its outcome is unknown (leader
+     * change, lost connection) until the timeout: the cluster answers a batch it already appended with its first
+     * offsets. Otherwise an unknown outcome fails the future with DISCONNECTED or TIMEOUT.
+     *
+     * @return one outcome per batch, in the order given.
+     */
+    public CompletableFuture<List<BatchOutcome>> produce(final List<PartitionBatch> batches)
+    {
+        final long correlationId = runtime.nextCorrelationId();
+        int capacity = 128;
+        boolean idempotent = true;
+        for (final PartitionBatch batch : batches)
+        {
+            capacity += batch.length() + batch.tp().topic().length() * 3 + 16;
+            idempotent &= io.tributary.log.internal.record.RecordBatches.producerId(batch.buffer(), batch.offset()) >= 0;
+        }
+        final ExpandableArrayBuffer buffer = new ExpandableArrayBuffer(capacity);
+        final ProduceRequestEncoder encoder = new ProduceRequestEncoder()
+            .wrapAndApplyHeader(buffer, 0, new MessageHeaderEncoder())
+            .correlationId(correlationId)
+            .atomic(BooleanType.FALSE);
+        final ProduceRequestEncoder.PartitionsEncoder partitions = encoder.partitionsCount(batches.size());
+        for (final PartitionBatch batch : batches)
+        {
+            partitions.next()
+                .partition(batch.tp().partition())
+                .topic(batch.tp().topic())
+                .putBatch(batch.buffer(), batch.offset(), batch.length());
+        }
+        encoder.offsetsCount(0);
+        encoder.groupId("").memberId("");
+        return send(correlationId, buffer, MessageHeaderEncoder.ENCODED_LENGTH + encoder.encodedLength(), idempotent,
+            (message) ->
+            {
+                final ProduceResponseDecoder decoder = new ProduceResponseDecoder();
+                decoder.wrapAndApplyHeader(message, 0, new MessageHeaderDecoder());
+                final var requestError = decoder.errorCode();
+                final List<BatchOutcome> result = new ArrayList<>(batches.size());
+                for (final ProduceResponseDecoder.PartitionsDecoder p : decoder.partitions())
+                {
+                    final var code = p.errorCode();
+                    final long baseOffset = p.baseOffset();
+                    final long appendTime = p.appendTime();
+                    p.topic();
+                    final String errorMessage = p.errorMessage();
+                    result.add(new BatchOutcome(
+                        code == io.tributary.log.internal.codecs.ErrorCode.NONE ? null : errorCode(code),
+                        errorMessage, baseOffset, appendTime));
+                }
+                throwIfError(requestError, decoder.errorMessage());
+                if (result.size() != batches.size())
+                {
+                    throw new TributaryException(ErrorCode.INVALID_REQUEST,
+                        "the cluster answered " + result.size() + " of " + batches.size() + " batches");
+                }
                 return result;
             });
     }
