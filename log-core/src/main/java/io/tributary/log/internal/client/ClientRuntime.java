@@ -6,9 +6,13 @@ import io.aeron.cluster.client.AeronCluster;
 import io.aeron.cluster.client.EgressListener;
 import io.aeron.driver.MediaDriver;
 import io.aeron.logbuffer.Header;
+import io.tributary.log.Credentials;
 import io.tributary.log.ErrorCode;
 import io.tributary.log.internal.AeronSettings;
 import io.tributary.log.internal.cluster.ClusterMembers;
+import io.tributary.log.internal.security.Scram;
+import io.aeron.security.AuthenticationException;
+import io.aeron.security.CredentialsSupplier;
 import org.agrona.CloseHelper;
 import org.agrona.DirectBuffer;
 import org.agrona.collections.Long2ObjectHashMap;
@@ -58,6 +62,7 @@ public final class ClientRuntime
 
     private final String key;
     private final ClusterMembers members;
+    private final Credentials credentials;
     private final MediaDriver driver;
     private final Aeron aeron;
     private final FetchClient fetchClient;
@@ -76,10 +81,11 @@ public final class ClientRuntime
     private String lastConnectError = "not connected yet";
     private long lastTimeoutSweepNs;
 
-    private ClientRuntime(final String key, final ClusterMembers members)
+    private ClientRuntime(final String key, final ClusterMembers members, final Credentials credentials)
     {
         this.key = key;
         this.members = members;
+        this.credentials = credentials;
         final String aeronDir = AeronSettings.aeronDirectoryBase() + "/tributary-client-" +
             ProcessHandle.current().pid() + "-" + INSTANCE_IDS.incrementAndGet();
         driver = MediaDriver.launchEmbedded(AeronSettings.mediaDriverContext(aeronDir)
@@ -91,7 +97,7 @@ public final class ClientRuntime
                 .aeronDirectoryName(driver.aeronDirectoryName())
                 .errorHandler(ex -> LOG.log(System.Logger.Level.DEBUG, "client", ex)));
             aeron = connected;
-            fetchClient = new FetchClient(aeron, members, localHost(members) + ":0");
+            fetchClient = new FetchClient(aeron, members, localHost(members) + ":0", credentials);
             runner = new AgentRunner(
                 AeronSettings.idle(),
                 ex -> LOG.log(System.Logger.Level.WARNING, "client conductor: " + ex, ex),
@@ -112,14 +118,28 @@ public final class ClientRuntime
      */
     public static ClientRuntime acquire(final String cluster)
     {
+        return acquire(cluster, null);
+    }
+
+    /**
+     * @param cluster     members list, e.g. {@code 0=127.0.0.1:9100}.
+     * @param credentials who to authenticate as, or null to connect without authenticating (a cluster with
+     *                    security on refuses that).
+     * @return the runtime for that cluster and those credentials in this JVM, started on first use: clients with
+     *         different credentials never share a cluster session.
+     */
+    public static ClientRuntime acquire(final String cluster, final Credentials credentials)
+    {
         final ClusterMembers members = ClusterMembers.parse(cluster);
-        final String key = members.toString();
+        final String key = members + (credentials == null ? "" :
+            "|" + credentials.username() + "|" + Integer.toHexString(credentials.hashCode() ^
+            java.util.Arrays.hashCode(credentials.password())));
         synchronized (RUNTIMES)
         {
             ClientRuntime runtime = RUNTIMES.get(key);
             if (runtime == null)
             {
-                runtime = new ClientRuntime(key, members);
+                runtime = new ClientRuntime(key, members, credentials);
                 RUNTIMES.put(key, runtime);
             }
             runtime.references++;
@@ -362,6 +382,7 @@ public final class ClientRuntime
                     .egressChannel("aeron:udp?endpoint=" + localHost(members) + ":0|term-length=16m|sparse=true" +
                         AeronSettings.mtuParam(localHost(members)))
                     .egressListener(this)
+                    .credentialsSupplier(credentialsSupplier())
                     .messageTimeoutNs(5_000_000_000L));
                 return 1;
             }
@@ -384,8 +405,66 @@ public final class ClientRuntime
                 asyncConnect = null;
                 lastConnectError = firstLine(ex);
                 nextConnectAttemptNs = nowNs + RECONNECT_DELAY_NS;
+                if (ex instanceof AuthenticationException)
+                {
+                    // Trying again with the same credentials cannot succeed: fail what waits at once.
+                    final String message = "authentication to cluster " + members + " failed" + (credentials == null ?
+                        ": it requires credentials (set --credentials-file or TRIBUTARY_USERNAME and " +
+                        "TRIBUTARY_PASSWORD)" : " for user '" + credentials.username() + "': wrong user name or " +
+                        "password");
+                    lastConnectError = message;
+                    for (final Outgoing request : outgoing)
+                    {
+                        request.handler.onFailure(ErrorCode.AUTHENTICATION_FAILED, message);
+                    }
+                    outgoing.clear();
+                }
                 return 1;
             }
+        }
+
+        private CredentialsSupplier credentialsSupplier()
+        {
+            if (credentials == null)
+            {
+                return new CredentialsSupplier()
+                {
+                    public byte[] encodedCredentials()
+                    {
+                        return new byte[0];
+                    }
+
+                    public byte[] onChallenge(final byte[] encodedChallenge)
+                    {
+                        return new byte[0];
+                    }
+                };
+            }
+            final char[] password = credentials.password();
+            final Scram.Client scram = new Scram.Client(credentials.username(), password);
+            return new CredentialsSupplier()
+            {
+                public byte[] encodedCredentials()
+                {
+                    return scram.clientFirst();
+                }
+
+                public byte[] onChallenge(final byte[] encodedChallenge)
+                {
+                    try
+                    {
+                        return scram.onServerFirst(encodedChallenge);
+                    }
+                    catch (final RuntimeException ex)
+                    {
+                        return new byte[0];
+                    }
+                    finally
+                    {
+                        java.util.Arrays.fill(password, '\0');
+                    }
+                }
+            };
         }
 
         private boolean wantsConnection()

@@ -9,7 +9,11 @@ import io.aeron.Subscription;
 import io.aeron.logbuffer.Header;
 import io.tributary.log.internal.AeronSettings;
 import io.tributary.log.internal.cluster.PartitionRegistry;
+import io.tributary.log.internal.security.SecurityConfig;
+import io.tributary.log.internal.security.SecurityView;
 import io.tributary.log.internal.codecs.ErrorCode;
+import io.tributary.log.internal.codecs.FetchAuthRequestDecoder;
+import io.tributary.log.internal.codecs.FetchAuthResponseEncoder;
 import io.tributary.log.internal.codecs.FetchRequestDecoder;
 import io.tributary.log.internal.codecs.FetchResponseEncoder;
 import io.tributary.log.internal.codecs.ListOffsetsRequestDecoder;
@@ -109,12 +113,28 @@ public final class FetchServer implements Agent
      */
     public FetchServer(final Aeron aeron, final String endpoint, final int nodeId, final PartitionRegistry registry)
     {
+        this(aeron, endpoint, nodeId, registry, new SecurityView(SecurityConfig.DISABLED));
+    }
+
+    /**
+     * @param security users and ACLs; when on, a fetch or offsets request must carry the id of a session a SCRAM
+     *                 exchange authenticated, whose principal may read the topic.
+     */
+    public FetchServer(
+        final Aeron aeron, final String endpoint, final int nodeId, final PartitionRegistry registry,
+        final SecurityView security)
+    {
+        this.sessions = new FetchSessions(security);
         this.aeron = aeron;
         this.endpoint = endpoint;
         this.mtuParam = AeronSettings.mtuParam(endpoint.substring(0, endpoint.lastIndexOf(':')));
         this.nodeId = nodeId;
         this.registry = registry;
     }
+
+    private final FetchSessions sessions;
+    private final FetchAuthRequestDecoder authDecoder = new FetchAuthRequestDecoder();
+    private final FetchAuthResponseEncoder authEncoder = new FetchAuthResponseEncoder();
 
     public String roleName()
     {
@@ -135,6 +155,7 @@ public final class FetchServer implements Agent
         {
             lastChannelSweepNs = nowNs;
             work += closeIdleChannels();
+            sessions.sweep(nowNs);
         }
         return work;
     }
@@ -180,6 +201,7 @@ public final class FetchServer implements Agent
                 case NodeStatusRequestDecoder.TEMPLATE_ID -> onNodeStatus(buffer, offset, length);
                 case SegmentListRequestDecoder.TEMPLATE_ID -> onSegmentList(buffer, offset, length);
                 case SegmentReadRequestDecoder.TEMPLATE_ID -> onSegmentRead(buffer, offset, length);
+                case FetchAuthRequestDecoder.TEMPLATE_ID -> onAuth(buffer, offset, length);
                 default -> throw new IllegalArgumentException("unknown template");
             }
         }
@@ -202,10 +224,61 @@ public final class FetchServer implements Agent
         fetch.arrivedNs = nowNs;
         final int streamId = fetchDecoder.responseStreamId();
         fetch.topic = fetchDecoder.topic();
+        final long sessionId = fetchDecoder.sessionId();
         final String responseChannel = fetchDecoder.responseChannel();
         checkWithin(fetchDecoder.limit(), offset, length);
         fetch.channel = channel(responseChannel, streamId);
+        final ErrorCode access = sessions.checkRead(sessionId, fetch.topic, nowNs);
+        if (access != ErrorCode.NONE)
+        {
+            fetchEncoder.wrapAndApplyHeader(headerBuffer, 0, headerEncoder)
+                .correlationId(fetch.correlationId)
+                .errorCode(access)
+                .partition(fetch.partition)
+                .startOffset(-1)
+                .endOffset(-1)
+                .errorMessage(sessions.denial())
+                .putRecords(emptyBuffer, 0, 0);
+            final ResponseChannel channel = fetch.channel;
+            fetch.clear();
+            pool.add(fetch);
+            respondWhenConnected(channel, MessageHeaderEncoder.ENCODED_LENGTH + fetchEncoder.encodedLength());
+            return;
+        }
         pending.add(fetch);
+    }
+
+    /**
+     * One step of a SCRAM exchange (see {@link FetchSessions}).
+     */
+    private void onAuth(final DirectBuffer buffer, final int offset, final int length)
+    {
+        authDecoder.wrapAndApplyHeader(buffer, offset, headerDecoder);
+        final long correlationId = authDecoder.correlationId();
+        final int step = authDecoder.step();
+        final int streamId = authDecoder.responseStreamId();
+        final long exchangeId = authDecoder.exchangeId();
+        final int messageLength = authDecoder.messageLength();
+        if (messageLength > 4096)
+        {
+            throw new IllegalArgumentException("SCRAM message too long");
+        }
+        final byte[] message = new byte[messageLength];
+        authDecoder.getMessage(message, 0, messageLength);
+        final String responseChannel = authDecoder.responseChannel();
+        checkWithin(authDecoder.limit(), offset, length);
+        final ResponseChannel channel = channel(responseChannel, streamId);
+
+        final FetchSessions.Outcome outcome = sessions.onAuthRequest(step, exchangeId, message, nowNs);
+        final byte[] reply = outcome.message() == null ? new byte[0] : outcome.message();
+        authEncoder.wrapAndApplyHeader(headerBuffer, 0, headerEncoder)
+            .correlationId(correlationId)
+            .errorCode(outcome.code())
+            .exchangeId(outcome.exchangeId())
+            .sessionId(outcome.sessionId())
+            .putMessage(reply, 0, reply.length)
+            .errorMessage(outcome.error());
+        respondWhenConnected(channel, MessageHeaderEncoder.ENCODED_LENGTH + authEncoder.encodedLength());
     }
 
     private void onListOffsets(final DirectBuffer buffer, final int offset, final int length)
@@ -216,16 +289,21 @@ public final class FetchServer implements Agent
         final OffsetSpec spec = listOffsetsDecoder.spec();
         final long timestamp = listOffsetsDecoder.timestamp();
         final int streamId = listOffsetsDecoder.responseStreamId();
+        final long sessionId = listOffsetsDecoder.sessionId();
         final String topic = listOffsetsDecoder.topic();
         final String responseChannel = listOffsetsDecoder.responseChannel();
         checkWithin(listOffsetsDecoder.limit(), offset, length);
         final ResponseChannel channel = channel(responseChannel, streamId);
 
-        ErrorCode error = ErrorCode.NONE;
-        String message = "";
+        ErrorCode error = sessions.checkRead(sessionId, topic, nowNs);
+        String message = error == ErrorCode.NONE ? "" : sessions.denial();
         long result = -1;
-        final PartitionLog log = lookup(topic, partition);
-        if (log == null)
+        final PartitionLog log = error == ErrorCode.NONE ? lookup(topic, partition) : null;
+        if (error != ErrorCode.NONE)
+        {
+            result = -1;
+        }
+        else if (log == null)
         {
             error = lookupError(topic);
             message = lookupMessage(topic, partition);
@@ -268,7 +346,9 @@ public final class FetchServer implements Agent
             .snapshotPosition(registry.lastSnapshotPosition())
             .corruptBatches(registry.corruptBatchesFound())
             .repairedSegments(registry.segmentsRepaired())
-            .logStartPosition(registry.logStartPosition());
+            .logStartPosition(registry.logStartPosition())
+            .authenticationFailures(sessions.view().authenticationFailures())
+            .authorizationFailures(sessions.view().authorizationFailures());
         respondWhenConnected(channel, MessageHeaderEncoder.ENCODED_LENGTH + statusEncoder.encodedLength());
     }
 
