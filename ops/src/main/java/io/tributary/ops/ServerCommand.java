@@ -67,6 +67,20 @@ final class ServerCommand implements Callable<Integer>
             + "multi-node cluster runs none (start 'tributary worker' processes) (default: ${DEFAULT-VALUE})")
     int workerSlots;
 
+    @Option(names = "--auth", negatable = true,
+        description = "clients must authenticate (SCRAM-SHA-256) and requests are checked against ACLs; on by " +
+            "default for a multi-node cluster, off for a single node; must be the same on every node")
+    Boolean auth;
+
+    @Option(names = "--super-users", paramLabel = "USERS", split = ",",
+        description = "users allowed everything, user and ACL administration included (the bootstrap admin is one)")
+    java.util.List<String> superUsers = new java.util.ArrayList<>();
+
+    @Option(names = "--admin-credentials-file", paramLabel = "FILE",
+        description = "username= and password= of the bootstrap admin, readable by its owner only (chmod 600); " +
+            "else $TRIBUTARY_ADMIN_USERNAME and $TRIBUTARY_ADMIN_PASSWORD")
+    Path adminCredentialsFile;
+
     ServerCommand(final CliContext ctx)
     {
         this.ctx = ctx;
@@ -87,7 +101,9 @@ final class ServerCommand implements Callable<Integer>
             .snapshotLogBytes(snapshotLogBytes)
             .snapshotIntervalNs(snapshotInterval.toNanos())
             .retentionCheckIntervalMs(retentionCheckInterval.toMillis())
-            .segmentArchiveDir(archiveDir);
+            .segmentArchiveDir(archiveDir)
+            .security(TributaryNode.securityConfig(auth != null ? auth : parsed.members().size() > 1,
+                java.util.Set.copyOf(superUsers), adminCredentialsFile, ctx.env()));
         if (workerSlots <= 0 || parsed.members().size() > 1)
         {
             TributaryNode.runUntilSignalled(node, () ->

@@ -29,6 +29,8 @@ import java.nio.charset.StandardCharsets;
         ProduceCommand.class,
         ConsumeCommand.class,
         GroupCommand.class,
+        UserCommand.class,
+        AclCommand.class,
         ConnectorCommand.class,
         PipelineCommand.class,
         JobCommand.class,
