@@ -26,6 +26,8 @@ public final class Credentials
     public static final String USERNAME_ENV = "TRIBUTARY_USERNAME";
     public static final String PASSWORD_ENV = "TRIBUTARY_PASSWORD";
 
+    private static volatile Credentials processDefault;
+
     private final String username;
     private final char[] password;
 
@@ -118,6 +120,27 @@ public final class Credentials
         {
             throw new UncheckedIOException("cannot read credentials file " + file, ex);
         }
+    }
+
+    /**
+     * Set the credentials of every client this process creates without naming any (as a JVM-wide JAAS
+     * configuration does for Kafka clients): for a process that runs code which opens its own clients from a cluster
+     * address alone, such as a job worker, a connector or a pipeline. Set by the program's {@code main}, not read from
+     * the environment here.
+     *
+     * @param credentials the default, or null for none.
+     */
+    public static void setProcessDefault(final Credentials credentials)
+    {
+        processDefault = credentials;
+    }
+
+    /**
+     * @return the credentials of clients created without any; null when none were set.
+     */
+    public static Credentials processDefault()
+    {
+        return processDefault;
     }
 
     public String username()

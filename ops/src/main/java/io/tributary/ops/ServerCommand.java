@@ -114,6 +114,11 @@ final class ServerCommand implements Callable<Integer>
             });
             return TributaryCli.OK;
         }
+        // The embedded worker's clients authenticate as the bootstrap admin when there is one.
+        if (adminCredentialsFile != null)
+        {
+            io.tributary.log.Credentials.setProcessDefault(io.tributary.log.Credentials.fromFile(adminCredentialsFile));
+        }
         // With a worker, signals are handled before the JVM shuts down: its tasks checkpoint and leave their groups
         // while the node and the cluster clients still work, then the node stops.
         final Worker worker = Worker.create(Worker.Config.of(parsed.toString())

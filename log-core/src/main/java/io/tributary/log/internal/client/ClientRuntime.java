@@ -123,13 +123,14 @@ public final class ClientRuntime
 
     /**
      * @param cluster     members list, e.g. {@code 0=127.0.0.1:9100}.
-     * @param credentials who to authenticate as, or null to connect without authenticating (a cluster with
-     *                    security on refuses that).
+     * @param explicit    who to authenticate as; null for the process's default ({@link
+     *                    Credentials#setProcessDefault}), else nobody (a cluster with security on refuses that).
      * @return the runtime for that cluster and those credentials in this JVM, started on first use: clients with
      *         different credentials never share a cluster session.
      */
-    public static ClientRuntime acquire(final String cluster, final Credentials credentials)
+    public static ClientRuntime acquire(final String cluster, final Credentials explicit)
     {
+        final Credentials credentials = explicit != null ? explicit : Credentials.processDefault();
         final ClusterMembers members = ClusterMembers.parse(cluster);
         final String key = members + (credentials == null ? "" :
             "|" + credentials.username() + "|" + Integer.toHexString(credentials.hashCode() ^
