@@ -426,46 +426,7 @@ public final class ClientRuntime
 
         private CredentialsSupplier credentialsSupplier()
         {
-            if (credentials == null)
-            {
-                return new CredentialsSupplier()
-                {
-                    public byte[] encodedCredentials()
-                    {
-                        return new byte[0];
-                    }
-
-                    public byte[] onChallenge(final byte[] encodedChallenge)
-                    {
-                        return new byte[0];
-                    }
-                };
-            }
-            final char[] password = credentials.password();
-            final Scram.Client scram = new Scram.Client(credentials.username(), password);
-            return new CredentialsSupplier()
-            {
-                public byte[] encodedCredentials()
-                {
-                    return scram.clientFirst();
-                }
-
-                public byte[] onChallenge(final byte[] encodedChallenge)
-                {
-                    try
-                    {
-                        return scram.onServerFirst(encodedChallenge);
-                    }
-                    catch (final RuntimeException ex)
-                    {
-                        return new byte[0];
-                    }
-                    finally
-                    {
-                        java.util.Arrays.fill(password, '\0');
-                    }
-                }
-            };
+            return new io.tributary.log.internal.security.ScramCredentialsSupplier(credentials);
         }
 
         private boolean wantsConnection()

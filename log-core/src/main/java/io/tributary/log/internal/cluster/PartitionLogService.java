@@ -173,6 +173,7 @@ public final class PartitionLogService implements ClusteredService
     {
         this.cluster = cluster;
         store.load(snapshotImage, cluster.idleStrategy(), snapshotSections);
+        security.state().view().markLoaded();
         registry.role(cluster.role().ordinal());
         registry.appliedLogPosition(cluster.logPosition());
         registry.lastSnapshotPosition(snapshotImage != null ? cluster.logPosition() : -1);

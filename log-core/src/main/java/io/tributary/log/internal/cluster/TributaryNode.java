@@ -448,7 +448,7 @@ public final class TributaryNode implements AutoCloseable
             new SleepingMillisIdleStrategy(50), this::onError, null, maintenance);
         AgentRunner.startOnThread(maintenanceRunner);
         repairRunner = new AgentRunner(new SleepingMillisIdleStrategy(50), this::onError, null,
-            new SegmentRepair(aeron, ctx.members, ctx.nodeId, registry));
+            new SegmentRepair(aeron, ctx.members, ctx.nodeId, registry, ctx.security.nodeCredentials()));
         AgentRunner.startOnThread(repairRunner);
         LOG.log(System.Logger.Level.INFO, "node {0} running: members {1}, data {2}",
             ctx.nodeId, ctx.members, dataDir);
@@ -690,7 +690,8 @@ public final class TributaryNode implements AutoCloseable
             Arrays.fill(password, '\0');
             supers.add(admin.username());
         }
-        return new SecurityConfig(enabled, supers, staticUsers);
+        // The admin's password stays in memory for one use: proving this node to its peers when it copies segments.
+        return new SecurityConfig(enabled, supers, staticUsers, admin);
     }
 
     /**

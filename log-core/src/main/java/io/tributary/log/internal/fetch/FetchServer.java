@@ -270,6 +270,10 @@ public final class FetchServer implements Agent
         final ResponseChannel channel = channel(responseChannel, streamId);
 
         final FetchSessions.Outcome outcome = sessions.onAuthRequest(step, exchangeId, message, nowNs);
+        if (outcome == null)
+        {
+            return;
+        }
         final byte[] reply = outcome.message() == null ? new byte[0] : outcome.message();
         authEncoder.wrapAndApplyHeader(headerBuffer, 0, headerEncoder)
             .correlationId(correlationId)
@@ -360,9 +364,24 @@ public final class FetchServer implements Agent
         segmentListDecoder.wrapAndApplyHeader(buffer, offset, headerDecoder);
         final long correlationId = segmentListDecoder.correlationId();
         final int streamId = segmentListDecoder.responseStreamId();
+        final long sessionId = segmentListDecoder.sessionId();
         final String responseChannel = segmentListDecoder.responseChannel();
         checkWithin(segmentListDecoder.limit(), offset, length);
         final ResponseChannel channel = channel(responseChannel, streamId);
+        final ErrorCode access = sessions.checkSuperUser(sessionId, nowNs);
+        if (access != ErrorCode.NONE)
+        {
+            // The listing has no error field: the refusal is answered as an authentication outcome.
+            authEncoder.wrapAndApplyHeader(headerBuffer, 0, headerEncoder)
+                .correlationId(correlationId)
+                .errorCode(access)
+                .exchangeId(0)
+                .sessionId(0)
+                .putMessage(new byte[0], 0, 0)
+                .errorMessage(sessions.denial());
+            respondWhenConnected(channel, MessageHeaderEncoder.ENCODED_LENGTH + authEncoder.encodedLength());
+            return;
+        }
 
         final List<Object[]> entries = new ArrayList<>();
         for (final Map.Entry<String, PartitionLog[]> topic : registry.topics().entrySet())
@@ -415,17 +434,22 @@ public final class FetchServer implements Agent
         final int position = segmentReadDecoder.position();
         final int maxBytes = Math.max(1, Math.min(MAX_FETCH_BYTES, segmentReadDecoder.maxBytes()));
         final int streamId = segmentReadDecoder.responseStreamId();
+        final long sessionId = segmentReadDecoder.sessionId();
         final String topic = segmentReadDecoder.topic();
         final String responseChannel = segmentReadDecoder.responseChannel();
         checkWithin(segmentReadDecoder.limit(), offset, length);
         final ResponseChannel channel = channel(responseChannel, streamId);
 
-        final PartitionLog log = lookup(topic, partition);
-        ErrorCode error = ErrorCode.NONE;
-        String message = "";
+        ErrorCode error = sessions.checkSuperUser(sessionId, nowNs);
+        String message = error == ErrorCode.NONE ? "" : sessions.denial();
+        final PartitionLog log = error == ErrorCode.NONE ? lookup(topic, partition) : null;
         int crc = 0;
         int bytesLength = 0;
-        if (log == null)
+        if (error != ErrorCode.NONE)
+        {
+            bytesLength = 0;
+        }
+        else if (log == null)
         {
             error = lookupError(topic);
             message = lookupMessage(topic, partition);

@@ -79,12 +79,20 @@ final class FetchSessions
         return view.enabled();
     }
 
+    /**
+     * @return the answer to one step of an exchange; null for none, while the node has not restored its users.
+     */
     Outcome onAuthRequest(final int step, final long exchangeId, final byte[] message, final long nowNs)
     {
         if (!view.enabled())
         {
             // Nothing to prove: exchange id 0 tells the client no session is needed.
             return new Outcome(ErrorCode.NONE, 0, 0, new byte[0], "");
+        }
+        if (!view.loaded())
+        {
+            // The node has not restored its users yet: no answer, and the client's exchange is retried.
+            return null;
         }
         if (step == 1)
         {
@@ -174,6 +182,33 @@ final class FetchSessions
             view.authorizationFailed();
             denial = "principal '" + session.principal + "' may not read topic '" + topic + "'";
             return ErrorCode.TOPIC_AUTHORIZATION_FAILED;
+        }
+        return ErrorCode.NONE;
+    }
+
+    /**
+     * @return NONE when the session is a super user's (segment copy between nodes); AUTHENTICATION_FAILED or
+     *         CLUSTER_AUTHORIZATION_FAILED otherwise, with {@link #denial()} saying why.
+     */
+    ErrorCode checkSuperUser(final long sessionId, final long nowNs)
+    {
+        if (!view.enabled())
+        {
+            return ErrorCode.NONE;
+        }
+        final Session session = sessionId == 0 ? null : sessions.get(sessionId);
+        if (session == null)
+        {
+            view.authenticationFailed();
+            denial = "not authenticated: segment copy needs a super user's fetch session";
+            return ErrorCode.AUTHENTICATION_FAILED;
+        }
+        session.lastUsedNs = nowNs;
+        if (!view.config().superUsers().contains(session.principal))
+        {
+            view.authorizationFailed();
+            denial = "principal '" + session.principal + "' may not copy segments: only super users (nodes) may";
+            return ErrorCode.CLUSTER_AUTHORIZATION_FAILED;
         }
         return ErrorCode.NONE;
     }

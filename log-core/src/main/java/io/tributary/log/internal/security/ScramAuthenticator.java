@@ -99,6 +99,12 @@ public final class ScramAuthenticator implements Authenticator
             return;
         }
         final Exchange exchange = exchanges.get(sessionProxy.sessionId());
+        if (exchange != null && !exchange.failed && !view.loaded())
+        {
+            // Users are not restored yet: the session waits (and times out, which the client retries) rather than
+            // being refused for a user this node has not loaded.
+            return;
+        }
         if (exchange == null || exchange.failed || exchange.challenge == null)
         {
             reject(sessionProxy, exchange);

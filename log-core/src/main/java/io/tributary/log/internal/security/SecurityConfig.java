@@ -14,10 +14,20 @@ import java.util.TreeSet;
  * @param staticUsers credentials known to this node without being in the replicated state: the bootstrap admin,
  *                    read from a file only its owner can read or from the environment; they win over a replicated
  *                    user of the same name.
+ * @param nodeCredentials what this node authenticates to its peers' fetch servers with, to copy their segments (a
+ *                        super user's: the bootstrap admin's); null for none.
  */
-public record SecurityConfig(boolean enabled, Set<String> superUsers, Map<String, ScramCredential> staticUsers)
+public record SecurityConfig(
+    boolean enabled, Set<String> superUsers, Map<String, ScramCredential> staticUsers,
+    io.tributary.log.Credentials nodeCredentials)
 {
     public static final SecurityConfig DISABLED = new SecurityConfig(false, Set.of(), Map.of());
+
+    public SecurityConfig(final boolean enabled, final Set<String> superUsers,
+        final Map<String, ScramCredential> staticUsers)
+    {
+        this(enabled, superUsers, staticUsers, null);
+    }
 
     public SecurityConfig
     {

@@ -26,6 +26,7 @@ public final class SecurityView
 
     private final SecurityConfig config;
     private volatile Tables tables;
+    private volatile boolean loaded;
     private final AtomicLong authenticationFailures = new AtomicLong();
     private final AtomicLong authorizationFailures = new AtomicLong();
 
@@ -43,6 +44,20 @@ public final class SecurityView
     public boolean enabled()
     {
         return config.enabled();
+    }
+
+    /**
+     * The service has restored users and ACLs from its snapshot: until then a node knows only its static users, and
+     * must not turn a client away for a user it has not loaded yet.
+     */
+    public void markLoaded()
+    {
+        loaded = true;
+    }
+
+    public boolean loaded()
+    {
+        return loaded;
     }
 
     void publish(final Map<String, ScramCredential> replicatedUsers, final List<AclEntry> acls)
