@@ -107,6 +107,25 @@ class SecurityIT
     }
 
     @Test
+    void producerWithAWrongPasswordFailsItsSends() throws Exception
+    {
+        final TopicPartition tp = new TopicPartition(TOPIC, 0);
+        final long endBefore = endOffset(tp);
+        try (Producer<String, String> producer = Producer.create(ProducerConfig.builder()
+            .cluster(cluster.members())
+            .credentials(Credentials.of("alice", "wrong".toCharArray()))
+            .build()))
+        {
+            final Exception ex = assertThrows(Exception.class,
+                () -> producer.send(ProducerRecord.of(TOPIC, 0, "k", "v")).get(60, TimeUnit.SECONDS));
+            final Throwable cause = ex instanceof ExecutionException ? ex.getCause() : ex;
+            final TributaryException refused = assertInstanceOf(TributaryException.class, cause);
+            assertEquals(ErrorCode.AUTHENTICATION_FAILED, refused.errorCode(), refused.getMessage());
+        }
+        assertEquals(endBefore, endOffset(tp));
+    }
+
+    @Test
     void fetchServerRefusesUnauthenticatedAndWrongPasswordReads() throws Exception
     {
         produceAsAdmin("fetch-check");

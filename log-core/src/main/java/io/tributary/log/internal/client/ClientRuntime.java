@@ -79,6 +79,8 @@ public final class ClientRuntime
     private AeronCluster.AsyncConnect asyncConnect;
     private long nextConnectAttemptNs;
     private String lastConnectError = "not connected yet";
+    /** Why the cluster refused this runtime's credentials at the last connect; null when it did not. */
+    private String authenticationFailure;
     private long lastTimeoutSweepNs;
 
     private ClientRuntime(final String key, final ClusterMembers members, final Credentials credentials)
@@ -263,6 +265,18 @@ public final class ClientRuntime
             "cluster " + members + " not reachable (" + lastConnectError + ")";
     }
 
+    /**
+     * Conductor thread only.
+     *
+     * @return why the cluster refused this runtime's credentials at its last connect attempt; null when it did not
+     *         (sending again with the same credentials cannot succeed: senders fail at once with
+     *         AUTHENTICATION_FAILED).
+     */
+    String authenticationFailure()
+    {
+        return authenticationFailure;
+    }
+
     public FetchClient fetchClient()
     {
         return fetchClient;
@@ -396,6 +410,7 @@ public final class ClientRuntime
                     asyncConnect = null;
                     cluster = connected;
                     lastConnectError = "connected";
+                    authenticationFailure = null;
                     return 1;
                 }
                 return 0;
@@ -414,6 +429,7 @@ public final class ClientRuntime
                         "TRIBUTARY_PASSWORD)" : " for user '" + credentials.username() + "': wrong user name or " +
                         "password");
                     lastConnectError = message;
+                    authenticationFailure = message;
                     for (final Outgoing request : outgoing)
                     {
                         request.handler.onFailure(ErrorCode.AUTHENTICATION_FAILED, message);
