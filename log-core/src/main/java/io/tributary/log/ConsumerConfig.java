@@ -102,8 +102,9 @@ public record ConsumerConfig(
         private Credentials credentials;
 
         /**
-         * @param credentials who to authenticate as ({@link Credentials#fromFile}, {@link Credentials#fromEnvironment});
-         *                    null, the default, for nobody: a cluster with security on refuses the client.
+         * @param credentials who to authenticate as ({@link Credentials#fromFile},
+         *                    {@link Credentials#fromEnvironment}); null, the default, for the process's default
+         *                    ({@link Credentials#setProcessDefault}), else nobody.
          * @return this.
          */
         public Builder credentials(final Credentials credentials)

@@ -79,7 +79,8 @@ final class BenchFailoverCommand implements Callable<Integer>
         try (Admin admin = Admin.create(members, credentials);
             BenchCommand.BenchTopic topic = new BenchCommand.BenchTopic(admin, null, 4);
             Producer<byte[], byte[]> producer = Producer.create(ProducerConfig.builder()
-                .cluster(members).credentials(credentials).linger(Duration.ZERO).requestTimeout(Duration.ofSeconds(5)).build(),
+                .cluster(members).credentials(credentials)
+                .linger(Duration.ZERO).requestTimeout(Duration.ofSeconds(5)).build(),
                 Serializer.bytes(), Serializer.bytes()))
         {
             final byte[] value = new byte[recordSize];

@@ -162,7 +162,8 @@ final class UserCommand extends CommandGroup
             final String file = "username=" + name + "\npassword=" + secret + "\n";
             if (output != null)
             {
-                Files.createFile(output, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+                Files.createFile(output,
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
                 Files.writeString(output, file);
                 ctx.out().println("token " + name + " created; credentials written to " + output);
             }

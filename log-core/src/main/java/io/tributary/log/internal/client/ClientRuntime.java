@@ -10,7 +10,6 @@ import io.tributary.log.Credentials;
 import io.tributary.log.ErrorCode;
 import io.tributary.log.internal.AeronSettings;
 import io.tributary.log.internal.cluster.ClusterMembers;
-import io.tributary.log.internal.security.Scram;
 import io.aeron.security.AuthenticationException;
 import io.aeron.security.CredentialsSupplier;
 import org.agrona.CloseHelper;

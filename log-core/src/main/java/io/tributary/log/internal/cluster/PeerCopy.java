@@ -160,7 +160,8 @@ final class PeerCopy implements AutoCloseable
             throw new CopyRestart("node " + peerId + " did not answer an authentication step");
         }
         final io.tributary.log.internal.codecs.FetchAuthResponseDecoder decoder =
-            new io.tributary.log.internal.codecs.FetchAuthResponseDecoder().wrapAndApplyHeader(reply, 0, headerDecoder);
+            new io.tributary.log.internal.codecs.FetchAuthResponseDecoder()
+                .wrapAndApplyHeader(reply, 0, headerDecoder);
         if (decoder.errorCode() != ErrorCode.NONE)
         {
             decoder.skipMessage();
@@ -179,7 +180,8 @@ final class PeerCopy implements AutoCloseable
         {
             sessions.remove(peerId);
             final io.tributary.log.internal.codecs.FetchAuthResponseDecoder decoder =
-                new io.tributary.log.internal.codecs.FetchAuthResponseDecoder().wrapAndApplyHeader(reply, 0, headerDecoder);
+                new io.tributary.log.internal.codecs.FetchAuthResponseDecoder()
+                    .wrapAndApplyHeader(reply, 0, headerDecoder);
             decoder.skipMessage();
             throw new CopyRestart("node " + peerId + " refused the segment listing: " + decoder.errorMessage());
         }

@@ -672,7 +672,8 @@ public final class TributaryNode implements AutoCloseable
      * @return the settings.
      */
     public static SecurityConfig securityConfig(
-        final boolean enabled, final Set<String> superUsers, final Path adminFile, final Map<String, String> environment)
+        final boolean enabled, final Set<String> superUsers, final Path adminFile,
+        final Map<String, String> environment)
     {
         Credentials admin = adminFile != null ? Credentials.fromFile(adminFile) : null;
         if (admin == null && environment.get("TRIBUTARY_ADMIN_USERNAME") != null)

@@ -198,7 +198,8 @@ public final class Scram
         {
             if (!isValidUserName(user))
             {
-                throw new IllegalArgumentException("invalid user name '" + user + "': use 1 to 128 of A-Z a-z 0-9 . _ @ -");
+                throw new IllegalArgumentException(
+                    "invalid user name '" + user + "': use 1 to 128 of A-Z a-z 0-9 . _ @ -");
             }
             this.user = user;
             this.password = password;

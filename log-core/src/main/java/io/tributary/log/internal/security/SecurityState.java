@@ -1,6 +1,5 @@
 package io.tributary.log.internal.security;
 
-import io.aeron.ExclusivePublication;
 import io.tributary.log.internal.codecs.AclOperation;
 import io.tributary.log.internal.codecs.AclResourceType;
 import io.tributary.log.internal.codecs.AclSnapshotDecoder;
@@ -11,7 +10,6 @@ import io.tributary.log.internal.codecs.UserSnapshotDecoder;
 import io.tributary.log.internal.codecs.UserSnapshotEncoder;
 import org.agrona.DirectBuffer;
 import org.agrona.ExpandableArrayBuffer;
-import org.agrona.concurrent.IdleStrategy;
 
 import java.util.ArrayList;
 import java.util.HashMap;

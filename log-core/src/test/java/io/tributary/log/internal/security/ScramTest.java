@@ -102,7 +102,8 @@ class ScramTest
     {
         final SecurityView view = new SecurityView(new SecurityConfig(true, Set.of("admin"), Map.of()));
         final SecurityState state = new SecurityState(view);
-        state.addAcl(new AclEntry("alice", AclResourceType.TOPIC, AclPatternType.PREFIXED, "team-a.", AclOperation.WRITE));
+        state.addAcl(new AclEntry("alice", AclResourceType.TOPIC, AclPatternType.PREFIXED, "team-a.",
+            AclOperation.WRITE));
         state.addAcl(new AclEntry("*", AclResourceType.TOPIC, AclPatternType.LITERAL, "public", AclOperation.READ));
         state.addAcl(new AclEntry("bob", AclResourceType.GROUP, AclPatternType.LITERAL, "*", AclOperation.ALL));
 
