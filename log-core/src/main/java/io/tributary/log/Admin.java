@@ -4,6 +4,7 @@ import io.tributary.log.internal.client.ClientRuntime;
 import io.tributary.log.internal.client.ClusterRequests;
 import io.tributary.log.internal.cluster.ClusterMembers;
 import io.tributary.log.internal.codecs.OffsetSpec;
+import io.tributary.log.internal.security.Scram;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -26,9 +27,9 @@ public final class Admin implements AutoCloseable
     private final ClusterRequests requests;
     private boolean closed;
 
-    private Admin(final String cluster, final Duration requestTimeout)
+    private Admin(final String cluster, final Duration requestTimeout, final Credentials credentials)
     {
-        this.runtime = ClientRuntime.acquire(cluster);
+        this.runtime = ClientRuntime.acquire(cluster, credentials);
         this.requests = new ClusterRequests(runtime, requestTimeout);
     }
 
@@ -38,12 +39,84 @@ public final class Admin implements AutoCloseable
      */
     public static Admin create(final String cluster)
     {
-        return new Admin(cluster, Duration.ofSeconds(30));
+        return new Admin(cluster, Duration.ofSeconds(30), null);
     }
 
     public static Admin create(final String cluster, final Duration requestTimeout)
     {
-        return new Admin(cluster, requestTimeout);
+        return new Admin(cluster, requestTimeout, null);
+    }
+
+    /**
+     * @param credentials who to authenticate as; null for nobody (a cluster with security on refuses that).
+     * @return an admin client with a 30 s request timeout.
+     */
+    public static Admin create(final String cluster, final Credentials credentials)
+    {
+        return new Admin(cluster, Duration.ofSeconds(30), credentials);
+    }
+
+    public static Admin create(final String cluster, final Duration requestTimeout, final Credentials credentials)
+    {
+        return new Admin(cluster, requestTimeout, credentials);
+    }
+
+    /**
+     * Create a user, or change its password. The SCRAM-SHA-256 credential (salt, 4096 iterations, StoredKey,
+     * ServerKey) is computed here: the password never leaves this process. Super users only when security is on.
+     *
+     * @param password the password; this method does not keep it, the caller may clear it after.
+     */
+    public void upsertUser(final String name, final char[] password)
+    {
+        if (!Scram.isValidUserName(name))
+        {
+            throw new TributaryException(ErrorCode.INVALID_REQUEST,
+                "invalid user name '" + name + "': use 1 to 128 of A-Z a-z 0-9 . _ @ -");
+        }
+        if (password.length == 0)
+        {
+            throw new TributaryException(ErrorCode.INVALID_REQUEST, "empty password");
+        }
+        requests.await(requests.upsertUser(name, Scram.credential(password, Scram.DEFAULT_ITERATIONS)));
+    }
+
+    public void deleteUser(final String name)
+    {
+        requests.await(requests.deleteUser(name));
+    }
+
+    /**
+     * @return the users the cluster holds (not the nodes' bootstrap admins), by name, with their credentials'
+     *         iteration counts.
+     */
+    public Map<String, Integer> listUsers()
+    {
+        return requests.await(requests.listUsers());
+    }
+
+    /**
+     * @throws TributaryException with INVALID_REQUEST when the rule exists already.
+     */
+    public void createAcl(final Acl acl)
+    {
+        requests.await(requests.alterAcl(acl, false));
+    }
+
+    /**
+     * @throws TributaryException with INVALID_REQUEST when there is no such rule.
+     */
+    public void deleteAcl(final Acl acl)
+    {
+        requests.await(requests.alterAcl(acl, true));
+    }
+
+    /**
+     * @param principal whose rules; null or empty for everyone's.
+     */
+    public List<Acl> listAcls(final String principal)
+    {
+        return requests.await(requests.listAcls(principal == null ? "" : principal));
     }
 
     public void createTopic(final NewTopic topic)

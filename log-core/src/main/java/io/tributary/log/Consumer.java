@@ -70,7 +70,7 @@ public final class Consumer<K, V> implements AutoCloseable
         this.config = config;
         this.keyDeserializer = keyDeserializer;
         this.valueDeserializer = valueDeserializer;
-        this.runtime = ClientRuntime.acquire(config.cluster());
+        this.runtime = ClientRuntime.acquire(config.cluster(), config.credentials());
         this.requests = new ClusterRequests(runtime, config.requestTimeout());
     }
 

@@ -25,6 +25,7 @@ import java.util.Objects;
  * @param partitionAssignment  with {@link Consumer#subscribe}: how the group spreads partitions over its members
  *                             ({@code partition.assignment.strategy}); the group co-partitions while any member
  *                             asks for it.
+ * @param credentials    who to authenticate as; null for nobody.
  */
 public record ConsumerConfig(
     String cluster,
@@ -36,7 +37,8 @@ public record ConsumerConfig(
     Duration sessionTimeout,
     boolean enableAutoCommit,
     Duration autoCommitInterval,
-    PartitionAssignment partitionAssignment)
+    PartitionAssignment partitionAssignment,
+    Credentials credentials)
 {
     /** How a group spreads partitions over its members. */
     public enum PartitionAssignment
@@ -97,6 +99,20 @@ public record ConsumerConfig(
      */
     public static final class Builder
     {
+        private Credentials credentials;
+
+        /**
+         * @param credentials who to authenticate as ({@link Credentials#fromFile},
+         *                    {@link Credentials#fromEnvironment}); null, the default, for the process's default
+         *                    ({@link Credentials#setProcessDefault}), else nobody.
+         * @return this.
+         */
+        public Builder credentials(final Credentials credentials)
+        {
+            this.credentials = credentials;
+            return this;
+        }
+
         private String cluster = ClusterMembers.DEFAULT;
         private String groupId;
         private OffsetReset autoOffsetReset = OffsetReset.LATEST;
@@ -171,7 +187,7 @@ public record ConsumerConfig(
         public ConsumerConfig build()
         {
             return new ConsumerConfig(cluster, groupId, autoOffsetReset, fetchMaxBytes, fetchMaxWait, requestTimeout,
-                sessionTimeout, enableAutoCommit, autoCommitInterval, partitionAssignment);
+                sessionTimeout, enableAutoCommit, autoCommitInterval, partitionAssignment, credentials);
         }
     }
 }

@@ -25,6 +25,14 @@ public enum ErrorCode
     GROUP_NOT_EMPTY(false),
     /** No group of that id has members or committed offsets. */
     UNKNOWN_GROUP(false),
+    /** The principal may not do this to the topic: no ACL allows it. */
+    TOPIC_AUTHORIZATION_FAILED(false),
+    /** The principal may not read the consumer group: no ACL allows it. */
+    GROUP_AUTHORIZATION_FAILED(false),
+    /** Only super users may do this (user and ACL administration). */
+    CLUSTER_AUTHORIZATION_FAILED(false),
+    /** The client did not authenticate, or its user name or password is wrong. */
+    AUTHENTICATION_FAILED(false),
     /** The cluster could not be reached, or did not answer in time; the request may or may not have been applied. */
     TIMEOUT(true),
     /** The connection to the cluster was lost with the request in flight; it may or may not have been applied. */

@@ -44,7 +44,7 @@ public final class Producer<K, V> implements AutoCloseable
         this.config = config;
         this.keySerializer = keySerializer;
         this.valueSerializer = valueSerializer;
-        this.runtime = ClientRuntime.acquire(config.cluster());
+        this.runtime = ClientRuntime.acquire(config.cluster(), config.credentials());
         this.requests = new ClusterRequests(runtime, config.maxBlock());
         this.sender = new ProduceSender(runtime, config.batchSize(), config.maxRequestSize(), config.bufferMemory(),
             config.linger(), config.requestTimeout(), config.maxBlock(), config.idempotence(), config.deliveryTimeout(),

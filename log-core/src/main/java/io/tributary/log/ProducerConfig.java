@@ -21,6 +21,7 @@ import java.util.Objects;
  *                       retried until {@code deliveryTimeout}.
  * @param deliveryTimeout how long a send may take, retries included, before it fails ({@code delivery.timeout.ms}).
  * @param retryBackoff   wait before sending a batch again that arrived out of order ({@code retry.backoff.ms}).
+ * @param credentials    who to authenticate as; null for nobody.
  */
 public record ProducerConfig(
     String cluster,
@@ -32,7 +33,8 @@ public record ProducerConfig(
     int maxRequestSize,
     boolean idempotence,
     Duration deliveryTimeout,
-    Duration retryBackoff)
+    Duration retryBackoff,
+    Credentials credentials)
 {
     public ProducerConfig
     {
@@ -65,6 +67,20 @@ public record ProducerConfig(
      */
     public static final class Builder
     {
+        private Credentials credentials;
+
+        /**
+         * @param credentials who to authenticate as ({@link Credentials#fromFile},
+         *                    {@link Credentials#fromEnvironment}); null, the default, for the process's default
+         *                    ({@link Credentials#setProcessDefault}), else nobody.
+         * @return this.
+         */
+        public Builder credentials(final Credentials credentials)
+        {
+            this.credentials = credentials;
+            return this;
+        }
+
         private String cluster = ClusterMembers.DEFAULT;
         private Duration linger = Duration.ofMillis(5);
         private int batchSize = 64 * 1024;
@@ -139,7 +155,7 @@ public record ProducerConfig(
         public ProducerConfig build()
         {
             return new ProducerConfig(cluster, linger, batchSize, bufferMemory, maxBlock, requestTimeout, maxRequestSize,
-                idempotence, deliveryTimeout, retryBackoff);
+                idempotence, deliveryTimeout, retryBackoff, credentials);
         }
     }
 }

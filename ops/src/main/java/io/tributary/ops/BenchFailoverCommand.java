@@ -61,6 +61,9 @@ final class BenchFailoverCommand implements Callable<Integer>
         this.ctx = ctx;
     }
 
+    /** The local cluster's bootstrap admin, when 'cluster start' wrote one. */
+    private io.tributary.log.Credentials credentials;
+
     public Integer call() throws Exception
     {
         final String members = Files.readString(dataDir.resolve(ClusterCommand.MEMBERS_FILE)).trim();
@@ -71,10 +74,13 @@ final class BenchFailoverCommand implements Callable<Integer>
                 "failover needs a cluster of at least 3 nodes; " + dataDir + " has " + size);
         }
         BenchCommand.println(ctx.out(), BenchCommand.machine());
-        try (Admin admin = Admin.create(members);
+        final Path adminFile = dataDir.resolve(ClusterCommand.ADMIN_CREDENTIALS_FILE);
+        credentials = Files.exists(adminFile) ? io.tributary.log.Credentials.fromFile(adminFile) : null;
+        try (Admin admin = Admin.create(members, credentials);
             BenchCommand.BenchTopic topic = new BenchCommand.BenchTopic(admin, null, 4);
             Producer<byte[], byte[]> producer = Producer.create(ProducerConfig.builder()
-                .cluster(members).linger(Duration.ZERO).requestTimeout(Duration.ofSeconds(5)).build(),
+                .cluster(members).credentials(credentials)
+                .linger(Duration.ZERO).requestTimeout(Duration.ofSeconds(5)).build(),
                 Serializer.bytes(), Serializer.bytes()))
         {
             final byte[] value = new byte[recordSize];
@@ -169,7 +175,7 @@ final class BenchFailoverCommand implements Callable<Integer>
             .mapToObj(p -> new TopicPartition(topic, p)).collect(Collectors.toList());
         final Map<TopicPartition, Long> expected = admin.endOffsets(partitions);
         final ClusterMembers.Member member = ClusterMembers.parse(members).member(node);
-        try (Admin one = Admin.create(ClusterMembers.parse(members).only(node)))
+        try (Admin one = Admin.create(ClusterMembers.parse(members).only(node), credentials))
         {
             while (true)
             {

@@ -73,14 +73,14 @@ final class BenchProduceCommand implements Callable<Integer>
                 "--records and --partitions must be >= 1 and --record-size >= 0");
         }
         final ProducerConfig config = ProducerConfig.builder()
-            .cluster(cluster.cluster())
+            .cluster(cluster.cluster()).credentials(cluster.credentials(ctx))
             .batchSize(batchSize)
             .maxRequestSize(Math.max(batchSize, 1024 * 1024))
             .linger(linger)
             .build();
         BenchCommand.println(ctx.out(), BenchCommand.machine());
 
-        try (Admin admin = Admin.create(cluster.cluster());
+        try (Admin admin = cluster.admin(ctx);
             BenchCommand.BenchTopic benchTopic = new BenchCommand.BenchTopic(admin, topic, partitions);
             Producer<byte[], byte[]> producer = Producer.create(config, Serializer.bytes(), Serializer.bytes()))
         {

@@ -31,6 +31,8 @@ final class ClusterCommand extends CommandGroup
     static final String MEMBERS_FILE = "members";
     /** Options every node of the directory is started with, one line, as given to {@code cluster start}. */
     static final String SERVER_OPTIONS_FILE = "server-options";
+    /** The bootstrap admin's credentials a local cluster's nodes share, written by {@code start} (mode 600). */
+    static final String ADMIN_CREDENTIALS_FILE = "admin.credentials";
 
     /**
      * One line per member, in members-list order: {@code <id> <LEADER|FOLLOWER|DOWN> position <p> behind <b>},
@@ -55,7 +57,7 @@ final class ClusterCommand extends CommandGroup
 
         public Integer call()
         {
-            try (Admin admin = Admin.create(cluster.cluster()))
+            try (Admin admin = cluster.admin(ctx))
             {
                 final List<NodeStatus> statuses = admin.clusterStatus();
                 final long leaderPosition = statuses.stream()
@@ -145,6 +147,15 @@ final class ClusterCommand extends CommandGroup
             Files.writeString(dataDir.resolve(SERVER_OPTIONS_FILE),
                 snapshotLogBytes == null ? "" : "--snapshot-log-bytes " + snapshotLogBytes + "\n");
 
+            final Path adminCredentials = dataDir.resolve(ADMIN_CREDENTIALS_FILE);
+            if (!Files.exists(adminCredentials))
+            {
+                Files.createFile(adminCredentials, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                    java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+                Files.writeString(adminCredentials, "username=admin\npassword=" +
+                    io.tributary.log.internal.security.Scram.newTokenSecret() + "\n");
+            }
+
             final List<Process> started = new ArrayList<>();
             for (int i = 0; i < nodes; i++)
             {
@@ -168,8 +179,9 @@ final class ClusterCommand extends CommandGroup
                     {
                         ctx.out().println(members);
                         ctx.err().println("started " + nodes + " node(s) in " + dataDir.toAbsolutePath().normalize() +
-                            "; export TRIBUTARY_CLUSTER=" + members + "; stop with: tributary cluster stop --data-dir " +
-                            dataDir);
+                            "; export TRIBUTARY_CLUSTER=" + members + (nodes > 1 ? " TRIBUTARY_CREDENTIALS_FILE=" +
+                            adminCredentials.toAbsolutePath().normalize() + " (authentication is on)" : "") +
+                            "; stop with: tributary cluster stop --data-dir " + dataDir);
                         return TributaryCli.OK;
                     }
                     Thread.sleep(200);
@@ -239,6 +251,11 @@ final class ClusterCommand extends CommandGroup
             "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED",
             TributaryCli.class.getName(), "server", "--node-id", Integer.toString(node), "--members", members,
             "--data-dir", dataDir.resolve("node-" + node).toString()));
+        final Path adminCredentials = dataDir.resolve(ADMIN_CREDENTIALS_FILE);
+        if (Files.exists(adminCredentials))
+        {
+            command.addAll(List.of("--admin-credentials-file", adminCredentials.toAbsolutePath().toString()));
+        }
         final Path options = dataDir.resolve(SERVER_OPTIONS_FILE);
         if (Files.exists(options))
         {

@@ -121,14 +121,14 @@ final class ConsumeCommand implements Callable<Integer>
         }
 
         final ConsumerConfig config = ConsumerConfig.builder()
-            .cluster(cluster.cluster())
+            .cluster(cluster.cluster()).credentials(cluster.credentials(ctx))
             .groupId(group)
             .autoOffsetReset(ConsumerConfig.OffsetReset.EARLIEST)
             .enableAutoCommit(false) // it commits what it printed, which may be less than what poll returned
             .build();
         // Covers closing the clients too: a signal must not end the JVM before their resources are released.
         final Stopper stopper = new Stopper(ctx.handleSignals());
-        try (Admin admin = Admin.create(cluster.cluster()); Consumer<String, String> consumer = Consumer.create(config))
+        try (Admin admin = cluster.admin(ctx); Consumer<String, String> consumer = Consumer.create(config))
         {
             final TopicDescription description = admin.describeTopic(topic);
             if (group != null && partition == null)

@@ -42,7 +42,7 @@ final class GroupCommand extends CommandGroup
 
         public Integer call()
         {
-            try (Admin admin = Admin.create(cluster.cluster()))
+            try (Admin admin = cluster.admin(ctx))
             {
                 for (final GroupListing group : admin.listGroups())
                 {
@@ -76,7 +76,7 @@ final class GroupCommand extends CommandGroup
         public Integer call()
         {
             final GroupDescription description;
-            try (Admin admin = Admin.create(cluster.cluster()))
+            try (Admin admin = cluster.admin(ctx))
             {
                 description = admin.describeGroup(group);
             }
@@ -163,7 +163,7 @@ final class GroupCommand extends CommandGroup
                 to = ResetTo.time(parseTime(spec, "--to-time", target.time));
             }
             final Map<TopicPartition, Long> offsets;
-            try (Admin admin = Admin.create(cluster.cluster()))
+            try (Admin admin = cluster.admin(ctx))
             {
                 offsets = admin.resetOffsets(group, topic, to);
             }

@@ -61,7 +61,7 @@ final class ProduceCommand implements Callable<Integer>
         }
         final Acknowledgements acks = new Acknowledgements();
         try (Producer<String, String> producer = Producer.create(
-            ProducerConfig.builder().cluster(cluster.cluster()).build()))
+            ProducerConfig.builder().cluster(cluster.cluster()).credentials(cluster.credentials(ctx)).build()))
         {
             // Ask first, so a wrong topic or partition fails even on empty input, and before anything is sent.
             final int partitions = producer.partitionCount(topic);

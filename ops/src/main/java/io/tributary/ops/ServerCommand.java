@@ -83,6 +83,20 @@ final class ServerCommand implements Callable<Integer>
             "name when it listens on 0.0.0.0)")
     String kafkaAdvertisedHost;
 
+    @Option(names = "--auth", negatable = true,
+        description = "clients must authenticate (SCRAM-SHA-256) and requests are checked against ACLs; on by " +
+            "default for a multi-node cluster, off for a single node; must be the same on every node")
+    Boolean auth;
+
+    @Option(names = "--super-users", paramLabel = "USERS", split = ",",
+        description = "users allowed everything, user and ACL administration included (the bootstrap admin is one)")
+    java.util.List<String> superUsers = new java.util.ArrayList<>();
+
+    @Option(names = "--admin-credentials-file", paramLabel = "FILE",
+        description = "username= and password= of the bootstrap admin, readable by its owner only (chmod 600); " +
+            "else $TRIBUTARY_ADMIN_USERNAME and $TRIBUTARY_ADMIN_PASSWORD")
+    Path adminCredentialsFile;
+
     ServerCommand(final CliContext ctx)
     {
         this.ctx = ctx;
@@ -96,6 +110,14 @@ final class ServerCommand implements Callable<Integer>
             throw new CommandLine.ParameterException(spec.commandLine(),
                 "--node-id " + nodeId + " is not in --members " + parsed);
         }
+        final boolean secured = auth != null ? auth : parsed.members().size() > 1;
+        if (secured && kafkaPort >= 0)
+        {
+            // The gateway does not authenticate Kafka clients (no SASL yet): it would let anyone act as itself.
+            throw new CommandLine.ParameterException(spec.commandLine(), "--kafka-port with authentication on: " +
+                "the Kafka gateway does not authenticate Kafka clients yet, so it would bypass the ACLs; serve " +
+                "Kafka only from a cluster run with --no-auth on a trusted network");
+        }
         final TributaryNode.Context node = new TributaryNode.Context()
             .nodeId(nodeId)
             .members(parsed)
@@ -103,7 +125,9 @@ final class ServerCommand implements Callable<Integer>
             .snapshotLogBytes(snapshotLogBytes)
             .snapshotIntervalNs(snapshotInterval.toNanos())
             .retentionCheckIntervalMs(retentionCheckInterval.toMillis())
-            .segmentArchiveDir(archiveDir);
+            .segmentArchiveDir(archiveDir)
+            .security(TributaryNode.securityConfig(secured, java.util.Set.copyOf(superUsers), adminCredentialsFile,
+                ctx.env()));
         // The gateway is a client of the cluster: started before the node, it connects once the node is up, and
         // it stops after the node (its requests in flight then fail, and Kafka clients retry elsewhere or later).
         final String host = parsed.members().stream().filter(m -> m.id() == nodeId).findFirst().orElseThrow().host();
@@ -125,6 +149,11 @@ final class ServerCommand implements Callable<Integer>
                 ctx.err().flush();
             });
             return TributaryCli.OK;
+        }
+        // The embedded worker's clients authenticate as the bootstrap admin when there is one.
+        if (adminCredentialsFile != null)
+        {
+            io.tributary.log.Credentials.setProcessDefault(io.tributary.log.Credentials.fromFile(adminCredentialsFile));
         }
         // With a worker, signals are handled before the JVM shuts down: its tasks checkpoint and leave their groups
         // while the node and the cluster clients still work, then the node stops.

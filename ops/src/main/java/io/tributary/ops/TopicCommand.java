@@ -53,7 +53,7 @@ final class TopicCommand extends CommandGroup
 
         public Integer call()
         {
-            try (Admin admin = Admin.create(cluster.cluster()))
+            try (Admin admin = cluster.admin(ctx))
             {
                 admin.createTopic(new NewTopic(name, partitions, configs));
             }
@@ -87,7 +87,7 @@ final class TopicCommand extends CommandGroup
 
         public Integer call()
         {
-            try (Admin admin = Admin.create(cluster.cluster()))
+            try (Admin admin = cluster.admin(ctx))
             {
                 admin.alterTopicConfigs(name, configs);
             }
@@ -112,7 +112,7 @@ final class TopicCommand extends CommandGroup
 
         public Integer call()
         {
-            try (Admin admin = Admin.create(cluster.cluster()))
+            try (Admin admin = cluster.admin(ctx))
             {
                 for (final String name : admin.listTopics())
                 {
@@ -161,7 +161,7 @@ final class TopicCommand extends CommandGroup
         {
             final TopicDescription description;
             Map<TopicPartition, Long> earliest = Map.of();
-            try (Admin admin = Admin.create(cluster.cluster()))
+            try (Admin admin = cluster.admin(ctx))
             {
                 description = admin.describeTopic(name);
                 if ("true".equals(description.configs().get("remote.storage.enable")))
@@ -206,7 +206,7 @@ final class TopicCommand extends CommandGroup
 
         public Integer call()
         {
-            try (Admin admin = Admin.create(cluster.cluster()))
+            try (Admin admin = cluster.admin(ctx))
             {
                 admin.deleteTopic(name);
             }

@@ -29,6 +29,8 @@ import java.nio.charset.StandardCharsets;
         ProduceCommand.class,
         ConsumeCommand.class,
         GroupCommand.class,
+        UserCommand.class,
+        AclCommand.class,
         ConnectorCommand.class,
         PipelineCommand.class,
         JobCommand.class,
@@ -91,6 +93,39 @@ public final class TributaryCli extends CommandGroup
     public static CommandLine commandLine(final CliContext ctx)
     {
         final CommandLine cmd = new CommandLine(TributaryCli.class, new Factory(ctx));
+        // Code a command runs that opens its own clients from the cluster address alone (job workers, connectors,
+        // pipelines) authenticates as the command's --credentials-file or environment says; restored afterwards.
+        cmd.setExecutionStrategy(parseResult ->
+        {
+            ParseResult last = parseResult;
+            while (last.hasSubcommand())
+            {
+                last = last.subcommand();
+            }
+            final io.tributary.log.Credentials previous = io.tributary.log.Credentials.processDefault();
+            for (final CommandLine.Model.CommandSpec mixin : last.commandSpec().mixins().values())
+            {
+                if (mixin.userObject() instanceof ClusterOption option)
+                {
+                    try
+                    {
+                        io.tributary.log.Credentials.setProcessDefault(option.credentials(ctx));
+                    }
+                    catch (final RuntimeException ex)
+                    {
+                        throw new CommandLine.ExecutionException(last.commandSpec().commandLine(), ex.getMessage(), ex);
+                    }
+                }
+            }
+            try
+            {
+                return new CommandLine.RunLast().execute(parseResult);
+            }
+            finally
+            {
+                io.tributary.log.Credentials.setProcessDefault(previous);
+            }
+        });
         cmd.setOut(ctx.out());
         cmd.setErr(ctx.err());
         cmd.setDefaultValueProvider(arg ->

@@ -41,7 +41,11 @@ class ClusterStartIT
                 assertTrue(ClusterCommand.pidOf(dir, i).isPresent(), "node " + i + " runs");
                 assertTrue(Files.exists(dir.resolve("node-" + i + ".log")));
             }
-            final Map<String, String> env = Map.of(CliContext.CLUSTER_ENV, members);
+            // Three nodes: authentication is on, as the bootstrap admin 'cluster start' wrote for the nodes.
+            final Map<String, String> env = Map.of(CliContext.CLUSTER_ENV, members, ClusterOption.CREDENTIALS_FILE_ENV,
+                dir.resolve(ClusterCommand.ADMIN_CREDENTIALS_FILE).toString());
+            assertEquals(1, run(Map.of(CliContext.CLUSTER_ENV, members), "", "topic", "list").exitCode(),
+                "a client without credentials must be refused");
 
             final Result status = run(env, "", "cluster", "status");
             assertEquals(3, status.out().lines().count(), status.out());

@@ -6,9 +6,12 @@ import io.aeron.cluster.client.AeronCluster;
 import io.aeron.cluster.client.EgressListener;
 import io.aeron.driver.MediaDriver;
 import io.aeron.logbuffer.Header;
+import io.tributary.log.Credentials;
 import io.tributary.log.ErrorCode;
 import io.tributary.log.internal.AeronSettings;
 import io.tributary.log.internal.cluster.ClusterMembers;
+import io.aeron.security.AuthenticationException;
+import io.aeron.security.CredentialsSupplier;
 import org.agrona.CloseHelper;
 import org.agrona.DirectBuffer;
 import org.agrona.collections.Long2ObjectHashMap;
@@ -58,6 +61,7 @@ public final class ClientRuntime
 
     private final String key;
     private final ClusterMembers members;
+    private final Credentials credentials;
     private final MediaDriver driver;
     private final Aeron aeron;
     private final FetchClient fetchClient;
@@ -74,12 +78,15 @@ public final class ClientRuntime
     private AeronCluster.AsyncConnect asyncConnect;
     private long nextConnectAttemptNs;
     private String lastConnectError = "not connected yet";
+    /** Why the cluster refused this runtime's credentials at the last connect; null when it did not. */
+    private String authenticationFailure;
     private long lastTimeoutSweepNs;
 
-    private ClientRuntime(final String key, final ClusterMembers members)
+    private ClientRuntime(final String key, final ClusterMembers members, final Credentials credentials)
     {
         this.key = key;
         this.members = members;
+        this.credentials = credentials;
         final String aeronDir = AeronSettings.aeronDirectoryBase() + "/tributary-client-" +
             ProcessHandle.current().pid() + "-" + INSTANCE_IDS.incrementAndGet();
         driver = MediaDriver.launchEmbedded(AeronSettings.mediaDriverContext(aeronDir)
@@ -91,7 +98,7 @@ public final class ClientRuntime
                 .aeronDirectoryName(driver.aeronDirectoryName())
                 .errorHandler(ex -> LOG.log(System.Logger.Level.DEBUG, "client", ex)));
             aeron = connected;
-            fetchClient = new FetchClient(aeron, members, localHost(members) + ":0");
+            fetchClient = new FetchClient(aeron, members, localHost(members) + ":0", credentials);
             runner = new AgentRunner(
                 AeronSettings.idle(),
                 ex -> LOG.log(System.Logger.Level.WARNING, "client conductor: " + ex, ex),
@@ -112,14 +119,29 @@ public final class ClientRuntime
      */
     public static ClientRuntime acquire(final String cluster)
     {
+        return acquire(cluster, null);
+    }
+
+    /**
+     * @param cluster     members list, e.g. {@code 0=127.0.0.1:9100}.
+     * @param explicit    who to authenticate as; null for the process's default ({@link
+     *                    Credentials#setProcessDefault}), else nobody (a cluster with security on refuses that).
+     * @return the runtime for that cluster and those credentials in this JVM, started on first use: clients with
+     *         different credentials never share a cluster session.
+     */
+    public static ClientRuntime acquire(final String cluster, final Credentials explicit)
+    {
+        final Credentials credentials = explicit != null ? explicit : Credentials.processDefault();
         final ClusterMembers members = ClusterMembers.parse(cluster);
-        final String key = members.toString();
+        final String key = members + (credentials == null ? "" :
+            "|" + credentials.username() + "|" + Integer.toHexString(credentials.hashCode() ^
+            java.util.Arrays.hashCode(credentials.password())));
         synchronized (RUNTIMES)
         {
             ClientRuntime runtime = RUNTIMES.get(key);
             if (runtime == null)
             {
-                runtime = new ClientRuntime(key, members);
+                runtime = new ClientRuntime(key, members, credentials);
                 RUNTIMES.put(key, runtime);
             }
             runtime.references++;
@@ -242,6 +264,18 @@ public final class ClientRuntime
             "cluster " + members + " not reachable (" + lastConnectError + ")";
     }
 
+    /**
+     * Conductor thread only.
+     *
+     * @return why the cluster refused this runtime's credentials at its last connect attempt; null when it did not
+     *         (sending again with the same credentials cannot succeed: senders fail at once with
+     *         AUTHENTICATION_FAILED).
+     */
+    String authenticationFailure()
+    {
+        return authenticationFailure;
+    }
+
     public FetchClient fetchClient()
     {
         return fetchClient;
@@ -362,6 +396,7 @@ public final class ClientRuntime
                     .egressChannel("aeron:udp?endpoint=" + localHost(members) + ":0|term-length=16m|sparse=true" +
                         AeronSettings.mtuParam(localHost(members)))
                     .egressListener(this)
+                    .credentialsSupplier(credentialsSupplier())
                     .messageTimeoutNs(5_000_000_000L));
                 return 1;
             }
@@ -374,6 +409,7 @@ public final class ClientRuntime
                     asyncConnect = null;
                     cluster = connected;
                     lastConnectError = "connected";
+                    authenticationFailure = null;
                     return 1;
                 }
                 return 0;
@@ -384,8 +420,28 @@ public final class ClientRuntime
                 asyncConnect = null;
                 lastConnectError = firstLine(ex);
                 nextConnectAttemptNs = nowNs + RECONNECT_DELAY_NS;
+                if (ex instanceof AuthenticationException)
+                {
+                    // Trying again with the same credentials cannot succeed: fail what waits at once.
+                    final String message = "authentication to cluster " + members + " failed" + (credentials == null ?
+                        ": it requires credentials (set --credentials-file or TRIBUTARY_USERNAME and " +
+                        "TRIBUTARY_PASSWORD)" : " for user '" + credentials.username() + "': wrong user name or " +
+                        "password");
+                    lastConnectError = message;
+                    authenticationFailure = message;
+                    for (final Outgoing request : outgoing)
+                    {
+                        request.handler.onFailure(ErrorCode.AUTHENTICATION_FAILED, message);
+                    }
+                    outgoing.clear();
+                }
                 return 1;
             }
+        }
+
+        private CredentialsSupplier credentialsSupplier()
+        {
+            return new io.tributary.log.internal.security.ScramCredentialsSupplier(credentials);
         }
 
         private boolean wantsConnection()

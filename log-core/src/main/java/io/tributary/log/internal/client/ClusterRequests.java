@@ -1,6 +1,19 @@
 package io.tributary.log.internal.client;
 
+import io.tributary.log.Acl;
 import io.tributary.log.GroupDescription;
+import io.tributary.log.internal.codecs.AclOperation;
+import io.tributary.log.internal.codecs.AclPatternType;
+import io.tributary.log.internal.codecs.AclResourceType;
+import io.tributary.log.internal.codecs.AlterAclRequestEncoder;
+import io.tributary.log.internal.codecs.BooleanType;
+import io.tributary.log.internal.codecs.ListAclsRequestEncoder;
+import io.tributary.log.internal.codecs.ListAclsResponseDecoder;
+import io.tributary.log.internal.codecs.ListUsersRequestEncoder;
+import io.tributary.log.internal.codecs.ListUsersResponseDecoder;
+import io.tributary.log.internal.codecs.UserDeleteRequestEncoder;
+import io.tributary.log.internal.codecs.UserUpsertRequestEncoder;
+import io.tributary.log.internal.security.ScramCredential;
 import io.tributary.log.GroupListing;
 import io.tributary.log.internal.codecs.DescribeGroupRequestEncoder;
 import io.tributary.log.internal.codecs.DescribeGroupResponseDecoder;
@@ -100,6 +113,112 @@ public final class ClusterRequests
         encoder.topic(name);
         // Setting the same values twice changes nothing: safe to send again when the outcome is unknown.
         return sendAdmin(correlationId, buffer, MessageHeaderEncoder.ENCODED_LENGTH + encoder.encodedLength(), true);
+    }
+
+    /**
+     * Create a user or replace its credential; the credential was computed from the password on this side.
+     */
+    public CompletableFuture<Void> upsertUser(final String name, final ScramCredential credential)
+    {
+        final long correlationId = runtime.nextCorrelationId();
+        final ExpandableArrayBuffer buffer = new ExpandableArrayBuffer(256);
+        final byte[] salt = credential.salt();
+        final byte[] storedKey = credential.storedKey();
+        final byte[] serverKey = credential.serverKey();
+        final UserUpsertRequestEncoder encoder = new UserUpsertRequestEncoder()
+            .wrapAndApplyHeader(buffer, 0, new MessageHeaderEncoder())
+            .correlationId(correlationId)
+            .iterations(credential.iterations())
+            .name(name)
+            .putSalt(salt, 0, salt.length)
+            .putStoredKey(storedKey, 0, storedKey.length)
+            .putServerKey(serverKey, 0, serverKey.length);
+        return sendAdmin(correlationId, buffer, MessageHeaderEncoder.ENCODED_LENGTH + encoder.encodedLength(), true);
+    }
+
+    public CompletableFuture<Void> deleteUser(final String name)
+    {
+        final long correlationId = runtime.nextCorrelationId();
+        final ExpandableArrayBuffer buffer = new ExpandableArrayBuffer(128);
+        final UserDeleteRequestEncoder encoder = new UserDeleteRequestEncoder()
+            .wrapAndApplyHeader(buffer, 0, new MessageHeaderEncoder())
+            .correlationId(correlationId)
+            .name(name);
+        return sendAdmin(correlationId, buffer, MessageHeaderEncoder.ENCODED_LENGTH + encoder.encodedLength(), false);
+    }
+
+    /**
+     * @return user names with their credentials' iterations, in name order.
+     */
+    public CompletableFuture<Map<String, Integer>> listUsers()
+    {
+        final long correlationId = runtime.nextCorrelationId();
+        final ExpandableArrayBuffer buffer = new ExpandableArrayBuffer(64);
+        final ListUsersRequestEncoder encoder = new ListUsersRequestEncoder()
+            .wrapAndApplyHeader(buffer, 0, new MessageHeaderEncoder())
+            .correlationId(correlationId);
+        return send(correlationId, buffer, MessageHeaderEncoder.ENCODED_LENGTH + encoder.encodedLength(), true,
+            (message) ->
+            {
+                final ListUsersResponseDecoder decoder = new ListUsersResponseDecoder();
+                decoder.wrapAndApplyHeader(message, 0, new MessageHeaderDecoder());
+                final var code = decoder.errorCode();
+                final Map<String, Integer> users = new TreeMap<>();
+                for (final ListUsersResponseDecoder.UsersDecoder u : decoder.users())
+                {
+                    final int iterations = u.iterations();
+                    users.put(u.name(), iterations);
+                }
+                throwIfError(code, decoder.errorMessage());
+                return users;
+            });
+    }
+
+    public CompletableFuture<Void> alterAcl(final Acl acl, final boolean remove)
+    {
+        final long correlationId = runtime.nextCorrelationId();
+        final ExpandableArrayBuffer buffer = new ExpandableArrayBuffer(256);
+        final AlterAclRequestEncoder encoder = new AlterAclRequestEncoder()
+            .wrapAndApplyHeader(buffer, 0, new MessageHeaderEncoder())
+            .correlationId(correlationId)
+            .remove(remove ? BooleanType.TRUE : BooleanType.FALSE)
+            .resourceType(AclResourceType.valueOf(acl.resourceType().name()))
+            .patternType(AclPatternType.valueOf(acl.patternType().name()))
+            .operation(AclOperation.valueOf(acl.operation().name()))
+            .principal(acl.principal())
+            .resource(acl.resource());
+        return sendAdmin(correlationId, buffer, MessageHeaderEncoder.ENCODED_LENGTH + encoder.encodedLength(), false);
+    }
+
+    /**
+     * @param principal whose rules; empty for everyone's.
+     */
+    public CompletableFuture<List<Acl>> listAcls(final String principal)
+    {
+        final long correlationId = runtime.nextCorrelationId();
+        final ExpandableArrayBuffer buffer = new ExpandableArrayBuffer(128);
+        final ListAclsRequestEncoder encoder = new ListAclsRequestEncoder()
+            .wrapAndApplyHeader(buffer, 0, new MessageHeaderEncoder())
+            .correlationId(correlationId)
+            .principal(principal);
+        return send(correlationId, buffer, MessageHeaderEncoder.ENCODED_LENGTH + encoder.encodedLength(), true,
+            (message) ->
+            {
+                final ListAclsResponseDecoder decoder = new ListAclsResponseDecoder();
+                decoder.wrapAndApplyHeader(message, 0, new MessageHeaderDecoder());
+                final var code = decoder.errorCode();
+                final List<Acl> acls = new ArrayList<>();
+                for (final ListAclsResponseDecoder.AclsDecoder a : decoder.acls())
+                {
+                    final Acl.ResourceType type = Acl.ResourceType.valueOf(a.resourceType().name());
+                    final Acl.PatternType pattern = Acl.PatternType.valueOf(a.patternType().name());
+                    final Acl.Operation operation = Acl.Operation.valueOf(a.operation().name());
+                    final String aclPrincipal = a.principal();
+                    acls.add(new Acl(aclPrincipal, type, pattern, a.resource(), operation));
+                }
+                throwIfError(code, decoder.errorMessage());
+                return acls;
+            });
     }
 
     public CompletableFuture<Void> deleteTopic(final String name)
@@ -456,8 +575,11 @@ public final class ClusterRequests
                     case CANDIDATE -> NodeStatus.Role.CANDIDATE;
                     default -> NodeStatus.Role.FOLLOWER;
                 };
+                final long authenticationFailures = Math.max(0, decoder.authenticationFailures());
+                final long authorizationFailures = Math.max(0, decoder.authorizationFailures());
                 future.complete(new NodeStatus(decoder.nodeId(), role, decoder.appliedPosition(),
-                    decoder.corruptBatches(), decoder.repairedSegments()));
+                    decoder.corruptBatches(), decoder.repairedSegments(), authenticationFailures,
+                    authorizationFailures));
             }
 
             public void onFailure(final ErrorCode code, final String message)
@@ -529,6 +651,10 @@ public final class ClusterRequests
             case FENCED_MEMBER -> ErrorCode.FENCED_MEMBER;
             case GROUP_NOT_EMPTY -> ErrorCode.GROUP_NOT_EMPTY;
             case UNKNOWN_GROUP -> ErrorCode.UNKNOWN_GROUP;
+            case TOPIC_AUTHORIZATION_FAILED -> ErrorCode.TOPIC_AUTHORIZATION_FAILED;
+            case GROUP_AUTHORIZATION_FAILED -> ErrorCode.GROUP_AUTHORIZATION_FAILED;
+            case CLUSTER_AUTHORIZATION_FAILED -> ErrorCode.CLUSTER_AUTHORIZATION_FAILED;
+            case AUTHENTICATION_FAILED -> ErrorCode.AUTHENTICATION_FAILED;
             default -> ErrorCode.UNKNOWN_ERROR;
         };
     }

@@ -5,7 +5,11 @@ import io.aeron.FragmentAssembler;
 import io.aeron.Publication;
 import io.aeron.Subscription;
 import io.aeron.logbuffer.Header;
+import io.tributary.log.Credentials;
 import io.tributary.log.ErrorCode;
+import io.tributary.log.internal.codecs.FetchAuthRequestEncoder;
+import io.tributary.log.internal.codecs.FetchAuthResponseDecoder;
+import io.tributary.log.internal.security.Scram;
 import io.tributary.log.internal.cluster.ClusterMembers;
 import io.tributary.log.internal.codecs.FetchRequestEncoder;
 import io.tributary.log.internal.codecs.FetchResponseDecoder;
@@ -76,14 +80,45 @@ public final class FetchClient
     private String responseChannel;
     private int preferredNode;
     private long lastSweepNs;
+    private final Credentials credentials;
+    /** Per node: the fetch session authenticated there (see FetchSessions), or the exchange under way. */
+    private final NodeAuth[] auth;
+    private final FetchAuthRequestEncoder authEncoder = new FetchAuthRequestEncoder();
+    private static final long AUTH_TIMEOUT_NS = 5_000_000_000L;
+    private static final long AUTH_RETRY_NS = 1_000_000_000L;
+
+    private static final class NodeAuth
+    {
+        boolean authenticated;
+        long sessionId;
+        Scram.Client exchange;
+        long exchangeId;
+        long correlationId;
+        long startedNs;
+        String error;
+        long errorUntilNs;
+    }
+
+    FetchClient(final Aeron aeron, final ClusterMembers members, final String responseEndpoint)
+    {
+        this(aeron, members, responseEndpoint, null);
+    }
 
     /**
      * @param responseEndpoint where nodes answer, {@code host:port}; port 0 lets the OS choose.
+     * @param credentials      who to authenticate to the fetch servers as; null for nobody.
      */
-    FetchClient(final Aeron aeron, final ClusterMembers members, final String responseEndpoint)
+    FetchClient(
+        final Aeron aeron, final ClusterMembers members, final String responseEndpoint, final Credentials credentials)
     {
         this.aeron = aeron;
         this.members = members;
+        this.credentials = credentials;
+        this.auth = new NodeAuth[members.size()];
+        for (int i = 0; i < auth.length; i++)
+        {
+            auth[i] = new NodeAuth();
+        }
         this.responseStreamId = RESPONSE_STREAM_ID_BASE + ThreadLocalRandom.current().nextInt(RESPONSE_STREAM_ID_RANGE);
         this.responses = aeron.addSubscription("aeron:udp?endpoint=" + responseEndpoint, responseStreamId);
         this.publications = new Publication[members.size()];
@@ -233,7 +268,24 @@ public final class FetchClient
                 continue;
             }
 
+            if (credentials != null && request.type != RequestType.NODE_STATUS && !auth[node].authenticated)
+            {
+                final NodeAuth nodeAuth = auth[node];
+                if (nodeAuth.error != null && nowNs - nodeAuth.errorUntilNs < 0)
+                {
+                    request.fail(ErrorCode.AUTHENTICATION_FAILED, nodeAuth.error);
+                    continue;
+                }
+                if (nodeAuth.exchange == null || nowNs - nodeAuth.startedNs > AUTH_TIMEOUT_NS)
+                {
+                    startAuthentication(node, publication, nowNs);
+                }
+                waiting.add(request);
+                continue;
+            }
+
             final long correlationId = request.correlationId;
+            request.sentTo = node;
             final int length = encode(request, correlationId);
             final long result = publication.offer(requestBuffer, 0, length);
             if (result > 0)
@@ -250,6 +302,123 @@ public final class FetchClient
         return sent;
     }
 
+    private void startAuthentication(final int node, final Publication publication, final long nowNs)
+    {
+        final NodeAuth nodeAuth = auth[node];
+        final char[] password = credentials.password();
+        nodeAuth.exchange = new Scram.Client(credentials.username(), password);
+        nodeAuth.startedNs = nowNs;
+        nodeAuth.error = null;
+        nodeAuth.correlationId = requestIds.incrementAndGet();
+        sendAuth(nodeAuth, publication, 1, 0, nodeAuth.exchange.clientFirst());
+    }
+
+    private void sendAuth(
+        final NodeAuth nodeAuth, final Publication publication, final int step, final long exchangeId,
+        final byte[] message)
+    {
+        authEncoder.wrapAndApplyHeader(requestBuffer, 0, headerEncoder)
+            .correlationId(nodeAuth.correlationId)
+            .step(step)
+            .responseStreamId(responseStreamId)
+            .exchangeId(exchangeId)
+            .putMessage(message, 0, message.length)
+            .responseChannel(responseChannel);
+        // A lost step is sent again when the exchange times out.
+        publication.offer(requestBuffer, 0, MessageHeaderEncoder.ENCODED_LENGTH + authEncoder.encodedLength());
+    }
+
+    /**
+     * @return true when the message was an answer to an authentication step.
+     */
+    /**
+     * @param response the response alone: reads past it fail rather than read another message's bytes.
+     * @return whether it was an authentication answer (handled, or dropped as unreadable).
+     */
+    private boolean onAuthResponse(final DirectBuffer response, final long correlationId)
+    {
+        final MessageHeaderDecoder header = new MessageHeaderDecoder().wrap(response, 0);
+        if (header.templateId() != FetchAuthResponseDecoder.TEMPLATE_ID)
+        {
+            return false;
+        }
+        try
+        {
+            return onAuthResponse(response, header, correlationId);
+        }
+        catch (final RuntimeException ex)
+        {
+            return true;   // unreadable: the exchange it answers times out and starts again
+        }
+    }
+
+    private boolean onAuthResponse(final DirectBuffer buffer, final MessageHeaderDecoder header,
+        final long correlationId)
+    {
+        final int offset = 0;
+        for (int node = 0; node < auth.length; node++)
+        {
+            final NodeAuth nodeAuth = auth[node];
+            if (nodeAuth.exchange == null || nodeAuth.correlationId != correlationId)
+            {
+                continue;
+            }
+            final FetchAuthResponseDecoder decoder = new FetchAuthResponseDecoder().wrapAndApplyHeader(
+                buffer, offset, header);
+            final var code = decoder.errorCode();
+            final long exchangeId = decoder.exchangeId();
+            final long sessionId = decoder.sessionId();
+            final byte[] message = new byte[decoder.messageLength()];
+            decoder.getMessage(message, 0, message.length);
+            final String error = decoder.errorMessage();
+            if (code != io.tributary.log.internal.codecs.ErrorCode.NONE)
+            {
+                nodeAuth.exchange = null;
+                nodeAuth.error = "fetch server of node " + members.members().get(node).id() + ": " + error;
+                nodeAuth.errorUntilNs = System.nanoTime() + AUTH_RETRY_NS;
+                return true;
+            }
+            if (exchangeId == 0)
+            {
+                // Security is off on that node.
+                nodeAuth.exchange = null;
+                nodeAuth.authenticated = true;
+                nodeAuth.sessionId = 0;
+            }
+            else if (sessionId == 0)
+            {
+                try
+                {
+                    final byte[] clientFinal = nodeAuth.exchange.onServerFirst(message);
+                    nodeAuth.correlationId = requestIds.incrementAndGet();
+                    sendAuth(nodeAuth, publications[node], 2, exchangeId, clientFinal);
+                }
+                catch (final RuntimeException ex)
+                {
+                    nodeAuth.exchange = null;
+                    nodeAuth.error = "fetch server of node " + members.members().get(node).id() +
+                        " sent a bad SCRAM message: " + ex.getMessage();
+                    nodeAuth.errorUntilNs = System.nanoTime() + AUTH_RETRY_NS;
+                }
+            }
+            else if (nodeAuth.exchange.verifyServerFinal(message))
+            {
+                nodeAuth.exchange = null;
+                nodeAuth.authenticated = true;
+                nodeAuth.sessionId = sessionId;
+            }
+            else
+            {
+                nodeAuth.exchange = null;
+                nodeAuth.error = "fetch server of node " + members.members().get(node).id() +
+                    " could not prove it holds the credential of user '" + credentials.username() + "'";
+                nodeAuth.errorUntilNs = System.nanoTime() + AUTH_RETRY_NS;
+            }
+            return true;
+        }
+        return true;
+    }
+
     private int encode(final Request request, final long correlationId)
     {
         switch (request.type)
@@ -263,6 +432,7 @@ public final class FetchClient
                     .maxBytes(request.maxBytes)
                     .maxWaitMs(request.maxWaitMs)
                     .responseStreamId(responseStreamId)
+                    .sessionId(auth[request.sentTo].sessionId)
                     .topic(request.topic)
                     .responseChannel(responseChannel);
                 return MessageHeaderEncoder.ENCODED_LENGTH + fetchEncoder.encodedLength();
@@ -275,6 +445,7 @@ public final class FetchClient
                     .spec(request.spec)
                     .timestamp(request.offset)
                     .responseStreamId(responseStreamId)
+                    .sessionId(auth[request.sentTo].sessionId)
                     .topic(request.topic)
                     .responseChannel(responseChannel);
                 return MessageHeaderEncoder.ENCODED_LENGTH + listOffsetsEncoder.encodedLength();
@@ -311,10 +482,23 @@ public final class FetchClient
             return;
         }
         final long correlationId = buffer.getLong(offset + 8, ByteOrder.LITTLE_ENDIAN);
+        if (onAuthResponse(new UnsafeBuffer(buffer, offset, length), correlationId))
+        {
+            return;
+        }
         final Request request = inflight.remove(correlationId);
         if (request != null)
         {
-            if (request.node < 0 && isRefusedByThatNode(request, new UnsafeBuffer(buffer, offset, length), 0) &&
+            final UnsafeBuffer response = new UnsafeBuffer(buffer, offset, length);
+            if (credentials != null && request.authRetries == 0 && isUnauthenticated(response))
+            {
+                // That node forgot the session (it restarted, or the session expired): authenticate again.
+                request.authRetries++;
+                auth[request.sentToNode].authenticated = false;
+                waiting.add(request);
+                return;
+            }
+            if (request.node < 0 && isRefusedByThatNode(request, response, 0) &&
                 ++request.redirects < publications.length)
             {
                 // That node's copy is damaged, or it has not applied the topic's creation yet: ask the next one.
@@ -324,6 +508,40 @@ public final class FetchClient
             }
             request.respond(buffer, offset, length);
         }
+    }
+
+    /**
+     * @param response the response alone: reads past it fail rather than read another message's bytes.
+     */
+    private static boolean isUnauthenticated(final DirectBuffer response)
+    {
+        try
+        {
+            return isUnauthenticated0(response, 0);
+        }
+        catch (final RuntimeException ex)
+        {
+            return false;   // unreadable: the request's handler is told so
+        }
+    }
+
+    private static boolean isUnauthenticated0(final DirectBuffer buffer, final int offset)
+    {
+        final MessageHeaderDecoder header = new MessageHeaderDecoder().wrap(buffer, offset);
+        final io.tributary.log.internal.codecs.ErrorCode code;
+        if (header.templateId() == FetchResponseDecoder.TEMPLATE_ID)
+        {
+            code = new FetchResponseDecoder().wrapAndApplyHeader(buffer, offset, header).errorCode();
+        }
+        else if (header.templateId() == ListOffsetsResponseDecoder.TEMPLATE_ID)
+        {
+            code = new ListOffsetsResponseDecoder().wrapAndApplyHeader(buffer, offset, header).errorCode();
+        }
+        else
+        {
+            return false;
+        }
+        return code == io.tributary.log.internal.codecs.ErrorCode.AUTHENTICATION_FAILED;
     }
 
     /**
@@ -434,7 +652,9 @@ public final class FetchClient
         int maxWaitMs;
         OffsetSpec spec;
         int sentToNode;
+        int sentTo;
         int redirects;
+        int authRetries;
 
         Request(
             final RequestType type,

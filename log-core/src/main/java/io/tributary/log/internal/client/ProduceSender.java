@@ -216,6 +216,36 @@ public final class ProduceSender implements ClientRuntime.Duty
     }
 
     /**
+     * @return how many batches and transactions were failed: every one buffered (not those waiting to be sent
+     *         again, which time out as usual).
+     */
+    private int failBuffered(final ErrorCode code, final String message)
+    {
+        final List<Batch> left = new ArrayList<>();
+        for (final PartitionQueue queue : allQueues)
+        {
+            synchronized (queue)
+            {
+                queue.closeOpen();
+                left.addAll(queue.ready);
+                queue.ready.clear();
+            }
+        }
+        for (final Batch batch : left)
+        {
+            fail(batch, code, message);
+        }
+        int failed = left.size();
+        Txn txn;
+        while ((txn = transactions.poll()) != null)
+        {
+            failTransaction(txn, code, message);
+            failed++;
+        }
+        return failed;
+    }
+
+    /**
      * Fail what is still buffered; called once the producer is closing.
      */
     public void close()
@@ -244,6 +274,12 @@ public final class ProduceSender implements ClientRuntime.Duty
     public int doWork(final long nowNs)
     {
         int work = 0;
+        final String refused = runtime.authenticationFailure();
+        if (refused != null && pendingRequest == null && inflightRequests == 0 && retries.isEmpty())
+        {
+            // The cluster refused this client's credentials: sending later cannot succeed, so nothing waits.
+            work += failBuffered(ErrorCode.AUTHENTICATION_FAILED, refused);
+        }
         if (idempotent && producerId < 0)
         {
             return work + requestProducerId(nowNs);
@@ -293,7 +329,7 @@ public final class ProduceSender implements ClientRuntime.Duty
                 {
                     producerIdRequested = false;
                     nextProducerIdAttemptNs = System.nanoTime() + retryBackoffNs;
-                    failExpiredWhileWaiting(message);
+                    failExpiredWhileWaiting(code, message);
                 }
             });
         return 1;
@@ -302,8 +338,12 @@ public final class ProduceSender implements ClientRuntime.Duty
     /**
      * While there is no producer id nothing can be sent: records past their delivery timeout fail meanwhile.
      */
-    private void failExpiredWhileWaiting(final String why)
+    private void failExpiredWhileWaiting(final ErrorCode code, final String why)
     {
+        // Refused credentials do not get better by waiting: everything waiting fails now.
+        final boolean all = code == ErrorCode.AUTHENTICATION_FAILED;
+        final ErrorCode failWith = all ? code : ErrorCode.TIMEOUT;
+        final String prefix = all ? "" : "no producer id from the cluster within the delivery timeout: ";
         final long nowNs = System.nanoTime();
         for (final PartitionQueue queue : allQueues)
         {
@@ -313,7 +353,7 @@ public final class ProduceSender implements ClientRuntime.Duty
                 for (final Iterator<Batch> it = queue.ready.iterator(); it.hasNext(); )
                 {
                     final Batch batch = it.next();
-                    if (nowNs - batch.createdNs > deliveryTimeoutNs)
+                    if (all || nowNs - batch.createdNs > deliveryTimeoutNs)
                     {
                         it.remove();
                         expired.add(batch);
@@ -322,17 +362,16 @@ public final class ProduceSender implements ClientRuntime.Duty
             }
             for (final Batch batch : expired)
             {
-                fail(batch, ErrorCode.TIMEOUT, "no producer id from the cluster within the delivery timeout: " + why);
+                fail(batch, failWith, prefix + why);
             }
         }
         for (final Iterator<Txn> it = transactions.iterator(); it.hasNext(); )
         {
             final Txn txn = it.next();
-            if (nowNs - txn.createdNs > deliveryTimeoutNs)
+            if (all || nowNs - txn.createdNs > deliveryTimeoutNs)
             {
                 it.remove();
-                failTransaction(txn, ErrorCode.TIMEOUT,
-                    "no producer id from the cluster within the delivery timeout: " + why);
+                failTransaction(txn, failWith, prefix + why);
             }
         }
     }
@@ -623,6 +662,21 @@ public final class ProduceSender implements ClientRuntime.Duty
             if (request.txn != null)
             {
                 inflightTransactions++;
+            }
+            return 1;
+        }
+        final String refused = runtime.authenticationFailure();
+        if (refused != null)
+        {
+            pendingRequest = null;
+            ended(request);
+            if (request.txn != null)
+            {
+                retryOrFail(request.txn, ErrorCode.AUTHENTICATION_FAILED, refused);
+            }
+            for (final Batch batch : request.batches)
+            {
+                retryOrFail(batch, ErrorCode.AUTHENTICATION_FAILED, refused);
             }
             return 1;
         }

@@ -106,7 +106,7 @@ final class NodeRebuild
             logEnd = archive.getMaxRecordedPosition(recordingId);
         }
         final List<PeerCopy.PeerStatus> statuses;
-        try (PeerCopy peers = new PeerCopy(aeron, ctx.members(), ctx.nodeId()))
+        try (PeerCopy peers = new PeerCopy(aeron, ctx.members(), ctx.nodeId(), ctx.security().nodeCredentials()))
         {
             statuses = probe(ctx, peers);
         }
@@ -155,7 +155,7 @@ final class NodeRebuild
         }
         final int self = ctx.nodeId();
         FileTrees.deleteRecursively(ctx.dataDir().resolve("log.rebuild"));
-        try (PeerCopy peers = new PeerCopy(aeron, ctx.members(), self))
+        try (PeerCopy peers = new PeerCopy(aeron, ctx.members(), self, ctx.security().nodeCredentials()))
         {
             final List<PeerCopy.PeerStatus> statuses = probe(ctx, peers);
             long snapshotPosition = -1;
@@ -251,6 +251,8 @@ final class NodeRebuild
         final File clusterDir = ctx.dataDir().resolve("cluster").toFile();
         final Progress progress = new Progress();
         final ClusterBackup.Context backupCtx = new ClusterBackup.Context()
+            .credentialsSupplier(new io.tributary.log.internal.security.ScramCredentialsSupplier(
+                ctx.security().nodeCredentials()))
             .aeronDirectoryName(aeron.context().aeronDirectoryName())
             .clusterDir(clusterDir)
             .deleteDirOnStart(true)

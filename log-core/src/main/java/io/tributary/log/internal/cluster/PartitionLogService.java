@@ -8,6 +8,8 @@ import io.aeron.cluster.service.Cluster;
 import io.aeron.cluster.service.ClusteredService;
 import io.aeron.logbuffer.Header;
 import io.tributary.log.TopicPartition;
+import io.tributary.log.internal.codecs.AclOperation;
+import io.tributary.log.internal.codecs.AclResourceType;
 import io.tributary.log.internal.codecs.AdminResponseEncoder;
 import io.tributary.log.internal.codecs.AlterTopicConfigsRequestDecoder;
 import io.tributary.log.internal.codecs.BooleanType;
@@ -26,10 +28,13 @@ import io.tributary.log.internal.codecs.OffsetFetchResponseEncoder;
 import io.tributary.log.internal.codecs.ProduceRequestDecoder;
 import io.tributary.log.internal.codecs.ProduceResponseEncoder;
 import io.tributary.log.internal.record.RecordBatches;
+import io.tributary.log.internal.security.SecurityState;
+import io.tributary.log.internal.security.SecurityView;
 import io.tributary.log.internal.storage.LogCleaner;
 import io.tributary.log.internal.storage.PartitionLog;
 import org.agrona.DirectBuffer;
 import org.agrona.ExpandableArrayBuffer;
+import org.agrona.concurrent.IdleStrategy;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import java.nio.file.Path;
@@ -79,6 +84,8 @@ public final class PartitionLogService implements ClusteredService
     private final LogCleaner cleaner;
     private final TopicStore store;
     private final GroupCoordinator groups;
+    private final SecurityRequests security;
+    private final TopicStore.SnapshotSection snapshotSections;
 
     private final MessageHeaderDecoder headerDecoder = new MessageHeaderDecoder();
     private final MessageHeaderEncoder headerEncoder = new MessageHeaderEncoder();
@@ -109,6 +116,9 @@ public final class PartitionLogService implements ClusteredService
     private final InitProducerIdResponseEncoder initProducerIdEncoder = new InitProducerIdResponseEncoder();
     private Cluster cluster;
     private long malformedRequests;
+    /** The principal of the request being applied. */
+    private String principal = SecurityRequests.ANONYMOUS;
+    private int authorizationFailures;
 
     /**
      * @param nodeId   this node's id, for logs.
@@ -117,10 +127,12 @@ public final class PartitionLogService implements ClusteredService
      * @param retentionCheckIntervalMs how often retention is applied, in cluster time.
      * @param archiveDir where topics with {@code remote.storage.enable=true} keep copies of closed segments; null
      *                   for none.
+     * @param securityView where users and ACLs are published to the rest of the node; its settings say whether
+     *                     requests are authorized.
      */
     public PartitionLogService(
         final int nodeId, final Path logDir, final PartitionRegistry registry, final long retentionCheckIntervalMs,
-        final Path archiveDir)
+        final Path archiveDir, final SecurityView securityView)
     {
         this.nodeId = nodeId;
         this.checkPeriodMs = Math.max(50, retentionCheckIntervalMs / 2);
@@ -145,12 +157,29 @@ public final class PartitionLogService implements ClusteredService
                 }
             }
         });
+        this.security = new SecurityRequests(new SecurityState(securityView), this::offer);
+        this.snapshotSections = new TopicStore.SnapshotSection()
+        {
+            public void writeSnapshot(final ExclusivePublication publication, final IdleStrategy idle)
+            {
+                groups.writeSnapshot(publication, idle);
+                final ExpandableArrayBuffer buffer = new ExpandableArrayBuffer(256);
+                security.state().writeSnapshot(buffer, length -> TopicStore.offer(publication, buffer, length, idle));
+            }
+
+            public boolean onSnapshotFragment(final int templateId, final DirectBuffer buffer, final int offset)
+            {
+                return groups.onSnapshotFragment(templateId, buffer, offset) ||
+                    security.state().onSnapshotFragment(templateId, buffer, offset);
+            }
+        };
     }
 
     public void onStart(final Cluster cluster, final Image snapshotImage)
     {
         this.cluster = cluster;
-        store.load(snapshotImage, cluster.idleStrategy(), groups);
+        store.load(snapshotImage, cluster.idleStrategy(), snapshotSections);
+        security.state().view().markLoaded();
         registry.role(cluster.role().ordinal());
         registry.appliedLogPosition(cluster.logPosition());
         registry.lastSnapshotPosition(snapshotImage != null ? cluster.logPosition() : -1);
@@ -164,6 +193,7 @@ public final class PartitionLogService implements ClusteredService
 
     public void onSessionClose(final ClientSession session, final long timestamp, final CloseReason closeReason)
     {
+        security.onSessionClose(session);
     }
 
     public void onSessionMessage(
@@ -250,7 +280,7 @@ public final class PartitionLogService implements ClusteredService
 
     public void onTakeSnapshot(final ExclusivePublication snapshotPublication)
     {
-        store.writeSnapshot(snapshotPublication, cluster.idleStrategy(), groups);
+        store.writeSnapshot(snapshotPublication, cluster.idleStrategy(), snapshotSections);
         registry.lastSnapshotPosition(cluster.logPosition());
     }
 
@@ -287,6 +317,7 @@ public final class PartitionLogService implements ClusteredService
         }
 
         final int templateId = headerDecoder.templateId();
+        principal = security.principal(session);
         switch (templateId)
         {
             case ProduceRequestDecoder.TEMPLATE_ID -> onProduce(session, timestamp, buffer, offset, length);
@@ -299,9 +330,22 @@ public final class PartitionLogService implements ClusteredService
             case AlterTopicConfigsRequestDecoder.TEMPLATE_ID -> onAlterTopicConfigs(session, buffer, offset);
             default ->
             {
+                if (SecurityRequests.isSecurityTemplate(templateId))
+                {
+                    security.onRequest(session, templateId, buffer, offset);
+                    return;
+                }
                 if (!GroupCoordinator.isGroupTemplate(templateId))
                 {
                     throw new IllegalArgumentException("unknown request template id " + templateId);
+                }
+                final GroupCoordinator.Refusal refusal =
+                    security.authorizeGroupRequest(principal, templateId, buffer, offset);
+                if (refusal != null)
+                {
+                    sendAdminResponse(session, correlationIdOrMinusOne(buffer, offset, length), refusal.code(),
+                        refusal.message());
+                    return;
                 }
                 groups.onRequest(session, timestamp, buffer, offset, length);
             }
@@ -324,6 +368,7 @@ public final class PartitionLogService implements ClusteredService
         entries.reset(count);
         pendingSequences.clear();
         int failures = 0;
+        authorizationFailures = 0;
         for (int i = 0; i < count; i++)
         {
             partitions.next();
@@ -361,7 +406,30 @@ public final class PartitionLogService implements ClusteredService
         final boolean commitOffsets = !groupId.isEmpty() && !(count > 0 && entries.allDuplicates());
         ErrorCode refusal = ErrorCode.NONE;
         String refusalMessage = "";
-        if (commitOffsets && failures == 0)
+        if (authorizationFailures > 0)
+        {
+            // A request naming a topic its principal may not write to appends nothing, atomic or not.
+            final int refusing = entries.firstWith(ErrorCode.TOPIC_AUTHORIZATION_FAILED);
+            refusal = ErrorCode.TOPIC_AUTHORIZATION_FAILED;
+            refusalMessage = entries.errorMessage[refusing];
+        }
+        else if (commitOffsets)
+        {
+            GroupCoordinator.Refusal accessRefusal = security.authorize(
+                principal, AclOperation.READ, AclResourceType.GROUP, groupId);
+            if (accessRefusal == null)
+            {
+                final java.util.Set<String> topics = new java.util.TreeSet<>();
+                transactionOffsets.keySet().forEach(tp -> topics.add(tp.topic()));
+                accessRefusal = security.authorizeTopics(principal, topics);
+            }
+            if (accessRefusal != null)
+            {
+                refusal = accessRefusal.code();
+                refusalMessage = "offsets commit refused: " + accessRefusal.message();
+            }
+        }
+        if (refusal == ErrorCode.NONE && commitOffsets && failures == 0)
         {
             final GroupCoordinator.Refusal commitRefusal = !atomic ?
                 new GroupCoordinator.Refusal(ErrorCode.INVALID_REQUEST, "offsets are committed only atomically") :
@@ -503,6 +571,12 @@ public final class PartitionLogService implements ClusteredService
             }
         }
 
+        if (!security.state().authorize(principal, AclOperation.WRITE, AclResourceType.TOPIC, topic))
+        {
+            authorizationFailures++;
+            return entries.fail(i, ErrorCode.TOPIC_AUTHORIZATION_FAILED,
+                SecurityRequests.denial(principal, AclOperation.WRITE, AclResourceType.TOPIC, topic));
+        }
         final TopicStore.Topic state = store.topic(topic);
         if (state == null)
         {
@@ -550,6 +624,10 @@ public final class PartitionLogService implements ClusteredService
             configs.put(key, config.value());
         }
         final String name = createTopicDecoder.topic();
+        if (refused(session, correlationId, AclOperation.CREATE, name))
+        {
+            return;
+        }
 
         if (!isValidTopicName(name))
         {
@@ -608,6 +686,10 @@ public final class PartitionLogService implements ClusteredService
             changes.put(key, config.value());
         }
         final String name = alterDecoder.topic();
+        if (refused(session, correlationId, AclOperation.ALTER, name))
+        {
+            return;
+        }
         final TopicStore.Topic topic = store.topic(name);
         if (topic == null)
         {
@@ -633,6 +715,10 @@ public final class PartitionLogService implements ClusteredService
         deleteTopicDecoder.wrapAndApplyHeader(buffer, offset, headerDecoder);
         final long correlationId = deleteTopicDecoder.correlationId();
         final String name = deleteTopicDecoder.topic();
+        if (refused(session, correlationId, AclOperation.DELETE, name))
+        {
+            return;
+        }
         if (store.topic(name) == null)
         {
             sendAdminResponse(session, correlationId, ErrorCode.UNKNOWN_TOPIC, "unknown topic '" + name + "'");
@@ -715,7 +801,18 @@ public final class PartitionLogService implements ClusteredService
         }
         final String groupId = offsetCommitDecoder.groupId();
 
-        final GroupCoordinator.Refusal refusal = groups.checkCommit(groupId, "", offsets);
+        GroupCoordinator.Refusal refusal = security.authorize(
+            principal, AclOperation.READ, AclResourceType.GROUP, groupId);
+        if (refusal == null)
+        {
+            final java.util.Set<String> topics = new java.util.TreeSet<>();
+            offsets.keySet().forEach(tp -> topics.add(tp.topic()));
+            refusal = security.authorizeTopics(principal, topics);
+        }
+        if (refusal == null)
+        {
+            refusal = groups.checkCommit(groupId, "", offsets);
+        }
         if (refusal != null)
         {
             sendAdminResponse(session, correlationId, refusal.code(), refusal.message());
@@ -737,6 +834,13 @@ public final class PartitionLogService implements ClusteredService
             wanted.add(new TopicPartition(entry.topic(), partition));
         }
         final String groupId = offsetFetchDecoder.groupId();
+        final GroupCoordinator.Refusal refusal = security.authorize(
+            principal, AclOperation.READ, AclResourceType.GROUP, groupId);
+        if (refusal != null)
+        {
+            sendAdminResponse(session, correlationId, refusal.code(), refusal.message());
+            return;
+        }
 
         final Map<TopicPartition, Long> committed = store.committedOffsets(groupId);
         final Map<TopicPartition, Long> result = new TreeMap<>();
@@ -766,6 +870,22 @@ public final class PartitionLogService implements ClusteredService
         }
         offsetFetchEncoder.errorMessage("");
         offer(session, MessageHeaderEncoder.ENCODED_LENGTH + offsetFetchEncoder.encodedLength());
+    }
+
+    /**
+     * @return true when the request's principal may not do the operation on the topic; it was then answered.
+     */
+    private boolean refused(
+        final ClientSession session, final long correlationId, final AclOperation operation, final String topic)
+    {
+        final GroupCoordinator.Refusal refusal =
+            security.authorize(principal, operation, AclResourceType.TOPIC, topic);
+        if (refusal != null)
+        {
+            sendAdminResponse(session, correlationId, refusal.code(), refusal.message());
+            return true;
+        }
+        return false;
     }
 
     private void sendAdminResponse(
@@ -896,6 +1016,18 @@ public final class PartitionLogService implements ClusteredService
             errorCode[i] = code;
             errorMessage[i] = message;
             return false;
+        }
+
+        int firstWith(final ErrorCode code)
+        {
+            for (int i = 0; i < count; i++)
+            {
+                if (errorCode[i] == code)
+                {
+                    return i;
+                }
+            }
+            return -1;
         }
 
         void failAll(final ErrorCode code, final String message)

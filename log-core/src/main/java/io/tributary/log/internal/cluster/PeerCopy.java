@@ -87,9 +87,119 @@ final class PeerCopy implements AutoCloseable
     /** Requests sent and not yet answered, and the answers that came for them. */
     private final java.util.Set<Long> awaiting = new java.util.HashSet<>();
     private final Map<Long, byte[]> answers = new HashMap<>();
+    private final io.tributary.log.Credentials credentials;
+    /** Fetch sessions opened on peers, by peer id. */
+    private final Map<Integer, Long> sessions = new HashMap<>();
+
+    /**
+     * @return the session to name in segment requests to the peer: 0 without credentials; opened with a SCRAM
+     *         exchange on first use.
+     * @throws CopyRestart when the peer refuses or does not answer.
+     */
+    private long session(final int peerId)
+    {
+        if (credentials == null)
+        {
+            return 0;
+        }
+        final Long known = sessions.get(peerId);
+        if (known != null)
+        {
+            return known;
+        }
+        final char[] password = credentials.password();
+        try
+        {
+            final io.tributary.log.internal.security.Scram.Client scram =
+                new io.tributary.log.internal.security.Scram.Client(credentials.username(), password);
+            final io.tributary.log.internal.codecs.FetchAuthResponseDecoder first =
+                authStep(peerId, 1, 0, scram.clientFirst());
+            if (first.exchangeId() == 0)
+            {
+                sessions.put(peerId, 0L);
+                return 0;
+            }
+            final byte[] serverFirst = new byte[first.messageLength()];
+            first.getMessage(serverFirst, 0, serverFirst.length);
+            final io.tributary.log.internal.codecs.FetchAuthResponseDecoder last =
+                authStep(peerId, 2, first.exchangeId(), scram.onServerFirst(serverFirst));
+            final long sessionId = last.sessionId();
+            final byte[] serverFinal = new byte[last.messageLength()];
+            last.getMessage(serverFinal, 0, serverFinal.length);
+            if (!scram.verifyServerFinal(serverFinal))
+            {
+                throw new CopyRestart("node " + peerId + " could not prove it holds the credential of " +
+                    credentials.username());
+            }
+            sessions.put(peerId, sessionId);
+            return sessionId;
+        }
+        finally
+        {
+            java.util.Arrays.fill(password, '\0');
+        }
+    }
+
+    private io.tributary.log.internal.codecs.FetchAuthResponseDecoder authStep(
+        final int peerId, final int step, final long exchangeId, final byte[] message)
+    {
+        final long correlationId = nextCorrelationId++;
+        final io.tributary.log.internal.codecs.FetchAuthRequestEncoder encoder =
+            new io.tributary.log.internal.codecs.FetchAuthRequestEncoder()
+            .wrapAndApplyHeader(requestBuffer, 0, headerEncoder)
+            .correlationId(correlationId)
+            .step(step)
+            .responseStreamId(RESPONSE_STREAM_ID)
+            .exchangeId(exchangeId)
+            .putMessage(message, 0, message.length)
+            .responseChannel(responseChannel);
+        final DirectBuffer reply = request(peerId, correlationId,
+            MessageHeaderEncoder.ENCODED_LENGTH + encoder.encodedLength(), REQUEST_TIMEOUT_NS);
+        if (null == reply)
+        {
+            throw new CopyRestart("node " + peerId + " did not answer an authentication step");
+        }
+        final io.tributary.log.internal.codecs.FetchAuthResponseDecoder decoder =
+            new io.tributary.log.internal.codecs.FetchAuthResponseDecoder()
+                .wrapAndApplyHeader(reply, 0, headerDecoder);
+        if (decoder.errorCode() != ErrorCode.NONE)
+        {
+            decoder.skipMessage();
+            throw new CopyRestart("node " + peerId + " refused this node's credentials: " + decoder.errorMessage());
+        }
+        return decoder;
+    }
+
+    /**
+     * @throws CopyRestart with the peer's reason when it answered a segment request with a refusal.
+     */
+    private void throwIfRefused(final int peerId, final DirectBuffer reply)
+    {
+        headerDecoder.wrap(reply, 0);
+        if (headerDecoder.templateId() == io.tributary.log.internal.codecs.FetchAuthResponseDecoder.TEMPLATE_ID)
+        {
+            sessions.remove(peerId);
+            final io.tributary.log.internal.codecs.FetchAuthResponseDecoder decoder =
+                new io.tributary.log.internal.codecs.FetchAuthResponseDecoder()
+                    .wrapAndApplyHeader(reply, 0, headerDecoder);
+            decoder.skipMessage();
+            throw new CopyRestart("node " + peerId + " refused the segment listing: " + decoder.errorMessage());
+        }
+    }
 
     PeerCopy(final Aeron aeron, final ClusterMembers members, final int selfId)
     {
+        this(aeron, members, selfId, null);
+    }
+
+    /**
+     * @param credentials a super user's, to open a fetch session on each peer whose fetch server requires one; null
+     *                    when the cluster runs without security.
+     */
+    PeerCopy(final Aeron aeron, final ClusterMembers members, final int selfId,
+        final io.tributary.log.Credentials credentials)
+    {
+        this.credentials = credentials;
         this.aeron = aeron;
         this.members = members;
         this.responseChannel = "aeron:udp?endpoint=" +
@@ -132,11 +242,13 @@ final class PeerCopy implements AutoCloseable
      */
     List<ListedSegment> listSegments(final int peerId)
     {
+        final long sessionId = session(peerId);
         final long correlationId = nextCorrelationId++;
         final SegmentListRequestEncoder encoder = new SegmentListRequestEncoder()
             .wrapAndApplyHeader(requestBuffer, 0, headerEncoder)
             .correlationId(correlationId)
             .responseStreamId(RESPONSE_STREAM_ID)
+            .sessionId(sessionId)
             .responseChannel(responseChannel);
         final DirectBuffer reply = request(peerId, correlationId,
             MessageHeaderEncoder.ENCODED_LENGTH + encoder.encodedLength(), REQUEST_TIMEOUT_NS);
@@ -144,6 +256,7 @@ final class PeerCopy implements AutoCloseable
         {
             throw new CopyRestart("node " + peerId + " did not answer the segment listing");
         }
+        throwIfRefused(peerId, reply);
         final SegmentListResponseDecoder decoder = new SegmentListResponseDecoder()
             .wrapAndApplyHeader(reply, 0, headerDecoder);
         final List<ListedSegment> segments = new ArrayList<>();
@@ -280,6 +393,7 @@ final class PeerCopy implements AutoCloseable
 
     private long sendRead(final int peerId, final ListedSegment segment, final int position, final int maxBytes)
     {
+        final long sessionId = session(peerId);
         final long correlationId = nextCorrelationId++;
         final SegmentReadRequestEncoder encoder = new SegmentReadRequestEncoder()
             .wrapAndApplyHeader(requestBuffer, 0, headerEncoder)
@@ -290,6 +404,7 @@ final class PeerCopy implements AutoCloseable
             .position(position)
             .maxBytes(Math.min(CHUNK_BYTES, maxBytes))
             .responseStreamId(RESPONSE_STREAM_ID)
+            .sessionId(sessionId)
             .topic(segment.topic())
             .responseChannel(responseChannel);
         if (!send(peerId, correlationId, MessageHeaderEncoder.ENCODED_LENGTH + encoder.encodedLength(),
@@ -314,6 +429,10 @@ final class PeerCopy implements AutoCloseable
         final String message = decoder.errorMessage();
         if (error != ErrorCode.NONE)
         {
+            if (error == ErrorCode.AUTHENTICATION_FAILED)
+            {
+                sessions.remove(peerId);
+            }
             throw new CopyRestart("node " + peerId + ": " + error + " " + message);
         }
         final int length = decoder.bytesLength();

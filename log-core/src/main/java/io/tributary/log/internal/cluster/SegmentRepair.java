@@ -32,6 +32,7 @@ import java.util.Map;
  */
 final class SegmentRepair implements Agent
 {
+    private final io.tributary.log.Credentials credentials;
     private static final System.Logger LOG = System.getLogger(SegmentRepair.class.getName());
     private static final long START_SCAN_DELAY_NS = 5_000_000_000L;
 
@@ -45,8 +46,10 @@ final class SegmentRepair implements Agent
     /** Segments still to scan at start, as {topic, partition, baseOffset}; null until the scan is planned. */
     private ArrayDeque<Object[]> toScan;
 
-    SegmentRepair(final Aeron aeron, final ClusterMembers members, final int nodeId, final PartitionRegistry registry)
+    SegmentRepair(final Aeron aeron, final ClusterMembers members, final int nodeId, final PartitionRegistry registry,
+        final io.tributary.log.Credentials credentials)
     {
+        this.credentials = credentials;
         this.aeron = aeron;
         this.members = members;
         this.nodeId = nodeId;
@@ -62,7 +65,7 @@ final class SegmentRepair implements Agent
     {
         if (members.size() > 1)
         {
-            peers = new PeerCopy(aeron, members, nodeId);
+            peers = new PeerCopy(aeron, members, nodeId, credentials);
         }
     }
 

@@ -12,7 +12,13 @@ import io.aeron.driver.MediaDriver;
 import io.aeron.driver.status.SystemCounterDescriptor;
 import io.aeron.driver.exceptions.ActiveDriverException;
 import io.tributary.log.internal.AeronSettings;
+import io.tributary.log.Credentials;
 import io.tributary.log.internal.fetch.FetchServer;
+import io.tributary.log.internal.security.Scram;
+import io.tributary.log.internal.security.ScramAuthenticator;
+import io.tributary.log.internal.security.ScramCredential;
+import io.tributary.log.internal.security.SecurityConfig;
+import io.tributary.log.internal.security.SecurityView;
 import org.agrona.CloseHelper;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.NoOpLock;
@@ -29,7 +35,11 @@ import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
@@ -68,6 +78,22 @@ public final class TributaryNode implements AutoCloseable
         private int archiveSegmentFileLength = 128 * 1024 * 1024;
         private long retentionCheckIntervalMs = 30_000;
         private Path segmentArchiveDir;
+        private SecurityConfig security = SecurityConfig.DISABLED;
+
+        /**
+         * @param security authentication and authorization; off by default. Must be the same on every node.
+         * @return this.
+         */
+        public Context security(final SecurityConfig security)
+        {
+            this.security = security;
+            return this;
+        }
+
+        public SecurityConfig security()
+        {
+            return security;
+        }
 
         public Context nodeId(final int nodeId)
         {
@@ -227,6 +253,7 @@ public final class TributaryNode implements AutoCloseable
     private final Context ctx;
     private final FileChannel lockChannel;
     private final PartitionRegistry registry = new PartitionRegistry();
+    private final SecurityView securityView;
     private final CountDownLatch terminated = new CountDownLatch(2);
     private MediaDriver mediaDriver;
     private Archive archive;
@@ -242,6 +269,7 @@ public final class TributaryNode implements AutoCloseable
     private TributaryNode(final Context ctx)
     {
         this.ctx = ctx;
+        this.securityView = new SecurityView(ctx.security);
         this.lockChannel = lockDataDir(ctx.dataDir);
     }
 
@@ -375,6 +403,7 @@ public final class TributaryNode implements AutoCloseable
             .sessionTimeoutNs(ctx.sessionTimeoutNs)
             .fileSyncLevel(ctx.fileSyncLevel)
             .isIpcIngressAllowed(true)
+            .authenticatorSupplier(() -> new ScramAuthenticator(securityView))
             .errorHandler(this::onError)
             .terminationHook(terminated::countDown);
 
@@ -384,7 +413,8 @@ public final class TributaryNode implements AutoCloseable
             .clusterDir(clusterDir)
             .clusteredService(new PartitionLogService(
                 ctx.nodeId, dataDir.resolve("log"), registry, ctx.retentionCheckIntervalMs,
-                null == ctx.segmentArchiveDir ? null : ctx.segmentArchiveDir.toAbsolutePath().normalize()))
+                null == ctx.segmentArchiveDir ? null : ctx.segmentArchiveDir.toAbsolutePath().normalize(),
+                securityView))
             .idleStrategySupplier(AeronSettings::idle)
             .errorHandler(this::onError)
             .terminationHook(terminated::countDown);
@@ -408,7 +438,7 @@ public final class TributaryNode implements AutoCloseable
         container = ClusteredServiceContainer.launch(serviceCtx);
 
         final FetchServer fetchServer = new FetchServer(
-            aeron, self.endpoint(ClusterMembers.FETCH_PORT_OFFSET), ctx.nodeId, registry);
+            aeron, self.endpoint(ClusterMembers.FETCH_PORT_OFFSET), ctx.nodeId, registry, securityView);
         fetchRunner = new AgentRunner(AeronSettings.idle(), this::onError, null, fetchServer);
         AgentRunner.startOnThread(fetchRunner);
 
@@ -418,7 +448,7 @@ public final class TributaryNode implements AutoCloseable
             new SleepingMillisIdleStrategy(50), this::onError, null, maintenance);
         AgentRunner.startOnThread(maintenanceRunner);
         repairRunner = new AgentRunner(new SleepingMillisIdleStrategy(50), this::onError, null,
-            new SegmentRepair(aeron, ctx.members, ctx.nodeId, registry));
+            new SegmentRepair(aeron, ctx.members, ctx.nodeId, registry, ctx.security.nodeCredentials()));
         AgentRunner.startOnThread(repairRunner);
         LOG.log(System.Logger.Level.INFO, "node {0} running: members {1}, data {2}",
             ctx.nodeId, ctx.members, dataDir);
@@ -438,6 +468,14 @@ public final class TributaryNode implements AutoCloseable
     public PartitionRegistry registry()
     {
         return registry;
+    }
+
+    /**
+     * @return users and ACLs as this node sees them, and its authentication and authorization failure counts.
+     */
+    public SecurityView security()
+    {
+        return securityView;
     }
 
     /**
@@ -597,6 +635,9 @@ public final class TributaryNode implements AutoCloseable
     public static void main(final String[] args)
     {
         final Context ctx = new Context();
+        boolean auth = false;
+        Set<String> superUsers = Set.of();
+        Path adminCredentialsFile = null;
         for (int i = 0; i < args.length; i++)
         {
             switch (args[i])
@@ -609,10 +650,49 @@ public final class TributaryNode implements AutoCloseable
                 case "--retention-check-interval-ms" -> ctx.retentionCheckIntervalMs(Long.parseLong(args[++i]));
                 case "--archive-dir" -> ctx.segmentArchiveDir(Path.of(args[++i]));
                 case "--archive-segment-file-length" -> ctx.archiveSegmentFileLength(Integer.parseInt(args[++i]));
+                case "--auth" -> auth = true;
+                case "--super-users" -> superUsers = Set.of(args[++i].split(","));
+                case "--admin-credentials-file" -> adminCredentialsFile = Path.of(args[++i]);
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]);
             }
         }
+        ctx.security(securityConfig(auth, superUsers, adminCredentialsFile, System.getenv()));
         runUntilSignalled(ctx, () -> { });
+    }
+
+    /**
+     * Security settings from a node's command line and environment. The bootstrap admin's credential comes from a
+     * file only its owner can read, or from TRIBUTARY_ADMIN_USERNAME and TRIBUTARY_ADMIN_PASSWORD; it is hashed here
+     * (SCRAM) and the password is not kept. The admin is a super user.
+     *
+     * @param enabled     authentication and authorization on.
+     * @param superUsers  principals allowed everything.
+     * @param adminFile   the bootstrap admin's credentials file, or null.
+     * @param environment the process environment.
+     * @return the settings.
+     */
+    public static SecurityConfig securityConfig(
+        final boolean enabled, final Set<String> superUsers, final Path adminFile,
+        final Map<String, String> environment)
+    {
+        Credentials admin = adminFile != null ? Credentials.fromFile(adminFile) : null;
+        if (admin == null && environment.get("TRIBUTARY_ADMIN_USERNAME") != null)
+        {
+            admin = Credentials.fromEnvironment(Map.of(
+                Credentials.USERNAME_ENV, environment.get("TRIBUTARY_ADMIN_USERNAME"),
+                Credentials.PASSWORD_ENV, environment.getOrDefault("TRIBUTARY_ADMIN_PASSWORD", "")));
+        }
+        final Map<String, ScramCredential> staticUsers = new HashMap<>();
+        final java.util.TreeSet<String> supers = new java.util.TreeSet<>(superUsers);
+        if (admin != null)
+        {
+            final char[] password = admin.password();
+            staticUsers.put(admin.username(), Scram.credential(password, Scram.DEFAULT_ITERATIONS));
+            Arrays.fill(password, '\0');
+            supers.add(admin.username());
+        }
+        // The admin's password stays in memory for one use: proving this node to its peers when it copies segments.
+        return new SecurityConfig(enabled, supers, staticUsers, admin);
     }
 
     /**

@@ -9,7 +9,11 @@ import io.aeron.Subscription;
 import io.aeron.logbuffer.Header;
 import io.tributary.log.internal.AeronSettings;
 import io.tributary.log.internal.cluster.PartitionRegistry;
+import io.tributary.log.internal.security.SecurityConfig;
+import io.tributary.log.internal.security.SecurityView;
 import io.tributary.log.internal.codecs.ErrorCode;
+import io.tributary.log.internal.codecs.FetchAuthRequestDecoder;
+import io.tributary.log.internal.codecs.FetchAuthResponseEncoder;
 import io.tributary.log.internal.codecs.FetchRequestDecoder;
 import io.tributary.log.internal.codecs.FetchResponseEncoder;
 import io.tributary.log.internal.codecs.ListOffsetsRequestDecoder;
@@ -117,7 +121,18 @@ public final class FetchServer implements Agent
      */
     public FetchServer(final Aeron aeron, final String endpoint, final int nodeId, final PartitionRegistry registry)
     {
-        this(aeron, aeron::addExclusivePublication, endpoint, nodeId, registry);
+        this(aeron, endpoint, nodeId, registry, new SecurityView(SecurityConfig.DISABLED));
+    }
+
+    /**
+     * @param security users and ACLs; when on, a fetch or offsets request must carry the id of a session a SCRAM
+     *                 exchange authenticated, whose principal may read the topic.
+     */
+    public FetchServer(
+        final Aeron aeron, final String endpoint, final int nodeId, final PartitionRegistry registry,
+        final SecurityView security)
+    {
+        this(aeron, aeron::addExclusivePublication, endpoint, nodeId, registry, security);
     }
 
     /**
@@ -128,6 +143,14 @@ public final class FetchServer implements Agent
         final Aeron aeron, final Publications publications, final String endpoint, final int nodeId,
         final PartitionRegistry registry)
     {
+        this(aeron, publications, endpoint, nodeId, registry, new SecurityView(SecurityConfig.DISABLED));
+    }
+
+    FetchServer(
+        final Aeron aeron, final Publications publications, final String endpoint, final int nodeId,
+        final PartitionRegistry registry, final SecurityView security)
+    {
+        this.sessions = new FetchSessions(security);
         this.aeron = aeron;
         this.publications = publications;
         this.endpoint = endpoint;
@@ -135,6 +158,10 @@ public final class FetchServer implements Agent
         this.nodeId = nodeId;
         this.registry = registry;
     }
+
+    private final FetchSessions sessions;
+    private final FetchAuthRequestDecoder authDecoder = new FetchAuthRequestDecoder();
+    private final FetchAuthResponseEncoder authEncoder = new FetchAuthResponseEncoder();
 
     public String roleName()
     {
@@ -155,6 +182,7 @@ public final class FetchServer implements Agent
         {
             lastChannelSweepNs = nowNs;
             work += closeIdleChannels();
+            sessions.sweep(nowNs);
         }
         return work;
     }
@@ -217,6 +245,7 @@ public final class FetchServer implements Agent
                 case NodeStatusRequestDecoder.TEMPLATE_ID -> onNodeStatus(buffer, offset, length);
                 case SegmentListRequestDecoder.TEMPLATE_ID -> onSegmentList(buffer, offset, length);
                 case SegmentReadRequestDecoder.TEMPLATE_ID -> onSegmentRead(buffer, offset, length);
+                case FetchAuthRequestDecoder.TEMPLATE_ID -> onAuth(buffer, offset, length);
                 default -> throw new IllegalArgumentException("unknown template");
             }
             return true;
@@ -249,10 +278,65 @@ public final class FetchServer implements Agent
         fetch.arrivedNs = nowNs;
         final int streamId = fetchDecoder.responseStreamId();
         fetch.topic = fetchDecoder.topic();
+        final long sessionId = fetchDecoder.sessionId();
         final String responseChannel = fetchDecoder.responseChannel();
         checkWithin(fetchDecoder.limit(), offset, length);
         fetch.channel = channel(responseChannel, streamId);
+        final ErrorCode access = sessions.checkRead(sessionId, fetch.topic, nowNs);
+        if (access != ErrorCode.NONE)
+        {
+            fetchEncoder.wrapAndApplyHeader(headerBuffer, 0, headerEncoder)
+                .correlationId(fetch.correlationId)
+                .errorCode(access)
+                .partition(fetch.partition)
+                .startOffset(-1)
+                .endOffset(-1)
+                .errorMessage(sessions.denial())
+                .putRecords(emptyBuffer, 0, 0);
+            final ResponseChannel channel = fetch.channel;
+            fetch.clear();
+            pool.add(fetch);
+            respondWhenConnected(channel, MessageHeaderEncoder.ENCODED_LENGTH + fetchEncoder.encodedLength());
+            return;
+        }
         pending.add(fetch);
+    }
+
+    /**
+     * One step of a SCRAM exchange (see {@link FetchSessions}).
+     */
+    private void onAuth(final DirectBuffer buffer, final int offset, final int length)
+    {
+        authDecoder.wrapAndApplyHeader(buffer, offset, headerDecoder);
+        final long correlationId = authDecoder.correlationId();
+        final int step = authDecoder.step();
+        final int streamId = authDecoder.responseStreamId();
+        final long exchangeId = authDecoder.exchangeId();
+        final int messageLength = authDecoder.messageLength();
+        if (messageLength > 4096)
+        {
+            throw new IllegalArgumentException("SCRAM message too long");
+        }
+        final byte[] message = new byte[messageLength];
+        authDecoder.getMessage(message, 0, messageLength);
+        final String responseChannel = authDecoder.responseChannel();
+        checkWithin(authDecoder.limit(), offset, length);
+        final ResponseChannel channel = channel(responseChannel, streamId);
+
+        final FetchSessions.Outcome outcome = sessions.onAuthRequest(step, exchangeId, message, nowNs);
+        if (outcome == null)
+        {
+            return;
+        }
+        final byte[] reply = outcome.message() == null ? new byte[0] : outcome.message();
+        authEncoder.wrapAndApplyHeader(headerBuffer, 0, headerEncoder)
+            .correlationId(correlationId)
+            .errorCode(outcome.code())
+            .exchangeId(outcome.exchangeId())
+            .sessionId(outcome.sessionId())
+            .putMessage(reply, 0, reply.length)
+            .errorMessage(outcome.error());
+        respondWhenConnected(channel, MessageHeaderEncoder.ENCODED_LENGTH + authEncoder.encodedLength());
     }
 
     private void onListOffsets(final DirectBuffer buffer, final int offset, final int length)
@@ -263,16 +347,21 @@ public final class FetchServer implements Agent
         final OffsetSpec spec = listOffsetsDecoder.spec();
         final long timestamp = listOffsetsDecoder.timestamp();
         final int streamId = listOffsetsDecoder.responseStreamId();
+        final long sessionId = listOffsetsDecoder.sessionId();
         final String topic = listOffsetsDecoder.topic();
         final String responseChannel = listOffsetsDecoder.responseChannel();
         checkWithin(listOffsetsDecoder.limit(), offset, length);
         final ResponseChannel channel = channel(responseChannel, streamId);
 
-        ErrorCode error = ErrorCode.NONE;
-        String message = "";
+        ErrorCode error = sessions.checkRead(sessionId, topic, nowNs);
+        String message = error == ErrorCode.NONE ? "" : sessions.denial();
         long result = -1;
-        final PartitionLog log = lookup(topic, partition);
-        if (log == null)
+        final PartitionLog log = error == ErrorCode.NONE ? lookup(topic, partition) : null;
+        if (error != ErrorCode.NONE)
+        {
+            result = -1;
+        }
+        else if (log == null)
         {
             error = lookupError(topic);
             message = lookupMessage(topic, partition);
@@ -315,7 +404,9 @@ public final class FetchServer implements Agent
             .snapshotPosition(registry.lastSnapshotPosition())
             .corruptBatches(registry.corruptBatchesFound())
             .repairedSegments(registry.segmentsRepaired())
-            .logStartPosition(registry.logStartPosition());
+            .logStartPosition(registry.logStartPosition())
+            .authenticationFailures(sessions.view().authenticationFailures())
+            .authorizationFailures(sessions.view().authorizationFailures());
         respondWhenConnected(channel, MessageHeaderEncoder.ENCODED_LENGTH + statusEncoder.encodedLength());
     }
 
@@ -327,9 +418,24 @@ public final class FetchServer implements Agent
         segmentListDecoder.wrapAndApplyHeader(buffer, offset, headerDecoder);
         final long correlationId = segmentListDecoder.correlationId();
         final int streamId = segmentListDecoder.responseStreamId();
+        final long sessionId = segmentListDecoder.sessionId();
         final String responseChannel = segmentListDecoder.responseChannel();
         checkWithin(segmentListDecoder.limit(), offset, length);
         final ResponseChannel channel = channel(responseChannel, streamId);
+        final ErrorCode access = sessions.checkSuperUser(sessionId, nowNs);
+        if (access != ErrorCode.NONE)
+        {
+            // The listing has no error field: the refusal is answered as an authentication outcome.
+            authEncoder.wrapAndApplyHeader(headerBuffer, 0, headerEncoder)
+                .correlationId(correlationId)
+                .errorCode(access)
+                .exchangeId(0)
+                .sessionId(0)
+                .putMessage(new byte[0], 0, 0)
+                .errorMessage(sessions.denial());
+            respondWhenConnected(channel, MessageHeaderEncoder.ENCODED_LENGTH + authEncoder.encodedLength());
+            return;
+        }
 
         final List<Object[]> entries = new ArrayList<>();
         for (final Map.Entry<String, PartitionLog[]> topic : registry.topics().entrySet())
@@ -382,17 +488,22 @@ public final class FetchServer implements Agent
         final int position = segmentReadDecoder.position();
         final int maxBytes = Math.max(1, Math.min(MAX_FETCH_BYTES, segmentReadDecoder.maxBytes()));
         final int streamId = segmentReadDecoder.responseStreamId();
+        final long sessionId = segmentReadDecoder.sessionId();
         final String topic = segmentReadDecoder.topic();
         final String responseChannel = segmentReadDecoder.responseChannel();
         checkWithin(segmentReadDecoder.limit(), offset, length);
         final ResponseChannel channel = channel(responseChannel, streamId);
 
-        final PartitionLog log = lookup(topic, partition);
-        ErrorCode error = ErrorCode.NONE;
-        String message = "";
+        ErrorCode error = sessions.checkSuperUser(sessionId, nowNs);
+        String message = error == ErrorCode.NONE ? "" : sessions.denial();
+        final PartitionLog log = error == ErrorCode.NONE ? lookup(topic, partition) : null;
         int crc = 0;
         int bytesLength = 0;
-        if (log == null)
+        if (error != ErrorCode.NONE)
+        {
+            bytesLength = 0;
+        }
+        else if (log == null)
         {
             error = lookupError(topic);
             message = lookupMessage(topic, partition);

@@ -1,5 +1,7 @@
 package io.tributary.log.internal.cluster;
 
+import io.tributary.log.internal.security.SecurityConfig;
+import io.tributary.log.internal.security.SecurityView;
 import io.tributary.log.internal.HostileInput;
 import io.tributary.log.internal.codecs.AdminResponseDecoder;
 import io.tributary.log.internal.codecs.BooleanType;
@@ -71,7 +73,8 @@ class IngressFuzzTest
     @BeforeEach
     void start()
     {
-        service = new PartitionLogService(0, dir.resolve("log"), registry, 60_000, null);
+        service = new PartitionLogService(0, dir.resolve("log"), registry, 60_000, null,
+            new SecurityView(SecurityConfig.DISABLED));
         service.onStart(ServiceHarness.cluster(), null);
     }
 

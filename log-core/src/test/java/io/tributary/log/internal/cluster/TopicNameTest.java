@@ -1,5 +1,7 @@
 package io.tributary.log.internal.cluster;
 
+import io.tributary.log.internal.security.SecurityConfig;
+import io.tributary.log.internal.security.SecurityView;
 import io.tributary.log.internal.codecs.AdminResponseDecoder;
 import io.tributary.log.internal.codecs.ErrorCode;
 import io.tributary.log.internal.codecs.MessageHeaderDecoder;
@@ -38,7 +40,8 @@ class TopicNameTest
     @BeforeEach
     void start()
     {
-        service = new PartitionLogService(0, dir.resolve("data").resolve("log"), registry, 60_000, null);
+        service = new PartitionLogService(0, dir.resolve("data").resolve("log"), registry, 60_000, null,
+            new SecurityView(SecurityConfig.DISABLED));
         service.onStart(ServiceHarness.cluster(), null);
     }
 

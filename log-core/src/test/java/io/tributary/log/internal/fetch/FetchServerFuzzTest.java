@@ -1,6 +1,8 @@
 package io.tributary.log.internal.fetch;
 
 import io.aeron.ChannelUri;
+import io.tributary.log.internal.security.SecurityConfig;
+import io.tributary.log.internal.security.SecurityView;
 import io.tributary.log.internal.HostileInput;
 import io.tributary.log.internal.cluster.PartitionLogService;
 import io.tributary.log.internal.cluster.PartitionRegistry;
@@ -60,7 +62,8 @@ class FetchServerFuzzTest
     @BeforeEach
     void start()
     {
-        service = new PartitionLogService(0, dir.resolve("log"), registry, 60_000, null);
+        service = new PartitionLogService(0, dir.resolve("log"), registry, 60_000, null,
+            new SecurityView(SecurityConfig.DISABLED));
         service.onStart(ServiceHarness.cluster(), null);
         apply(createTopic(1, "honest", 2));
         for (int i = 0; i < 50; i++)
