@@ -5,6 +5,14 @@ import io.aeron.cluster.service.ClientSession;
 import io.aeron.cluster.service.Cluster;
 import io.aeron.logbuffer.BufferClaim;
 import io.tributary.log.internal.HostileInput;
+import io.tributary.log.internal.codecs.AclOperation;
+import io.tributary.log.internal.codecs.AclPatternType;
+import io.tributary.log.internal.codecs.AclResourceType;
+import io.tributary.log.internal.codecs.AlterAclRequestEncoder;
+import io.tributary.log.internal.codecs.ListAclsRequestEncoder;
+import io.tributary.log.internal.codecs.ListUsersRequestEncoder;
+import io.tributary.log.internal.codecs.UserDeleteRequestEncoder;
+import io.tributary.log.internal.codecs.UserUpsertRequestEncoder;
 import io.tributary.log.internal.codecs.AlterTopicConfigsRequestEncoder;
 import io.tributary.log.internal.codecs.BooleanType;
 import io.tributary.log.internal.codecs.CreateTopicRequestEncoder;
@@ -103,6 +111,20 @@ public final class ServiceHarness
             e.offsetsCount(1).next().partition(0).offset(1).topic(topic);
             return e.groupId("fuzz-group").encodedLength();
         }));
+        final byte[] key = new byte[32];
+        corpus.add(encode(15, (b, h) -> new UserUpsertRequestEncoder().wrapAndApplyHeader(b, 0, h)
+            .correlationId(15).iterations(4096).name("fuzz-user").putSalt(key, 0, 16).putStoredKey(key, 0, 32)
+            .putServerKey(key, 0, 32).encodedLength()));
+        corpus.add(encode(16, (b, h) -> new UserDeleteRequestEncoder().wrapAndApplyHeader(b, 0, h)
+            .correlationId(16).name("fuzz-user").encodedLength()));
+        corpus.add(encode(17, (b, h) -> new ListUsersRequestEncoder().wrapAndApplyHeader(b, 0, h)
+            .correlationId(17).encodedLength()));
+        corpus.add(encode(18, (b, h) -> new AlterAclRequestEncoder().wrapAndApplyHeader(b, 0, h)
+            .correlationId(18).remove(BooleanType.FALSE).resourceType(AclResourceType.TOPIC)
+            .patternType(AclPatternType.PREFIXED).operation(AclOperation.READ).principal("fuzz-user")
+            .resource(topic).encodedLength()));
+        corpus.add(encode(19, (b, h) -> new ListAclsRequestEncoder().wrapAndApplyHeader(b, 0, h)
+            .correlationId(19).principal("").encodedLength()));
         return corpus;
     }
 

@@ -7,6 +7,7 @@ import io.tributary.log.internal.HostileInput;
 import io.tributary.log.internal.cluster.PartitionLogService;
 import io.tributary.log.internal.cluster.PartitionRegistry;
 import io.tributary.log.internal.cluster.ServiceHarness;
+import io.tributary.log.internal.codecs.FetchAuthRequestEncoder;
 import io.tributary.log.internal.codecs.FetchRequestEncoder;
 import io.tributary.log.internal.codecs.ListOffsetsRequestEncoder;
 import io.tributary.log.internal.codecs.NodeStatusRequestEncoder;
@@ -51,6 +52,10 @@ class FetchServerFuzzTest
     private static final String CHANNEL = "aeron:udp?endpoint=127.0.0.1:40123";
     private static final long HANG_BOUND_NS = TimeUnit.SECONDS.toNanos(5);
 
+    private static final SecurityView SECURED = new SecurityView(new SecurityConfig(true, java.util.Set.of("fuzz"),
+        java.util.Map.of("fuzz", io.tributary.log.internal.security.Scram.credential("fuzz-pw".toCharArray(),
+            io.tributary.log.internal.security.Scram.MIN_ITERATIONS))));
+
     @TempDir
     Path dir;
 
@@ -62,6 +67,7 @@ class FetchServerFuzzTest
     @BeforeEach
     void start()
     {
+        SECURED.markLoaded();
         service = new PartitionLogService(0, dir.resolve("log"), registry, 60_000, null,
             new SecurityView(SecurityConfig.DISABLED));
         service.onStart(ServiceHarness.cluster(), null);
@@ -96,8 +102,9 @@ class FetchServerFuzzTest
         {
             if (i % 10_000 == 0)
             {
+                // Every other server authenticates: requests then meet the session checks and SCRAM parsing too.
                 malformed += server.malformedRequests();
-                server = server();
+                server = i / 10_000 % 2 == 1 ? server(SECURED) : server();
             }
             final byte[] bytes = input.next();
             buffer.putBytes(32, bytes);
@@ -176,11 +183,16 @@ class FetchServerFuzzTest
 
     private FetchServer server()
     {
+        return server(new SecurityView(SecurityConfig.DISABLED));
+    }
+
+    private FetchServer server(final SecurityView security)
+    {
         return new FetchServer(null, (channel, streamId) ->
         {
             opened.add(channel);
             return null;
-        }, "127.0.0.1:40100", 0, registry);
+        }, "127.0.0.1:40100", 0, registry, security);
     }
 
     private static long hostileLong(final Random random, final long near)
@@ -225,6 +237,10 @@ class FetchServerFuzzTest
         corpus.add(encode(5, (b, h) -> new SegmentReadRequestEncoder().wrapAndApplyHeader(b, 0, h)
             .correlationId(5).partition(0).baseOffset(file.baseOffset()).segmentId(file.id()).position(0)
             .maxBytes(4096).responseStreamId(7).topic("honest").responseChannel(CHANNEL).encodedLength()));
+        final byte[] clientFirst = "n,,n=fuzz,r=abcdefghijklmnop".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        corpus.add(encode(6, (b, h) -> new FetchAuthRequestEncoder().wrapAndApplyHeader(b, 0, h)
+            .correlationId(6).step(1).responseStreamId(7).exchangeId(0).putMessage(clientFirst, 0, clientFirst.length)
+            .responseChannel(CHANNEL).encodedLength()));
         return corpus;
     }
 }
