@@ -14,15 +14,18 @@ import io.tributary.log.internal.codecs.OffsetSpec;
 import org.agrona.DirectBuffer;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.message.ApiVersionsResponseData;
+import org.apache.kafka.common.message.ConsumerGroupHeartbeatRequestData;
 import org.apache.kafka.common.message.CreateTopicsRequestData;
 import org.apache.kafka.common.message.CreateTopicsResponseData;
 import org.apache.kafka.common.message.DescribeConfigsRequestData;
 import org.apache.kafka.common.message.DescribeConfigsResponseData;
+import org.apache.kafka.common.message.DescribeGroupsRequestData;
 import org.apache.kafka.common.message.FetchRequestData;
 import org.apache.kafka.common.message.FindCoordinatorRequestData;
 import org.apache.kafka.common.message.FindCoordinatorResponseData;
 import org.apache.kafka.common.message.InitProducerIdRequestData;
 import org.apache.kafka.common.message.InitProducerIdResponseData;
+import org.apache.kafka.common.message.ListGroupsRequestData;
 import org.apache.kafka.common.message.ListOffsetsRequestData;
 import org.apache.kafka.common.message.ListOffsetsResponseData;
 import org.apache.kafka.common.message.MetadataRequestData;
@@ -66,7 +69,7 @@ import static io.tributary.kafka.KafkaErrors.tributaryCode;
  */
 final class KafkaApis
 {
-    /** Versions handled, per API; anything else is answered UNSUPPORTED_VERSION. Groups are not here yet. */
+    /** Versions handled, per API; anything else is answered UNSUPPORTED_VERSION.  */
     private static final Map<ApiKeys, short[]> VERSIONS = new EnumMap<>(ApiKeys.class);
 
     static
@@ -83,6 +86,10 @@ final class KafkaApis
         VERSIONS.put(ApiKeys.FIND_COORDINATOR, new short[] {0, 5});
         VERSIONS.put(ApiKeys.OFFSET_COMMIT, new short[] {2, 9});
         VERSIONS.put(ApiKeys.OFFSET_FETCH, new short[] {1, 9});
+        // Groups (GroupHandler): the consumer protocol, and the admin APIs kafka-consumer-groups uses.
+        VERSIONS.put(ApiKeys.CONSUMER_GROUP_HEARTBEAT, new short[] {0, 1});
+        VERSIONS.put(ApiKeys.LIST_GROUPS, new short[] {0, 5});
+        VERSIONS.put(ApiKeys.DESCRIBE_GROUPS, new short[] {0, 5});
     }
 
     private static final String CLUSTER_ID = "tributary-kafka-gateway";
@@ -96,6 +103,7 @@ final class KafkaApis
     private final TopicNames topicNames;
     private final ProduceHandler produce;
     private final FetchHandler fetch;
+    private final GroupHandler groups;
 
     KafkaApis(
         final ClientRuntime runtime, final ClusterRequests requests, final KafkaGateway.Context ctx, final IntSupplier port)
@@ -107,6 +115,7 @@ final class KafkaApis
         this.topicNames = new TopicNames(requests);
         this.produce = new ProduceHandler(requests, topicNames);
         this.fetch = new FetchHandler(runtime, topicNames);
+        this.groups = new GroupHandler(runtime, requests, topicNames, ctx.requestTimeout().toNanos());
     }
 
     boolean isSupported(final ApiKeys key, final short version)
@@ -142,6 +151,10 @@ final class KafkaApis
             case FIND_COORDINATOR -> findCoordinator((FindCoordinatorRequestData)request.data(), version);
             case OFFSET_COMMIT -> offsetCommit((OffsetCommitRequestData)request.data());
             case OFFSET_FETCH -> offsetFetch((OffsetFetchRequestData)request.data(), version);
+            case CONSUMER_GROUP_HEARTBEAT -> groups.consumerGroupHeartbeat(
+                (ConsumerGroupHeartbeatRequestData)request.data(), header.clientId());
+            case LIST_GROUPS -> groups.listGroups((ListGroupsRequestData)request.data());
+            case DESCRIBE_GROUPS -> groups.describeGroups((DescribeGroupsRequestData)request.data());
             default -> CompletableFuture.completedFuture(request.getErrorResponse(0,
                 Errors.UNSUPPORTED_VERSION.exception()).data());
         };
@@ -398,9 +411,8 @@ final class KafkaApis
         final CompletableFuture<Void> committed;
         if (request.generationIdOrMemberEpoch() >= 0 || !request.memberId().isEmpty())
         {
-            // Group members' commits need the group APIs, which the gateway does not serve yet.
-            committed = CompletableFuture.failedFuture(new TributaryException(ErrorCode.UNKNOWN_MEMBER,
-                "consumer group membership is not supported by the Tributary gateway yet"));
+            // A member's commit: refused for partitions it no longer holds.
+            committed = groups.commit(request.groupId(), request.memberId(), offsets);
         }
         else
         {

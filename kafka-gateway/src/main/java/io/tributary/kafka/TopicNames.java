@@ -24,6 +24,7 @@ final class TopicNames
 
     private final ClusterRequests requests;
     private final ConcurrentHashMap<Long, String> names = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Uuid> idsByName = new ConcurrentHashMap<>();
 
     TopicNames(final ClusterRequests requests)
     {
@@ -41,6 +42,15 @@ final class TopicNames
     void remember(final Collection<TopicDescription> topics)
     {
         topics.forEach(t -> names.put(t.topicId(), t.name()));
+        topics.forEach(t -> idsByName.put(t.name(), topicId(t.topicId())));
+    }
+
+    /**
+     * @return the Kafka topic id of a topic by name, or null when this gateway has not seen it yet.
+     */
+    Uuid id(final String name)
+    {
+        return idsByName.get(name);
     }
 
     /**
