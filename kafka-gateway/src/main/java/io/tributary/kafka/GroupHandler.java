@@ -81,7 +81,7 @@ final class GroupHandler
     {
     }
 
-    private record HeartbeatAnswer(
+    record HeartbeatAnswer(
         io.tributary.log.internal.codecs.ErrorCode code, int epoch, int intervalMs, Set<TopicPartition> assigned,
         String message)
     {
@@ -137,7 +137,7 @@ final class GroupHandler
         if (epoch < 0)
         {
             members.remove(key);
-            return heartbeat(request.groupId(), memberId, -1, List.of(), Set.of()).handle((answer, ex) ->
+            return tributaryHeartbeat(request.groupId(), memberId, -1, 0, List.of(), Set.of()).handle((answer, ex) ->
                 ex != null ? failed(response, ex) : response.setMemberEpoch(epoch).setErrorCode(Errors.NONE.code()));
         }
         final Member known = members.get(key);
@@ -174,7 +174,8 @@ final class GroupHandler
                 owned = known != null ? known.owned() : Set.of();
             }
             final int tributaryEpoch = epoch == 0 ? 0 : known.tributaryEpoch();
-            return heartbeat(request.groupId(), memberId, tributaryEpoch, topics, owned)
+            return tributaryHeartbeat(request.groupId(), memberId, tributaryEpoch, CONSUMER_SESSION_TIMEOUT_MS, topics,
+                owned)
                 .thenCompose(answer -> withTopicIds(answer.assigned()).thenApply(ignored2 -> answer))
                 .handle((answer, ex) ->
                 {
@@ -250,9 +251,9 @@ final class GroupHandler
     /**
      * One Tributary group heartbeat (as {@code GroupMembership} sends for Tributary's own consumers).
      */
-    private CompletableFuture<HeartbeatAnswer> heartbeat(
-        final String groupId, final String memberId, final int epoch, final List<String> topics,
-        final Set<TopicPartition> owned)
+    CompletableFuture<HeartbeatAnswer> tributaryHeartbeat(
+        final String groupId, final String memberId, final int epoch, final int sessionTimeoutMs,
+        final List<String> topics, final Set<TopicPartition> owned)
     {
         final long correlationId = runtime.nextCorrelationId();
         final ExpandableArrayBuffer buffer = new ExpandableArrayBuffer(256);
@@ -260,7 +261,7 @@ final class GroupHandler
             .wrapAndApplyHeader(buffer, 0, new MessageHeaderEncoder())
             .correlationId(correlationId)
             .memberEpoch(epoch)
-            .sessionTimeoutMs(CONSUMER_SESSION_TIMEOUT_MS)
+            .sessionTimeoutMs(sessionTimeoutMs)
             .coPartitioned(BooleanType.FALSE);
         final GroupHeartbeatRequestEncoder.TopicsEncoder topicsOut = encoder.topicsCount(topics.size());
         topics.forEach(t -> topicsOut.next().topic(t));

@@ -25,6 +25,9 @@ import org.apache.kafka.common.message.FindCoordinatorRequestData;
 import org.apache.kafka.common.message.FindCoordinatorResponseData;
 import org.apache.kafka.common.message.InitProducerIdRequestData;
 import org.apache.kafka.common.message.InitProducerIdResponseData;
+import org.apache.kafka.common.message.HeartbeatRequestData;
+import org.apache.kafka.common.message.JoinGroupRequestData;
+import org.apache.kafka.common.message.LeaveGroupRequestData;
 import org.apache.kafka.common.message.ListGroupsRequestData;
 import org.apache.kafka.common.message.ListOffsetsRequestData;
 import org.apache.kafka.common.message.ListOffsetsResponseData;
@@ -35,6 +38,7 @@ import org.apache.kafka.common.message.OffsetCommitResponseData;
 import org.apache.kafka.common.message.OffsetFetchRequestData;
 import org.apache.kafka.common.message.OffsetFetchResponseData;
 import org.apache.kafka.common.message.ProduceRequestData;
+import org.apache.kafka.common.message.SyncGroupRequestData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.Errors;
@@ -88,6 +92,10 @@ final class KafkaApis
         VERSIONS.put(ApiKeys.OFFSET_FETCH, new short[] {1, 9});
         // Groups (GroupHandler): the consumer protocol, and the admin APIs kafka-consumer-groups uses.
         VERSIONS.put(ApiKeys.CONSUMER_GROUP_HEARTBEAT, new short[] {0, 1});
+        VERSIONS.put(ApiKeys.JOIN_GROUP, new short[] {0, 9});
+        VERSIONS.put(ApiKeys.SYNC_GROUP, new short[] {0, 5});
+        VERSIONS.put(ApiKeys.HEARTBEAT, new short[] {0, 4});
+        VERSIONS.put(ApiKeys.LEAVE_GROUP, new short[] {0, 5});
         VERSIONS.put(ApiKeys.LIST_GROUPS, new short[] {0, 5});
         VERSIONS.put(ApiKeys.DESCRIBE_GROUPS, new short[] {0, 5});
     }
@@ -104,6 +112,7 @@ final class KafkaApis
     private final ProduceHandler produce;
     private final FetchHandler fetch;
     private final GroupHandler groups;
+    private final ClassicGroups classicGroups;
 
     KafkaApis(
         final ClientRuntime runtime, final ClusterRequests requests, final KafkaGateway.Context ctx, final IntSupplier port)
@@ -116,6 +125,7 @@ final class KafkaApis
         this.produce = new ProduceHandler(requests, topicNames);
         this.fetch = new FetchHandler(runtime, topicNames);
         this.groups = new GroupHandler(runtime, requests, topicNames, ctx.requestTimeout().toNanos());
+        this.classicGroups = new ClassicGroups(runtime, groups);
     }
 
     boolean isSupported(final ApiKeys key, final short version)
@@ -153,6 +163,11 @@ final class KafkaApis
             case OFFSET_FETCH -> offsetFetch((OffsetFetchRequestData)request.data(), version);
             case CONSUMER_GROUP_HEARTBEAT -> groups.consumerGroupHeartbeat(
                 (ConsumerGroupHeartbeatRequestData)request.data(), header.clientId());
+            case JOIN_GROUP -> classicGroups.joinGroup((JoinGroupRequestData)request.data(), version,
+                header.clientId());
+            case SYNC_GROUP -> classicGroups.syncGroup((SyncGroupRequestData)request.data());
+            case HEARTBEAT -> classicGroups.heartbeat((HeartbeatRequestData)request.data());
+            case LEAVE_GROUP -> classicGroups.leaveGroup((LeaveGroupRequestData)request.data(), version);
             case LIST_GROUPS -> groups.listGroups((ListGroupsRequestData)request.data());
             case DESCRIBE_GROUPS -> groups.describeGroups((DescribeGroupsRequestData)request.data());
             default -> CompletableFuture.completedFuture(request.getErrorResponse(0,

@@ -78,8 +78,19 @@ class KafkaGroupsIT
     @Test
     void consumerProtocolGroupSharesPartitionsAndConsumesEachRecordOnceThroughRebalances() throws Exception
     {
-        final String topic = "groups-consumer";
-        final String group = "g-consumer";
+        groupSharesPartitionsAndConsumesEachRecordOnce("consumer");
+    }
+
+    @Test
+    void classicProtocolGroupSharesPartitionsAndConsumesEachRecordOnceThroughRebalances() throws Exception
+    {
+        groupSharesPartitionsAndConsumesEachRecordOnce("classic");
+    }
+
+    private void groupSharesPartitionsAndConsumesEachRecordOnce(final String protocol) throws Exception
+    {
+        final String topic = "groups-" + protocol;
+        final String group = "g-" + protocol;
         createTopic(topic);
         produce(topic, 0, 300);
 
@@ -89,11 +100,11 @@ class KafkaGroupsIT
         {
             for (int i = 0; i < 3; i++)
             {
-                members.add(new Member("c" + i, group, topic, seen));
+                members.add(new Member("c" + i, protocol, group, topic, seen));
             }
             awaitTrue(() -> exactlyOnceOwned(members.subList(0, 3)), "three members share the six partitions");
 
-            members.add(new Member("c3", group, topic, seen));
+            members.add(new Member("c3", protocol, group, topic, seen));
             produce(topic, 300, 150);
             awaitTrue(() -> exactlyOnceOwned(members) && members.get(3).owned.size() > 0,
                 "a fourth member takes partitions");
@@ -158,7 +169,7 @@ class KafkaGroupsIT
             ConsumerConfig.builder().cluster(cluster.members()).groupId(group).enableAutoCommit(false)
                 .autoOffsetReset(ConsumerConfig.OffsetReset.EARLIEST).build(),
             Deserializer.bytes(), Deserializer.bytes());
-            Member kafka = new Member("kafka", group, topic, seen);
+            Member kafka = new Member("kafka", "consumer", group, topic, seen);
             Admin admin = Admin.create(cluster.members()))
         {
             tributary.subscribe(List.of(topic));
@@ -281,12 +292,14 @@ class KafkaGroupsIT
         volatile boolean running = true;
         volatile Throwable failure;
 
-        Member(final String name, final String group, final String topic, final Map<String, AtomicInteger> seen)
+        Member(
+            final String name, final String protocol, final String group, final String topic,
+            final Map<String, AtomicInteger> seen)
         {
             this.name = name;
             final Properties props = GatewayRecords.kafkaConsumerProps(bootstrap);
             props.put("group.id", group);
-            props.put("group.protocol", "consumer");
+            props.put("group.protocol", protocol);
             props.put("client.id", name);
             thread = new Thread(() ->
             {
