@@ -13,6 +13,18 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.message.ConsumerGroupHeartbeatRequestData;
+import org.apache.kafka.common.message.ConsumerGroupHeartbeatResponseData;
+import org.apache.kafka.common.message.JoinGroupRequestData;
+import org.apache.kafka.common.message.OffsetCommitRequestData;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.requests.ConsumerGroupHeartbeatRequest;
+import org.apache.kafka.common.requests.ConsumerGroupHeartbeatResponse;
+import org.apache.kafka.common.requests.JoinGroupRequest;
+import org.apache.kafka.common.requests.JoinGroupResponse;
+import org.apache.kafka.common.requests.OffsetCommitRequest;
+import org.apache.kafka.common.requests.OffsetCommitResponse;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -200,6 +212,127 @@ class KafkaGroupsIT
         }
     }
 
+    @Test
+    void consoleConsumerWithAGroupReadsEveryPartitionAndCommits() throws Exception
+    {
+        final String topic = "groups-console";
+        final String group = "g-console";
+        createTopic(topic);
+        produce(topic, 0, 12);
+        final String out = tool("org.apache.kafka.tools.consumer.ConsoleConsumer", "--bootstrap-server", bootstrap,
+            "--topic", topic, "--group", group, "--from-beginning", "--max-messages", "12", "--timeout-ms", "60000");
+        for (int i = 0; i < 12; i++)
+        {
+            final String value = topic + "-" + i;
+            assertTrue(out.lines().anyMatch(value::equals), value + " in " + out);
+        }
+        final String described = tool("org.apache.kafka.tools.consumer.group.ConsumerGroupCommand",
+            "--bootstrap-server", bootstrap, "--describe", "--group", group);
+        final long committedRows = described.lines().map(l -> l.trim().split("\\s+"))
+            .filter(c -> c.length >= 6 && c[0].equals(group) && c[1].equals(topic) && c[3].equals("2") &&
+                c[4].equals("2") && c[5].equals("0"))
+            .count();
+        assertEquals(PARTITIONS, committedRows, "every partition committed at its end: " + described);
+    }
+
+    @Test
+    void memberCommitsAreRefusedForPartitionsTheMemberNoLongerHolds() throws Exception
+    {
+        final String topic = "groups-fence";
+        final String group = "g-fence";
+        createTopic(topic);
+        try (RawKafkaConnection connection = new RawKafkaConnection("127.0.0.1", gateway.port()))
+        {
+            ConsumerGroupHeartbeatResponseData a = heartbeat(connection, group, "member-a", 0, List.of(topic), null);
+            assertEquals(Errors.NONE.code(), a.errorCode(), a.toString());
+            final Uuid topicId = a.assignment().topicPartitions().get(0).topicId();
+            assertEquals(PARTITIONS, partitions(a).size(), "the only member is granted every partition");
+            a = heartbeat(connection, group, "member-a", a.memberEpoch(), null, owned(topicId, partitions(a)));
+            assertEquals(Errors.NONE.code(), commit(connection, group, "member-a", a.memberEpoch(), topic, 0, 5));
+
+            ConsumerGroupHeartbeatResponseData b = heartbeat(connection, group, "member-b", 0, List.of(topic), null);
+            assertEquals(Errors.NONE.code(), b.errorCode(), b.toString());
+            // A learns its smaller share, gives up the rest by heartbeating what it keeps; then B is granted it.
+            a = heartbeat(connection, group, "member-a", a.memberEpoch(), null, owned(topicId, List.of(0, 1, 2, 3, 4, 5)));
+            final List<Integer> keptByA = partitions(a);
+            assertTrue(keptByA.size() == PARTITIONS / 2, a.toString());
+            a = heartbeat(connection, group, "member-a", a.memberEpoch(), null, owned(topicId, keptByA));
+            b = heartbeat(connection, group, "member-b", b.memberEpoch(), null, owned(topicId, List.of()));
+            final List<Integer> heldByB = partitions(b);
+            assertEquals(PARTITIONS / 2, heldByB.size(), b.toString());
+
+            final int moved = heldByB.get(0);
+            assertEquals(Errors.ILLEGAL_GENERATION.code(),
+                commit(connection, group, "member-a", a.memberEpoch(), topic, moved, 7),
+                "a member's commit of a partition that moved away is refused");
+            assertEquals(Errors.NONE.code(), commit(connection, group, "member-b", b.memberEpoch(), topic, moved, 9));
+            assertEquals(Errors.UNKNOWN_MEMBER_ID.code(), commit(connection, group, "zombie", 3, topic, moved, 1));
+
+            final ConsumerGroupHeartbeatResponseData left =
+                heartbeat(connection, group, "member-a", -1, null, null);
+            assertEquals(Errors.NONE.code(), left.errorCode(), left.toString());
+            assertEquals(Errors.UNKNOWN_MEMBER_ID.code(),
+                commit(connection, group, "member-a", a.memberEpoch(), topic, keptByA.get(0), 11),
+                "a member that left cannot commit");
+            try (Admin admin = Admin.create(cluster.members()))
+            {
+                assertEquals(9L, admin.committedOffsets(group).get(new io.tributary.log.TopicPartition(topic, moved)));
+            }
+
+            // Classic joins without a member id are given one first (JoinGroup v4+).
+            final JoinGroupRequestData join = new JoinGroupRequestData().setGroupId("g-classic-raw")
+                .setMemberId("").setProtocolType("consumer").setSessionTimeoutMs(10_000).setRebalanceTimeoutMs(10_000);
+            join.protocols().add(new JoinGroupRequestData.JoinGroupRequestProtocol().setName("range")
+                .setMetadata(org.apache.kafka.common.utils.Utils.toArray(
+                    org.apache.kafka.clients.consumer.internals.ConsumerProtocol.serializeSubscription(
+                        new org.apache.kafka.clients.consumer.ConsumerPartitionAssignor.Subscription(List.of(topic))))));
+            final JoinGroupResponse joined =
+                (JoinGroupResponse)connection.send(new JoinGroupRequest.Builder(join).build((short)9));
+            assertEquals(Errors.MEMBER_ID_REQUIRED.code(), joined.data().errorCode());
+            assertTrue(!joined.data().memberId().isEmpty());
+        }
+    }
+
+    private static ConsumerGroupHeartbeatResponseData heartbeat(
+        final RawKafkaConnection connection, final String group, final String member, final int epoch,
+        final List<String> topics, final List<ConsumerGroupHeartbeatRequestData.TopicPartitions> owned)
+        throws Exception
+    {
+        final ConsumerGroupHeartbeatRequestData data = new ConsumerGroupHeartbeatRequestData().setGroupId(group)
+            .setMemberId(member).setMemberEpoch(epoch).setSubscribedTopicNames(topics).setTopicPartitions(owned)
+            .setRebalanceTimeoutMs(epoch == 0 ? 30_000 : -1);
+        return ((ConsumerGroupHeartbeatResponse)connection.send(
+            new ConsumerGroupHeartbeatRequest.Builder(data).build((short)1))).data();
+    }
+
+    private static List<ConsumerGroupHeartbeatRequestData.TopicPartitions> owned(
+        final Uuid topicId, final List<Integer> partitions)
+    {
+        return List.of(new ConsumerGroupHeartbeatRequestData.TopicPartitions().setTopicId(topicId)
+            .setPartitions(new ArrayList<>(partitions)));
+    }
+
+    private static List<Integer> partitions(final ConsumerGroupHeartbeatResponseData response)
+    {
+        final List<Integer> result = new ArrayList<>();
+        response.assignment().topicPartitions().forEach(t -> result.addAll(t.partitions()));
+        return result;
+    }
+
+    private static short commit(
+        final RawKafkaConnection connection, final String group, final String member, final int epoch,
+        final String topic, final int partition, final long offset) throws Exception
+    {
+        final OffsetCommitRequestData data = new OffsetCommitRequestData().setGroupId(group).setMemberId(member)
+            .setGenerationIdOrMemberEpoch(epoch);
+        data.topics().add(new OffsetCommitRequestData.OffsetCommitRequestTopic().setName(topic).setPartitions(List.of(
+            new OffsetCommitRequestData.OffsetCommitRequestPartition().setPartitionIndex(partition)
+                .setCommittedOffset(offset))));
+        final OffsetCommitResponse response = (OffsetCommitResponse)connection.send(
+            OffsetCommitRequest.Builder.forTopicNames(data).build((short)9));
+        return response.data().topics().get(0).partitions().get(0).errorCode();
+    }
+
     private static boolean exactlyOnceOwned(final List<Member> members)
     {
         final Map<TopicPartition, Integer> owners = new HashMap<>();
@@ -255,20 +388,29 @@ class KafkaGroupsIT
      */
     private static String consumerGroupsTool(final String... args) throws Exception
     {
-        final Path output = Files.createTempFile("kafka-consumer-groups-", ".out");
+        final List<String> all = new ArrayList<>(List.of("org.apache.kafka.tools.consumer.group.ConsumerGroupCommand"));
+        all.addAll(List.of(args));
+        return tool(all.toArray(String[]::new));
+    }
+
+    /**
+     * A Kafka CLI tool (main class, then its arguments) in its own JVM, as its script runs it.
+     */
+    private static String tool(final String... args) throws Exception
+    {
+        final Path output = Files.createTempFile("kafka-tool-", ".out");
         try
         {
             final List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m", "-XX:+UseSerialGC",
-                "-cp", System.getProperty("java.class.path"),
-                "org.apache.kafka.tools.consumer.group.ConsumerGroupCommand"));
+                "-cp", System.getProperty("java.class.path")));
             command.addAll(List.of(args));
             final Process process = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(output.toFile()).start();
             if (!process.waitFor(120, TimeUnit.SECONDS))
             {
                 process.destroyForcibly().waitFor();
-                fail("kafka-consumer-groups timed out: " + Files.readString(output));
+                fail(args[0] + " timed out: " + Files.readString(output));
             }
             final String out = Files.readString(output);
             assertEquals(0, process.exitValue(), out);
