@@ -56,6 +56,9 @@ import java.util.concurrent.TimeUnit;
 final class ClassicGroups implements ClientRuntime.Duty
 {
     private static final Set<String> EAGER = Set.of("range", "roundrobin", "sticky");
+    /** The session timeouts Tributary's groups accept. */
+    private static final int MIN_SESSION_TIMEOUT_MS = 1000;
+    private static final int MAX_SESSION_TIMEOUT_MS = 300_000;
     private static final long TICK_NS = TimeUnit.MILLISECONDS.toNanos(100);
 
     private enum State
@@ -80,6 +83,7 @@ final class ClassicGroups implements ClientRuntime.Duty
         /** The partitions handed out in the current generation. */
         Set<TopicPartition> assigned = Set.of();
         // From the last Tributary heartbeat answer.
+        boolean inTributary;
         int tributaryEpoch;
         Set<TopicPartition> granted = Set.of();
         boolean waiting = true;
@@ -130,22 +134,6 @@ final class ClassicGroups implements ClientRuntime.Duty
         return 1;
     }
 
-    /**
-     * @return true when this gateway serves the group with the classic protocol and knows the member.
-     */
-    synchronized boolean isMember(final String groupId, final String memberId)
-    {
-        final Group group = byId.get(groupId);
-        return group != null && group.members.containsKey(memberId);
-    }
-
-    synchronized int tributaryEpoch(final String groupId, final String memberId)
-    {
-        final Group group = byId.get(groupId);
-        final Member member = group == null ? null : group.members.get(memberId);
-        return member == null ? 0 : member.tributaryEpoch;
-    }
-
     // ---------------------------------------------------------------------------------------------------------------
     // JoinGroup
 
@@ -171,6 +159,10 @@ final class ClassicGroups implements ClientRuntime.Duty
         {
             return done(response.setErrorCode(Errors.INCONSISTENT_GROUP_PROTOCOL.code())
                 .setMemberId(request.memberId()));
+        }
+        if (request.sessionTimeoutMs() < MIN_SESSION_TIMEOUT_MS || request.sessionTimeoutMs() > MAX_SESSION_TIMEOUT_MS)
+        {
+            return done(response.setErrorCode(Errors.INVALID_SESSION_TIMEOUT.code()).setMemberId(request.memberId()));
         }
         final List<String> topics;
         try
@@ -201,8 +193,6 @@ final class ClassicGroups implements ClientRuntime.Duty
             {
                 member = new Member(memberId, clientId);
                 group.members.put(memberId, member);
-                // Joins with epoch 0 on its next heartbeat.
-                member.tributaryEpoch = 0;
             }
             if (member.pendingJoin != null)
             {
@@ -459,8 +449,10 @@ final class ClassicGroups implements ClientRuntime.Duty
         member.inflight = true;
         final Set<TopicPartition> sentOwned = member.owned;
         final boolean sentAfterJoin = member.joined && member.pendingJoin != null;
-        groups.tributaryHeartbeat(group.id, member.id, member.tributaryEpoch, member.sessionTimeoutMs, member.topics,
-            sentOwned).whenComplete((answer, ex) ->
+        // Epoch 0 joins the Tributary group; after that at least 1, as Tributary's own epoch stays 0 for a member
+        // given nothing (the cluster does not compare it).
+        final int epoch = member.inTributary ? Math.max(1, member.tributaryEpoch) : 0;
+        groups.tributaryHeartbeat(group.id, member.id, epoch, member.sessionTimeoutMs, member.topics, sentOwned).whenComplete((answer, ex) ->
             {
                 synchronized (this)
                 {
@@ -478,13 +470,14 @@ final class ClassicGroups implements ClientRuntime.Duty
                     if (answer.code() != io.tributary.log.internal.codecs.ErrorCode.NONE)
                     {
                         // Tributary forgot the member (its session expired there): it joins again from nothing.
-                        member.tributaryEpoch = 0;
+                        member.inTributary = false;
                         member.nextHeartbeatNs = nowNs;
                         prepareRebalance(group);
                         return;
                     }
                     final int fullInterval = Math.min(3000, member.sessionTimeoutMs / 4);
                     member.waiting = answer.intervalMs() < fullInterval;
+                    member.inTributary = true;
                     member.tributaryEpoch = answer.epoch();
                     member.granted = answer.assigned();
                     if (sentAfterJoin)

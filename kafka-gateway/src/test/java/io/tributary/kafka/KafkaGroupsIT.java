@@ -199,7 +199,7 @@ class KafkaGroupsIT
                 final Set<String> holders = new HashSet<>();
                 description.partitions().forEach(p -> holders.add(String.valueOf(p.member())));
                 if (description.members().size() == 2 && holders.size() == 2 && !holders.contains("null") &&
-                    seen.size() == 60)
+                    seen.size() == 60 && !kafka.owned.isEmpty())
                 {
                     break;
                 }
