@@ -69,7 +69,6 @@ final class ClassicGroups implements ClientRuntime.Duty
     private static final class Member
     {
         final String id;
-        final String clientId;
         int sessionTimeoutMs;
         int rebalanceTimeoutMs;
         String protocol;
@@ -91,10 +90,9 @@ final class ClassicGroups implements ClientRuntime.Duty
         boolean inflight;
         long nextHeartbeatNs;
 
-        Member(final String id, final String clientId)
+        Member(final String id)
         {
             this.id = id;
-            this.clientId = clientId;
         }
     }
 
@@ -191,7 +189,7 @@ final class ClassicGroups implements ClientRuntime.Duty
             Member member = group.members.get(memberId);
             if (member == null)
             {
-                member = new Member(memberId, clientId);
+                member = new Member(memberId);
                 group.members.put(memberId, member);
             }
             if (member.pendingJoin != null)
@@ -199,6 +197,7 @@ final class ClassicGroups implements ClientRuntime.Duty
                 member.pendingJoin.complete(new JoinGroupResponseData().setProtocolType("consumer")
                     .setErrorCode(Errors.REBALANCE_IN_PROGRESS.code()).setMemberId(memberId).setGenerationId(-1));
             }
+            groups.clientId(group.id, memberId, clientId);
             member.sessionTimeoutMs = request.sessionTimeoutMs();
             member.rebalanceTimeoutMs = request.rebalanceTimeoutMs() > 0 ? request.rebalanceTimeoutMs() :
                 request.sessionTimeoutMs();
@@ -397,6 +396,7 @@ final class ClassicGroups implements ClientRuntime.Duty
     private void remove(final Group group, final Member member, final List<Runnable> completions)
     {
         group.members.remove(member.id);
+        groups.clientId(group.id, member.id, null);
         if (member.pendingJoin != null)
         {
             final CompletableFuture<ApiMessage> pending = member.pendingJoin;

@@ -77,7 +77,7 @@ final class GroupHandler
      */
     record Member(
         List<String> topics, Set<TopicPartition> owned, int kafkaEpoch, int tributaryEpoch,
-        Set<TopicPartition> granted, String clientId)
+        Set<TopicPartition> granted)
     {
     }
 
@@ -92,6 +92,8 @@ final class GroupHandler
     private final TopicNames topicNames;
     private final long requestTimeoutNs;
     private final ConcurrentHashMap<String, Member> members = new ConcurrentHashMap<>();
+    /** Client ids of the members this gateway serves, of either protocol, for DescribeGroups. */
+    private final ConcurrentHashMap<String, String> clientIds = new ConcurrentHashMap<>();
 
     GroupHandler(
         final ClientRuntime runtime, final ClusterRequests requests, final TopicNames topicNames,
@@ -106,6 +108,21 @@ final class GroupHandler
     private static String key(final String groupId, final String memberId)
     {
         return groupId + '\u0000' + memberId;
+    }
+
+    /**
+     * @param clientId the member's client id, or null once it left.
+     */
+    void clientId(final String groupId, final String memberId, final String clientId)
+    {
+        if (clientId == null)
+        {
+            clientIds.remove(key(groupId, memberId));
+        }
+        else
+        {
+            clientIds.put(key(groupId, memberId), clientId);
+        }
     }
 
     // ---------------------------------------------------------------------------------------------------------------
@@ -137,6 +154,7 @@ final class GroupHandler
         if (epoch < 0)
         {
             members.remove(key);
+            clientIds.remove(key);
             return tributaryHeartbeat(request.groupId(), memberId, -1, 0, List.of(), Set.of()).handle((answer, ex) ->
                 ex != null ? failed(response, ex) : response.setMemberEpoch(epoch).setErrorCode(Errors.NONE.code()));
         }
@@ -194,8 +212,8 @@ final class GroupHandler
                     final int kafkaEpoch = before == null ? 1 :
                         before.granted().equals(answer.assigned()) && before.tributaryEpoch() == answer.epoch() ?
                             before.kafkaEpoch() : before.kafkaEpoch() + 1;
-                    members.put(key, new Member(topics, owned, kafkaEpoch, answer.epoch(), answer.assigned(),
-                        clientId));
+                    members.put(key, new Member(topics, owned, kafkaEpoch, answer.epoch(), answer.assigned()));
+                    clientIds.put(key, clientId);
                     return response.setErrorCode(Errors.NONE.code())
                         .setMemberEpoch(kafkaEpoch)
                         .setHeartbeatIntervalMs(answer.intervalMs())
@@ -379,10 +397,10 @@ final class GroupHandler
         }
         held.forEach((memberId, partitions) ->
         {
-            final Member known = members.get(key(group.groupId(), memberId));
+            // Members this gateway does not serve (Tributary consumers, connectors, another gateway's) show no client id.
             result.members().add(new DescribeGroupsResponseData.DescribedGroupMember()
                 .setMemberId(memberId)
-                .setClientId(known != null ? known.clientId() : "tributary")
+                .setClientId(clientIds.getOrDefault(key(group.groupId(), memberId), ""))
                 .setClientHost("")
                 .setMemberMetadata(new byte[0])
                 .setMemberAssignment(Utils.toArray(ConsumerProtocol.serializeAssignment(

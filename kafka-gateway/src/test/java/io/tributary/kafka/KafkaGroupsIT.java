@@ -125,6 +125,25 @@ class KafkaGroupsIT
             produce(topic, 450, 150);
             awaitTrue(() -> exactlyOnceOwned(members.subList(1, 4)), "the three left share the six partitions");
             awaitTrue(() -> seen.size() == 600, "every record consumed");
+            awaitTrue(() -> members.get(1).idle && members.get(2).idle && members.get(3).idle,
+                "the members committed what they read");
+
+            // kafka-consumer-groups names the member holding each partition.
+            final String live = consumerGroupsTool("--bootstrap-server", bootstrap, "--describe", "--group", group);
+            final Set<String> holders = new HashSet<>();
+            final Set<String> clientIds = new HashSet<>();
+            for (final String line : live.lines().toList())
+            {
+                final String[] cols = line.trim().split("\\s+");
+                if (cols.length >= 8 && cols[0].equals(group) && cols[1].equals(topic))
+                {
+                    assertEquals("0", cols[5], line);
+                    holders.add(cols[6]);
+                    clientIds.add(cols[cols.length - 1]);
+                }
+            }
+            assertEquals(3, holders.size(), live);
+            assertEquals(Set.of("c1", "c2", "c3"), clientIds, live);
 
             try (Admin admin = Admin.create(cluster.members()))
             {
@@ -170,10 +189,21 @@ class KafkaGroupsIT
     }
 
     @Test
-    void tributaryAndKafkaConsumersShareOneGroup() throws Exception
+    void tributaryAndConsumerProtocolConsumersShareOneGroup() throws Exception
     {
-        final String topic = "groups-mixed";
-        final String group = "g-mixed";
+        tributaryAndKafkaConsumersShareOneGroup("consumer");
+    }
+
+    @Test
+    void tributaryAndClassicConsumersShareOneGroup() throws Exception
+    {
+        tributaryAndKafkaConsumersShareOneGroup("classic");
+    }
+
+    private void tributaryAndKafkaConsumersShareOneGroup(final String protocol) throws Exception
+    {
+        final String topic = "groups-mixed-" + protocol;
+        final String group = "g-mixed-" + protocol;
         createTopic(topic);
         produce(topic, 0, 60);
         final Map<String, AtomicInteger> seen = new ConcurrentHashMap<>();
@@ -181,7 +211,7 @@ class KafkaGroupsIT
             ConsumerConfig.builder().cluster(cluster.members()).groupId(group).enableAutoCommit(false)
                 .autoOffsetReset(ConsumerConfig.OffsetReset.EARLIEST).build(),
             Deserializer.bytes(), Deserializer.bytes());
-            Member kafka = new Member("kafka", "consumer", group, topic, seen);
+            Member kafka = new Member("kafka", protocol, group, topic, seen);
             Admin admin = Admin.create(cluster.members()))
         {
             tributary.subscribe(List.of(topic));
@@ -432,6 +462,8 @@ class KafkaGroupsIT
         final Thread thread;
         volatile Set<TopicPartition> owned = Set.of();
         volatile boolean running = true;
+        /** The last poll returned nothing (so everything read was committed). */
+        volatile boolean idle;
         volatile Throwable failure;
 
         Member(
@@ -471,6 +503,7 @@ class KafkaGroupsIT
                         {
                             consumer.commitSync();
                         }
+                        idle = records.isEmpty();
                         owned = Set.copyOf(consumer.assignment());
                     }
                 }
