@@ -51,7 +51,8 @@ import java.util.concurrent.TimeUnit;
  * asked, so clients of a group must share a gateway).
  * <p>
  * Threading: requests from the selector thread; heartbeat answers and the tick ({@link #doWork}, a duty of the
- * client runtime) on the client conductor thread; all state is guarded by {@code this}, and futures are completed outside it.
+ * client runtime) on the client conductor thread; all state is guarded by {@code this}, and futures are completed
+ * outside it.
  */
 final class ClassicGroups implements ClientRuntime.Duty
 {
@@ -59,6 +60,8 @@ final class ClassicGroups implements ClientRuntime.Duty
     /** The session timeouts Tributary's groups accept. */
     private static final int MIN_SESSION_TIMEOUT_MS = 1000;
     private static final int MAX_SESSION_TIMEOUT_MS = 300_000;
+    /** The cluster's heartbeat interval: a quarter of the session timeout, at most this. */
+    private static final int MAX_HEARTBEAT_INTERVAL_MS = 3000;
     private static final long TICK_NS = TimeUnit.MILLISECONDS.toNanos(100);
 
     private enum State
@@ -452,7 +455,8 @@ final class ClassicGroups implements ClientRuntime.Duty
         // Epoch 0 joins the Tributary group; after that at least 1, as Tributary's own epoch stays 0 for a member
         // given nothing (the cluster does not compare it).
         final int epoch = member.inTributary ? Math.max(1, member.tributaryEpoch) : 0;
-        groups.tributaryHeartbeat(group.id, member.id, epoch, member.sessionTimeoutMs, member.topics, sentOwned).whenComplete((answer, ex) ->
+        groups.tributaryHeartbeat(group.id, member.id, epoch, member.sessionTimeoutMs, member.topics, sentOwned)
+            .whenComplete((answer, ex) ->
             {
                 synchronized (this)
                 {
@@ -475,7 +479,8 @@ final class ClassicGroups implements ClientRuntime.Duty
                         prepareRebalance(group);
                         return;
                     }
-                    final int fullInterval = Math.min(3000, member.sessionTimeoutMs / 4);
+                    // The cluster shortens the interval while the member waits for partitions others still hold.
+                    final int fullInterval = Math.min(MAX_HEARTBEAT_INTERVAL_MS, member.sessionTimeoutMs / 4);
                     member.waiting = answer.intervalMs() < fullInterval;
                     member.inTributary = true;
                     member.tributaryEpoch = answer.epoch();

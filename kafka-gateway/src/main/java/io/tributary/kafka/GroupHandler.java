@@ -226,7 +226,8 @@ final class GroupHandler
     {
         final Map<String, List<Integer>> byTopic = new TreeMap<>();
         partitions.forEach(tp -> byTopic.computeIfAbsent(tp.topic(), t -> new ArrayList<>()).add(tp.partition()));
-        final ConsumerGroupHeartbeatResponseData.Assignment result = new ConsumerGroupHeartbeatResponseData.Assignment();
+        final ConsumerGroupHeartbeatResponseData.Assignment result =
+            new ConsumerGroupHeartbeatResponseData.Assignment();
         byTopic.forEach((topic, list) -> result.topicPartitions().add(
             new ConsumerGroupHeartbeatResponseData.TopicPartitions()
                 .setTopicId(topicNames.id(topic)).setPartitions(list)));
@@ -355,7 +356,8 @@ final class GroupHandler
             groups.forEach(g ->
             {
                 final String state = g.members() > 0 ? "Stable" : "Empty";
-                if (request.statesFilter().isEmpty() || request.statesFilter().stream().anyMatch(state::equalsIgnoreCase))
+                if (request.statesFilter().isEmpty() ||
+                    request.statesFilter().stream().anyMatch(state::equalsIgnoreCase))
                 {
                     response.groups().add(new ListGroupsResponseData.ListedGroup()
                         .setGroupId(g.groupId()).setProtocolType(ConsumerProtocol.PROTOCOL_TYPE)
@@ -397,7 +399,7 @@ final class GroupHandler
         }
         held.forEach((memberId, partitions) ->
         {
-            // Members this gateway does not serve (Tributary consumers, connectors, another gateway's) show no client id.
+            // Members this gateway does not serve (Tributary consumers, connectors, another gateway's): no client id.
             result.members().add(new DescribeGroupsResponseData.DescribedGroupMember()
                 .setMemberId(memberId)
                 .setClientId(clientIds.getOrDefault(key(group.groupId(), memberId), ""))

@@ -283,7 +283,8 @@ class KafkaGroupsIT
             ConsumerGroupHeartbeatResponseData b = heartbeat(connection, group, "member-b", 0, List.of(topic), null);
             assertEquals(Errors.NONE.code(), b.errorCode(), b.toString());
             // A learns its smaller share, gives up the rest by heartbeating what it keeps; then B is granted it.
-            a = heartbeat(connection, group, "member-a", a.memberEpoch(), null, owned(topicId, List.of(0, 1, 2, 3, 4, 5)));
+            a = heartbeat(connection, group, "member-a", a.memberEpoch(), null,
+                owned(topicId, List.of(0, 1, 2, 3, 4, 5)));
             final List<Integer> keptByA = partitions(a);
             assertTrue(keptByA.size() == PARTITIONS / 2, a.toString());
             a = heartbeat(connection, group, "member-a", a.memberEpoch(), null, owned(topicId, keptByA));
@@ -315,7 +316,8 @@ class KafkaGroupsIT
             join.protocols().add(new JoinGroupRequestData.JoinGroupRequestProtocol().setName("range")
                 .setMetadata(org.apache.kafka.common.utils.Utils.toArray(
                     org.apache.kafka.clients.consumer.internals.ConsumerProtocol.serializeSubscription(
-                        new org.apache.kafka.clients.consumer.ConsumerPartitionAssignor.Subscription(List.of(topic))))));
+                        new org.apache.kafka.clients.consumer.ConsumerPartitionAssignor.Subscription(
+                            List.of(topic))))));
             final JoinGroupResponse joined =
                 (JoinGroupResponse)connection.send(new JoinGroupRequest.Builder(join).build((short)9));
             assertEquals(Errors.MEMBER_ID_REQUIRED.code(), joined.data().errorCode());
