@@ -36,6 +36,7 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 
 import static io.tributary.kafka.KafkaErrors.error;
 import static io.tributary.kafka.KafkaErrors.message;
@@ -67,6 +68,7 @@ final class GroupHandler
 {
     /** Kafka's default group.consumer.session.timeout.ms: the consumer protocol has the broker choose it. */
     static final int CONSUMER_SESSION_TIMEOUT_MS = 45_000;
+    private static final long SESSION_NS = TimeUnit.MILLISECONDS.toNanos(CONSUMER_SESSION_TIMEOUT_MS);
 
     /**
      * What the gateway keeps of a Kafka member between heartbeats.
@@ -74,10 +76,11 @@ final class GroupHandler
      * @param kafkaEpoch       the epoch last answered to the Kafka member.
      * @param tributaryEpoch   Tributary's epoch for it.
      * @param granted          the partitions last answered.
+     * @param lastSeenNs       when the member last heartbeated, to forget members that vanished.
      */
     record Member(
         List<String> topics, Set<TopicPartition> owned, int kafkaEpoch, int tributaryEpoch,
-        Set<TopicPartition> granted)
+        Set<TopicPartition> granted, long lastSeenNs)
     {
     }
 
@@ -92,6 +95,7 @@ final class GroupHandler
     private final TopicNames topicNames;
     private final long requestTimeoutNs;
     private final ConcurrentHashMap<String, Member> members = new ConcurrentHashMap<>();
+    private volatile long nextForgetNs = System.nanoTime() + SESSION_NS;
     /** Client ids of the members this gateway serves, of either protocol, for DescribeGroups. */
     private final ConcurrentHashMap<String, String> clientIds = new ConcurrentHashMap<>();
 
@@ -151,6 +155,7 @@ final class GroupHandler
         }
         final String key = key(request.groupId(), memberId);
         final int epoch = request.memberEpoch();
+        forgetVanished();
         if (epoch < 0)
         {
             members.remove(key);
@@ -212,13 +217,37 @@ final class GroupHandler
                     final int kafkaEpoch = before == null ? 1 :
                         before.granted().equals(answer.assigned()) && before.tributaryEpoch() == answer.epoch() ?
                             before.kafkaEpoch() : before.kafkaEpoch() + 1;
-                    members.put(key, new Member(topics, owned, kafkaEpoch, answer.epoch(), answer.assigned()));
+                    members.put(key, new Member(topics, owned, kafkaEpoch, answer.epoch(), answer.assigned(),
+                        System.nanoTime()));
                     clientIds.put(key, clientId);
                     return response.setErrorCode(Errors.NONE.code())
                         .setMemberEpoch(kafkaEpoch)
                         .setHeartbeatIntervalMs(answer.intervalMs())
                         .setAssignment(assignment(answer.assigned()));
                 });
+        });
+    }
+
+    /**
+     * Forget members silent for longer than the cluster's session (which has expired them there too), at most once
+     * a session.
+     */
+    private void forgetVanished()
+    {
+        final long nowNs = System.nanoTime();
+        if (nowNs - nextForgetNs < 0)
+        {
+            return;
+        }
+        nextForgetNs = nowNs + SESSION_NS;
+        members.entrySet().removeIf(e ->
+        {
+            final boolean vanished = nowNs - e.getValue().lastSeenNs() > SESSION_NS;
+            if (vanished)
+            {
+                clientIds.remove(e.getKey());
+            }
+            return vanished;
         });
     }
 
