@@ -124,6 +124,14 @@ final class ClassicGroups implements ClientRuntime.Duty
         runtime.addDuty(this);
     }
 
+    /**
+     * @return whether this gateway serves the group with the classic protocol.
+     */
+    synchronized boolean serves(final String groupId)
+    {
+        return byId.containsKey(groupId);
+    }
+
     public int doWork(final long nowNs)
     {
         if (nowNs - nextTickNs < 0)

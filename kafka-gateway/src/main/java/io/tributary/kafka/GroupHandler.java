@@ -17,6 +17,8 @@ import org.agrona.DirectBuffer;
 import org.agrona.ExpandableArrayBuffer;
 import org.apache.kafka.clients.consumer.internals.ConsumerProtocol;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.message.ConsumerGroupDescribeRequestData;
+import org.apache.kafka.common.message.ConsumerGroupDescribeResponseData;
 import org.apache.kafka.common.message.ConsumerGroupHeartbeatRequestData;
 import org.apache.kafka.common.message.ConsumerGroupHeartbeatResponseData;
 import org.apache.kafka.common.message.DescribeGroupsRequestData;
@@ -37,6 +39,8 @@ import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import java.util.stream.Collectors;
 
 import static io.tributary.kafka.KafkaErrors.error;
 import static io.tributary.kafka.KafkaErrors.message;
@@ -407,6 +411,78 @@ final class GroupHandler
                     .setErrorCode(error(ex).code()).setErrorMessage(message(ex)) : describedGroup(group)));
         }
         return Futures.allOf(results).thenApply(list -> new DescribeGroupsResponseData().setGroups(list));
+    }
+
+    /**
+     * KIP-848's describe, for groups with no classic member; a classic group is answered GROUP_ID_NOT_FOUND, on
+     * which Kafka's admin client asks DescribeGroups instead (as against a Kafka broker).
+     *
+     * @param classic whether this gateway serves a group with the classic protocol.
+     */
+    CompletableFuture<ApiMessage> consumerGroupDescribe(
+        final ConsumerGroupDescribeRequestData request, final Predicate<String> classic)
+    {
+        final List<CompletableFuture<ConsumerGroupDescribeResponseData.DescribedGroup>> results = new ArrayList<>();
+        for (final String groupId : request.groupIds())
+        {
+            final ConsumerGroupDescribeResponseData.DescribedGroup failed =
+                new ConsumerGroupDescribeResponseData.DescribedGroup().setGroupId(groupId);
+            if (classic.test(groupId))
+            {
+                results.add(CompletableFuture.completedFuture(failed.setErrorCode(Errors.GROUP_ID_NOT_FOUND.code())
+                    .setErrorMessage("Group " + groupId + " is not a consumer group (it has classic members).")));
+                continue;
+            }
+            results.add(requests.describeGroup(groupId)
+                .thenCompose(group -> withTopicIds(group.partitions().stream()
+                    .map(GroupDescription.PartitionLag::topicPartition).collect(Collectors.toSet()))
+                    .thenApply(ignored -> group))
+                .handle((group, ex) -> ex != null ?
+                    failed.setErrorCode(error(ex).code()).setErrorMessage(message(ex)) : consumerGroup(group)));
+        }
+        return Futures.allOf(results).thenApply(list -> new ConsumerGroupDescribeResponseData().setGroups(list));
+    }
+
+    private ConsumerGroupDescribeResponseData.DescribedGroup consumerGroup(final GroupDescription group)
+    {
+        final ConsumerGroupDescribeResponseData.DescribedGroup result =
+            new ConsumerGroupDescribeResponseData.DescribedGroup()
+                .setGroupId(group.groupId())
+                .setErrorCode(Errors.NONE.code())
+                .setGroupState(group.members().isEmpty() ? "Empty" : "Stable")
+                .setAssignorName("tributary");
+        final Map<String, Map<String, List<Integer>>> held = new LinkedHashMap<>();
+        group.members().forEach(m -> held.put(m, new TreeMap<>()));
+        for (final GroupDescription.PartitionLag p : group.partitions())
+        {
+            if (p.member() != null && held.containsKey(p.member()))
+            {
+                held.get(p.member()).computeIfAbsent(p.topic(), t -> new ArrayList<>()).add(p.partition());
+            }
+        }
+        int groupEpoch = 0;
+        for (final Map.Entry<String, Map<String, List<Integer>>> e : held.entrySet())
+        {
+            final String key = key(group.groupId(), e.getKey());
+            final Member known = members.get(key);
+            final ConsumerGroupDescribeResponseData.Assignment assignment =
+                new ConsumerGroupDescribeResponseData.Assignment();
+            e.getValue().forEach((topic, partitions) -> assignment.topicPartitions().add(
+                new ConsumerGroupDescribeResponseData.TopicPartitions()
+                    .setTopicId(topicNames.id(topic)).setTopicName(topic).setPartitions(partitions)));
+            final int epoch = known != null ? known.kafkaEpoch() : 0;
+            groupEpoch = Math.max(groupEpoch, epoch);
+            result.members().add(new ConsumerGroupDescribeResponseData.Member()
+                .setMemberId(e.getKey())
+                .setMemberEpoch(epoch)
+                .setClientId(clientIds.getOrDefault(key, ""))
+                .setClientHost("")
+                .setSubscribedTopicNames(known != null ? known.topics() : new ArrayList<>(e.getValue().keySet()))
+                .setAssignment(assignment)
+                .setTargetAssignment(assignment.duplicate())
+                .setMemberType((byte)1));
+        }
+        return result.setGroupEpoch(groupEpoch).setAssignmentEpoch(groupEpoch);
     }
 
     private DescribeGroupsResponseData.DescribedGroup describedGroup(final GroupDescription group)

@@ -14,6 +14,7 @@ import io.tributary.log.internal.codecs.OffsetSpec;
 import org.agrona.DirectBuffer;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.message.ApiVersionsResponseData;
+import org.apache.kafka.common.message.ConsumerGroupDescribeRequestData;
 import org.apache.kafka.common.message.ConsumerGroupHeartbeatRequestData;
 import org.apache.kafka.common.message.CreateTopicsRequestData;
 import org.apache.kafka.common.message.CreateTopicsResponseData;
@@ -98,6 +99,7 @@ final class KafkaApis
         VERSIONS.put(ApiKeys.LEAVE_GROUP, new short[] {0, 5});
         VERSIONS.put(ApiKeys.LIST_GROUPS, new short[] {0, 5});
         VERSIONS.put(ApiKeys.DESCRIBE_GROUPS, new short[] {0, 5});
+        VERSIONS.put(ApiKeys.CONSUMER_GROUP_DESCRIBE, new short[] {0, 1});
     }
 
     private static final String CLUSTER_ID = "tributary-kafka-gateway";
@@ -169,6 +171,8 @@ final class KafkaApis
             case HEARTBEAT -> classicGroups.heartbeat((HeartbeatRequestData)request.data());
             case LEAVE_GROUP -> classicGroups.leaveGroup((LeaveGroupRequestData)request.data(), version);
             case LIST_GROUPS -> groups.listGroups((ListGroupsRequestData)request.data());
+            case CONSUMER_GROUP_DESCRIBE -> groups.consumerGroupDescribe(
+                (ConsumerGroupDescribeRequestData)request.data(), classicGroups::serves);
             case DESCRIBE_GROUPS -> groups.describeGroups((DescribeGroupsRequestData)request.data());
             default -> CompletableFuture.completedFuture(request.getErrorResponse(0,
                 Errors.UNSUPPORTED_VERSION.exception()).data());

@@ -6,7 +6,9 @@ import io.tributary.log.Deserializer;
 import io.tributary.log.GroupDescription;
 import io.tributary.testing.TestCluster;
 import org.apache.kafka.clients.admin.AdminClient;
+import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.GroupType;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -239,6 +241,20 @@ class KafkaGroupsIT
             assertTrue(kafka.owned.size() > 0 && kafka.owned.size() < PARTITIONS, "the Kafka consumer holds " +
                 kafka.owned);
             assertEquals(60, seen.size(), "every record read by one of the two");
+
+            // Kafka's admin client sees the same group: ConsumerGroupDescribe, or DescribeGroups for a classic one.
+            final Properties props = new Properties();
+            props.put("bootstrap.servers", bootstrap);
+            try (AdminClient kafkaAdmin = AdminClient.create(props))
+            {
+                final ConsumerGroupDescription described =
+                    kafkaAdmin.describeConsumerGroups(List.of(group)).all().get().get(group);
+                assertEquals(protocol.equals("classic") ? GroupType.CLASSIC : GroupType.CONSUMER, described.type());
+                assertEquals(2, described.members().size(), described.toString());
+                final Set<TopicPartition> assigned = new HashSet<>();
+                described.members().forEach(m -> assigned.addAll(m.assignment().topicPartitions()));
+                assertEquals(PARTITIONS, assigned.size(), described.toString());
+            }
         }
     }
 
