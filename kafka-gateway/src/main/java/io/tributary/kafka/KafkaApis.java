@@ -14,17 +14,24 @@ import io.tributary.log.internal.codecs.OffsetSpec;
 import org.agrona.DirectBuffer;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.message.ApiVersionsResponseData;
+import org.apache.kafka.common.message.ConsumerGroupDescribeRequestData;
+import org.apache.kafka.common.message.ConsumerGroupHeartbeatRequestData;
 import org.apache.kafka.common.message.CreateTopicsRequestData;
 import org.apache.kafka.common.message.CreateTopicsResponseData;
 import org.apache.kafka.common.message.DeleteTopicsRequestData;
 import org.apache.kafka.common.message.DeleteTopicsResponseData;
 import org.apache.kafka.common.message.DescribeConfigsRequestData;
 import org.apache.kafka.common.message.DescribeConfigsResponseData;
+import org.apache.kafka.common.message.DescribeGroupsRequestData;
 import org.apache.kafka.common.message.FetchRequestData;
 import org.apache.kafka.common.message.FindCoordinatorRequestData;
 import org.apache.kafka.common.message.FindCoordinatorResponseData;
 import org.apache.kafka.common.message.InitProducerIdRequestData;
 import org.apache.kafka.common.message.InitProducerIdResponseData;
+import org.apache.kafka.common.message.HeartbeatRequestData;
+import org.apache.kafka.common.message.JoinGroupRequestData;
+import org.apache.kafka.common.message.LeaveGroupRequestData;
+import org.apache.kafka.common.message.ListGroupsRequestData;
 import org.apache.kafka.common.message.ListOffsetsRequestData;
 import org.apache.kafka.common.message.ListOffsetsResponseData;
 import org.apache.kafka.common.message.MetadataRequestData;
@@ -34,6 +41,7 @@ import org.apache.kafka.common.message.OffsetCommitResponseData;
 import org.apache.kafka.common.message.OffsetFetchRequestData;
 import org.apache.kafka.common.message.OffsetFetchResponseData;
 import org.apache.kafka.common.message.ProduceRequestData;
+import org.apache.kafka.common.message.SyncGroupRequestData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.Errors;
@@ -68,7 +76,7 @@ import static io.tributary.kafka.KafkaErrors.tributaryCode;
  */
 final class KafkaApis
 {
-    /** Versions handled, per API; anything else is answered UNSUPPORTED_VERSION. Groups are not here yet. */
+    /** Versions handled, per API; anything else is answered UNSUPPORTED_VERSION.  */
     private static final Map<ApiKeys, short[]> VERSIONS = new EnumMap<>(ApiKeys.class);
 
     static
@@ -86,6 +94,15 @@ final class KafkaApis
         VERSIONS.put(ApiKeys.FIND_COORDINATOR, new short[] {0, 5});
         VERSIONS.put(ApiKeys.OFFSET_COMMIT, new short[] {2, 9});
         VERSIONS.put(ApiKeys.OFFSET_FETCH, new short[] {1, 9});
+        // Groups (GroupHandler): the consumer protocol, and the admin APIs kafka-consumer-groups uses.
+        VERSIONS.put(ApiKeys.CONSUMER_GROUP_HEARTBEAT, new short[] {0, 1});
+        VERSIONS.put(ApiKeys.JOIN_GROUP, new short[] {0, 9});
+        VERSIONS.put(ApiKeys.SYNC_GROUP, new short[] {0, 5});
+        VERSIONS.put(ApiKeys.HEARTBEAT, new short[] {0, 4});
+        VERSIONS.put(ApiKeys.LEAVE_GROUP, new short[] {0, 5});
+        VERSIONS.put(ApiKeys.LIST_GROUPS, new short[] {0, 5});
+        VERSIONS.put(ApiKeys.DESCRIBE_GROUPS, new short[] {0, 5});
+        VERSIONS.put(ApiKeys.CONSUMER_GROUP_DESCRIBE, new short[] {0, 1});
     }
 
     private static final String CLUSTER_ID = "tributary-kafka-gateway";
@@ -99,6 +116,8 @@ final class KafkaApis
     private final TopicNames topicNames;
     private final ProduceHandler produce;
     private final FetchHandler fetch;
+    private final GroupHandler groups;
+    private final ClassicGroups classicGroups;
 
     KafkaApis(
         final ClientRuntime runtime, final ClusterRequests requests, final KafkaGateway.Context ctx, final IntSupplier port)
@@ -110,6 +129,8 @@ final class KafkaApis
         this.topicNames = new TopicNames(requests);
         this.produce = new ProduceHandler(requests, topicNames);
         this.fetch = new FetchHandler(runtime, topicNames);
+        this.groups = new GroupHandler(runtime, requests, topicNames, ctx.requestTimeout().toNanos());
+        this.classicGroups = new ClassicGroups(runtime, groups);
     }
 
     boolean isSupported(final ApiKeys key, final short version)
@@ -146,6 +167,17 @@ final class KafkaApis
             case FIND_COORDINATOR -> findCoordinator((FindCoordinatorRequestData)request.data(), version);
             case OFFSET_COMMIT -> offsetCommit((OffsetCommitRequestData)request.data());
             case OFFSET_FETCH -> offsetFetch((OffsetFetchRequestData)request.data(), version);
+            case CONSUMER_GROUP_HEARTBEAT -> groups.consumerGroupHeartbeat(
+                (ConsumerGroupHeartbeatRequestData)request.data(), header.clientId());
+            case JOIN_GROUP -> classicGroups.joinGroup((JoinGroupRequestData)request.data(), version,
+                header.clientId());
+            case SYNC_GROUP -> classicGroups.syncGroup((SyncGroupRequestData)request.data());
+            case HEARTBEAT -> classicGroups.heartbeat((HeartbeatRequestData)request.data());
+            case LEAVE_GROUP -> classicGroups.leaveGroup((LeaveGroupRequestData)request.data(), version);
+            case LIST_GROUPS -> groups.listGroups((ListGroupsRequestData)request.data());
+            case CONSUMER_GROUP_DESCRIBE -> groups.consumerGroupDescribe(
+                (ConsumerGroupDescribeRequestData)request.data(), classicGroups::serves);
+            case DESCRIBE_GROUPS -> groups.describeGroups((DescribeGroupsRequestData)request.data());
             default -> CompletableFuture.completedFuture(request.getErrorResponse(0,
                 Errors.UNSUPPORTED_VERSION.exception()).data());
         };
@@ -452,9 +484,8 @@ final class KafkaApis
         final CompletableFuture<Void> committed;
         if (request.generationIdOrMemberEpoch() >= 0 || !request.memberId().isEmpty())
         {
-            // Group members' commits need the group APIs, which the gateway does not serve yet.
-            committed = CompletableFuture.failedFuture(new TributaryException(ErrorCode.UNKNOWN_MEMBER,
-                "consumer group membership is not supported by the Tributary gateway yet"));
+            // A member's commit: refused for partitions it no longer holds.
+            committed = groups.commit(request.groupId(), request.memberId(), offsets);
         }
         else
         {

@@ -29,6 +29,7 @@ final class TopicNames
     private final ClusterRequests requests;
     private final ConcurrentHashMap<Long, String> names = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Integer> maxMessageBytes = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Uuid> idsByName = new ConcurrentHashMap<>();
 
     TopicNames(final ClusterRequests requests)
     {
@@ -48,6 +49,7 @@ final class TopicNames
         for (final TopicDescription t : topics)
         {
             names.put(t.topicId(), t.name());
+            idsByName.put(t.name(), topicId(t.topicId()));
             final String limit = t.configs().get(TopicConfig.MAX_MESSAGE_BYTES);
             if (limit != null)
             {
@@ -63,6 +65,14 @@ final class TopicNames
     int maxMessageBytes(final String topic)
     {
         return maxMessageBytes.getOrDefault(topic, DEFAULT_MAX_MESSAGE_BYTES);
+    }
+
+    /**
+     * @return the Kafka topic id of a topic by name, or null when this gateway has not seen it yet.
+     */
+    Uuid id(final String name)
+    {
+        return idsByName.get(name);
     }
 
     /**
