@@ -95,7 +95,7 @@ for round in $(seq "$rounds"); do
     done
 done
 
-median() { tr ' ' '\n' | grep -v '^$' | sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+median() { tr ' ' '\n' | grep -v '^$' | sort -n | awk '{a[NR]=$1} END {printf "%.3f\n", (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $("$java" -version 2>&1 | head -1)"
 for mode in off on; do
     echo "security $mode: produce median $(median <<< "${produce[$mode]}") records/s ($records x 100 B, 4 partitions); e2e p99 median $(median <<< "${e2e[$mode]}") ms (10,000 records/s)"
