@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Benchmarks Tributary side by side with Apache Kafka on this machine, in one run:
-#   ops/bench/compare-kafka.sh [--quick] [--no-three-nodes] [--profile] [--report-only]
+#   ops/bench/compare-kafka.sh [--quick] [--no-three-nodes] [--profile] [--report-only] [--gateway]
 # Starts a Kafka broker (KRaft, combined broker and controller, jars from Maven Central through
 # ops/bench/kafka-broker/pom.xml) and runs the workloads against it, stops it; then the same against a Tributary
 # node; then (unless --no-three-nodes) 3 Kafka brokers against a 3-node Tributary cluster. Everything listens on
@@ -9,6 +9,9 @@
 # docs/benchmarks.md. --quick: reduced sizes, the whole run in about 5 minutes. --report-only: no run, rewrite the
 # charts and the section from the results already there. --profile: record every JVM of the run (brokers, nodes,
 # the workload driver) with JFR into ops/bench/results/**/*.jfr (not committed), to see where the time goes.
+# --gateway: instead, Kafka's own clients against a Kafka broker and against Tributary's Kafka gateway
+# (tributary server --kafka-port): kafka-producer-perf-test, then the produce and end-to-end workloads with
+# kafka-clients; figures in ops/bench/results/gateway/ and printed (the report is not rewritten).
 #   JAVA_HOME  the JDK to use (default: java on PATH)
 set -euo pipefail
 
@@ -21,13 +24,15 @@ quick=""
 three_nodes=1
 report_only=0
 profile=0
+gateway=0
 for arg in "$@"; do
     case "$arg" in
         --quick) quick="--quick" ;;
         --no-three-nodes) three_nodes=0 ;;
         --report-only) report_only=1 ;;
         --profile) profile=1 ;;
-        -h|--help) sed -n '2,12p' "$script"; exit 0 ;;
+        --gateway) gateway=1 ;;
+        -h|--help) sed -n '2,15p' "$script"; exit 0 ;;
         *) echo "compare-kafka: unknown option $arg (try --help)" >&2; exit 2 ;;
     esac
 done
@@ -167,7 +172,8 @@ EOF
 }
 
 # --- Tributary --------------------------------------------------------------------------------------------------
-# start_tributary N: N nodes on loopback; sets tributary_cluster.
+# start_tributary N: N nodes on loopback; sets tributary_cluster. tributary_extra: more server options.
+tributary_extra=()
 start_tributary() {
     local n="$1" base members="" i dir
     base=$(free_base_port $(( 100 * (n - 1) + 20 )))
@@ -179,7 +185,7 @@ start_tributary() {
         mkdir -p "$dir"
         # shellcheck disable=SC2046
         "$java" "${jvm_flags[@]}" $(jfr "tributary-node-$i") -jar "$tributary_jar" server --node-id "$i" --members "$members" \
-            --data-dir "$dir/data" >"$dir/stdout" 2>&1 &
+            --data-dir "$dir/data" "${tributary_extra[@]}" >"$dir/stdout" 2>&1 &
         pids+=($!)
     done
     tributary_cluster="$members"
@@ -209,8 +215,52 @@ run_both() {
     stop_all
 }
 
+# perf_test OUT BOOTSTRAP: kafka-producer-perf-test's summary line into OUT.
+perf_test() {
+    local records=5000000
+    [[ -n "$quick" ]] && records=1000000
+    "$java" -Xmx1g -cp "$kafka_cp" org.apache.kafka.tools.ProducerPerformance --topic "perf-$RANDOM" \
+        --num-records "$records" --record-size 100 --throughput -1 \
+        --producer-props "bootstrap.servers=$2" acks=all enable.idempotence=true linger.ms=5 batch.size=65536 \
+        2>/dev/null | tail -1 > "$1"
+}
+
+# Kafka's clients against a Kafka broker, then against Tributary's Kafka gateway on one node.
+run_gateway() {
+    local out="$results/gateway" port
+    rm -rf "$out"
+    mkdir -p "$out/kafka" "$out/gateway"
+    jfr_dir="$out/kafka"
+    start_kafka 1
+    sleep 5
+    perf_test "$out/kafka/perf-test.txt" "$kafka_bootstrap"
+    driver run --system kafka --address "$kafka_bootstrap" --nodes 1 --results "$out/kafka" --workloads produce,e2e \
+        $quick
+    stop_all
+    jfr_dir="$out/gateway"
+    port=$(free_base_port 1)
+    tributary_extra=(--kafka-port "$port")
+    start_tributary 1
+    tributary_extra=()
+    sleep 5
+    perf_test "$out/gateway/perf-test.txt" "127.0.0.1:$port"
+    driver run --system kafka --address "127.0.0.1:$port" --nodes 1 --results "$out/gateway" \
+        --workloads produce,e2e $quick
+    stop_all
+    for system in kafka gateway; do
+        echo "== kafka-clients against $system: kafka-producer-perf-test, 100 B records, acks=all, idempotent"
+        cat "$out/$system/perf-test.txt"
+        grep -v '^workload' "$out/$system/results.tsv"
+    done
+}
+
 mkdir -p "$results"
 started=$(date +%s)
+if (( gateway )); then
+    run_gateway
+    log "done in $(( $(date +%s) - started )) s: $results/gateway"
+    exit 0
+fi
 if (( report_only )); then
     grep -q -- '--quick' "$results/settings.md" 2>/dev/null && quick="--quick"
 else

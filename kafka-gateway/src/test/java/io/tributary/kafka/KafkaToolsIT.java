@@ -96,6 +96,28 @@ class KafkaToolsIT
             "Tributary's consumer reads what Kafka's console producer wrote");
     }
 
+    /**
+     * kafka-producer-perf-test, idempotent with acks=all: it reports every record sent and none failed, and the
+     * partition holds exactly that many (no duplicates from its retries). Its throughput goes to the benchmarks
+     * (compare-kafka.sh --gateway), not here.
+     */
+    @Test
+    void producerPerfTestWritesEveryRecordOnce() throws Exception
+    {
+        final int records = 50_000;
+        Result r = tool("org.apache.kafka.tools.TopicCommand", "", "--bootstrap-server", bootstrap, "--create",
+            "--topic", "cli-perf", "--partitions", "1");
+        assertEquals(0, r.exitCode, r.output);
+        r = tool("org.apache.kafka.tools.ProducerPerformance", "", "--topic", "cli-perf", "--num-records",
+            Integer.toString(records), "--record-size", "100", "--throughput", "-1", "--producer-props",
+            "bootstrap.servers=" + bootstrap, "acks=all", "enable.idempotence=true", "compression.type=lz4");
+        assertEquals(0, r.exitCode, r.output);
+        assertTrue(r.output.lines().anyMatch(l -> l.startsWith(records + " records sent, ")), r.output);
+        r = tool("org.apache.kafka.tools.GetOffsetShell", "", "--bootstrap-server", bootstrap, "--topic", "cli-perf");
+        assertEquals(0, r.exitCode, r.output);
+        assertTrue(r.output.lines().anyMatch(("cli-perf:0:" + records)::equals), r.output);
+    }
+
     private record Result(int exitCode, String output)
     {
     }
