@@ -219,7 +219,11 @@ run_both() {
 perf_test() {
     local records=5000000
     [[ -n "$quick" ]] && records=1000000
-    "$java" -Xmx1g -cp "$kafka_cp" org.apache.kafka.tools.ProducerPerformance --topic "perf-$RANDOM" \
+    local topic="perf-$RANDOM"
+    # Created first: the gateway does not create topics on first use, as a broker's auto.create.topics.enable does.
+    "$java" -Xmx256m -cp "$kafka_cp" org.apache.kafka.tools.TopicCommand --bootstrap-server "$2" --create \
+        --topic "$topic" --partitions 1 >/dev/null 2>&1
+    "$java" -Xmx1g -cp "$kafka_cp" org.apache.kafka.tools.ProducerPerformance --topic "$topic" \
         --num-records "$records" --record-size 100 --throughput -1 \
         --producer-props "bootstrap.servers=$2" acks=all enable.idempotence=true linger.ms=5 batch.size=65536 \
         2>/dev/null | tail -1 > "$1"
