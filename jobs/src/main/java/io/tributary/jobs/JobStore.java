@@ -1,13 +1,16 @@
 package io.tributary.jobs;
 
 import io.tributary.log.Admin;
+import io.tributary.log.Credentials;
 import io.tributary.log.ErrorCode;
 import io.tributary.log.NewTopic;
 import io.tributary.log.Producer;
 import io.tributary.log.ProducerConfig;
 import io.tributary.log.ProducerRecord;
 import io.tributary.log.Serializer;
+import io.tributary.log.Transaction;
 import io.tributary.log.TributaryException;
+import io.tributary.log.internal.security.JobResources;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -26,23 +29,27 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * Jobs, their jars, their workers and their tasks' status, kept in the cluster in four compacted one-partition
+ * Jobs, their jars, their workers and their tasks' status, kept in the cluster in five compacted one-partition
  * topics, so that any worker and any CLI sees the same:
  * <ul>
- * <li>{@code __jobs}: key job name, value {@link JobRecord} as JSON (spec, version, desired state, artifact);</li>
+ * <li>{@code __jobs}: key job name, value {@link JobRecord} as JSON (spec, version, artifact);</li>
  * <li>{@code __job_artifacts}: key {@code <job>/<version>/<chunk>}, value up to 256 KiB of the job's jar;</li>
+ * <li>{@code __job_control}: key job name, value {@link JobControl} as JSON (stopped or started);</li>
  * <li>{@code __job_workers}: key worker id, value {@link WorkerInfo};</li>
  * <li>{@code __job_status}: key {@code <job>/<task>}, value {@link TaskStatus}.</li>
  * </ul>
- * Writes are acknowledged (committed by the cluster) before the methods return. Concurrent deploys of one job name
+ * With security on, the cluster checks writes to the first three per job: deploying and deleting need the job's
+ * DEPLOY rule, stopping and starting its STOP rule (deleting also removes the job's control entry, so it needs
+ * both). Writes are acknowledged (committed by the cluster) before the methods return. Concurrent deploys of one job name
  * from two CLIs are not serialised: the last record written wins.
  * <p>
  * Not thread-safe.
  */
 public final class JobStore implements AutoCloseable
 {
-    public static final String JOBS = "__jobs";
-    public static final String ARTIFACTS = "__job_artifacts";
+    public static final String JOBS = JobResources.JOBS;
+    public static final String ARTIFACTS = JobResources.ARTIFACTS;
+    public static final String CONTROL = JobResources.CONTROL;
     public static final String WORKERS = "__job_workers";
     public static final String STATUS = "__job_status";
     /** The consumer group whose live members are the live workers. */
@@ -53,21 +60,24 @@ public final class JobStore implements AutoCloseable
     private static final Duration WRITE_TIMEOUT = Duration.ofSeconds(60);
 
     private final String cluster;
+    private final Credentials credentials;
     private final Admin admin;
     private final Producer<byte[], byte[]> producer;
     private TopicView jobs;
+    private TopicView controls;
     private TopicView workers;
     private TopicView status;
 
-    private JobStore(final String cluster)
+    private JobStore(final String cluster, final Credentials credentials)
     {
         this.cluster = cluster;
-        this.admin = Admin.create(cluster);
+        this.credentials = credentials;
+        this.admin = Admin.create(cluster, credentials);
         try
         {
             ensureTopics(admin);
-            this.producer = Producer.create(ProducerConfig.builder().cluster(cluster).linger(Duration.ZERO).build(),
-                Serializer.bytes(), Serializer.bytes());
+            this.producer = Producer.create(ProducerConfig.builder().cluster(cluster).credentials(credentials)
+                .linger(Duration.ZERO).build(), Serializer.bytes(), Serializer.bytes());
         }
         catch (final RuntimeException ex)
         {
@@ -81,7 +91,15 @@ public final class JobStore implements AutoCloseable
      */
     public static JobStore connect(final String cluster)
     {
-        return new JobStore(cluster);
+        return new JobStore(cluster, Credentials.processDefault());
+    }
+
+    /**
+     * Connect as {@code credentials}' user, creating the job topics when they are missing.
+     */
+    public static JobStore connect(final String cluster, final Credentials credentials)
+    {
+        return new JobStore(cluster, credentials);
     }
 
     public String cluster()
@@ -95,16 +113,23 @@ public final class JobStore implements AutoCloseable
     }
 
     /**
-     * @return every job by name, sorted.
+     * @return every job by name, sorted, each with the desired state its last stop or start gave it.
      */
     public Map<String, JobRecord> jobs()
     {
         if (jobs == null)
         {
-            jobs = new TopicView(cluster, admin, JOBS);
+            jobs = view(JOBS);
+            controls = view(CONTROL);
         }
+        final Map<String, byte[]> control = controls.refresh(READ_TIMEOUT);
         final Map<String, JobRecord> result = new TreeMap<>();
-        jobs.refresh(READ_TIMEOUT).forEach((name, value) -> result.put(name, Json.read(value, JobRecord.class)));
+        jobs.refresh(READ_TIMEOUT).forEach((name, value) ->
+        {
+            final JobRecord job = Json.read(value, JobRecord.class);
+            final byte[] stopOrStart = control.get(name);
+            result.put(name, stopOrStart == null ? job : Json.read(stopOrStart, JobControl.class).applyTo(job));
+        });
         return result;
     }
 
@@ -120,7 +145,7 @@ public final class JobStore implements AutoCloseable
     {
         if (workers == null)
         {
-            workers = new TopicView(cluster, admin, WORKERS);
+            workers = view(WORKERS);
         }
         final Map<String, WorkerInfo> result = new TreeMap<>();
         workers.refresh(READ_TIMEOUT).forEach((id, value) -> result.put(id, Json.read(value, WorkerInfo.class)));
@@ -154,7 +179,7 @@ public final class JobStore implements AutoCloseable
     {
         if (status == null)
         {
-            status = new TopicView(cluster, admin, STATUS);
+            status = view(STATUS);
         }
         final Map<String, TaskStatus> result = new TreeMap<>();
         status.refresh(READ_TIMEOUT).forEach((key, value) -> result.put(key, Json.read(value, TaskStatus.class)));
@@ -202,31 +227,43 @@ public final class JobStore implements AutoCloseable
     }
 
     /**
-     * Ask workers to run or to stop the job.
+     * Ask workers to run or to stop the job's current version.
      *
      * @throws TributaryException when there is no such job.
      */
     public JobRecord setDesired(final String name, final JobRecord.DesiredState desired)
     {
-        final JobRecord record = existing(name).withDesired(desired);
-        await(producer.send(ProducerRecord.of(JOBS, key(name), Json.write(record))));
-        return record;
+        final JobRecord current = existing(name);
+        final JobControl control = new JobControl(desired, current.version(), current.deployedAt());
+        await(producer.send(ProducerRecord.of(CONTROL, key(name), Json.write(control))));
+        return control.applyTo(current);
     }
 
     /**
-     * Remove the job, its jar and its tasks' status; workers stop its tasks.
+     * Remove the job, its jar, its stop or start and its tasks' status, in one atomic append; workers stop its tasks.
+     * With security on that needs the job's DEPLOY and STOP rules and write access to {@code __job_status}: without
+     * one of them nothing is removed.
      *
-     * @throws TributaryException when there is no such job.
+     * @throws TributaryException when there is no such job, or the cluster refused the removal.
      */
     public void delete(final String name)
     {
         final JobRecord record = existing(name);
-        await(producer.send(ProducerRecord.of(JOBS, key(name), null)));
-        removeArtifact(record);
+        final Transaction<byte[], byte[]> removal = producer.beginTransaction()
+            .send(ProducerRecord.of(CONTROL, key(name), null))
+            .send(ProducerRecord.of(JOBS, key(name), null));
+        if (record.artifact() != null)
+        {
+            for (int i = 0; i < record.artifact().chunks(); i++)
+            {
+                removal.send(ProducerRecord.of(ARTIFACTS, key(chunkKey(name, record.version(), i)), null));
+            }
+        }
         for (int task = 0; task < record.tasks(); task++)
         {
-            await(producer.send(ProducerRecord.of(STATUS, key(TaskStatus.key(name, task)), null)));
+            removal.send(ProducerRecord.of(STATUS, key(TaskStatus.key(name, task)), null));
         }
+        await(removal.commit());
     }
 
     /**
@@ -238,7 +275,7 @@ public final class JobStore implements AutoCloseable
     {
         final JobRecord.Artifact artifact = record.artifact();
         final byte[][] chunks = new byte[artifact.chunks()][];
-        try (TopicView view = new TopicView(cluster, admin, ARTIFACTS))
+        try (TopicView view = view(ARTIFACTS))
         {
             final Map<String, byte[]> all = view.refresh(READ_TIMEOUT);
             for (int i = 0; i < chunks.length; i++)
@@ -293,7 +330,8 @@ public final class JobStore implements AutoCloseable
 
     public void close()
     {
-        final List<AutoCloseable> parts = new ArrayList<>(Arrays.asList(jobs, workers, status, producer, admin));
+        final List<AutoCloseable> parts =
+            new ArrayList<>(Arrays.asList(jobs, controls, workers, status, producer, admin));
         for (final AutoCloseable part : parts)
         {
             if (part != null)
@@ -313,7 +351,7 @@ public final class JobStore implements AutoCloseable
     static void ensureTopics(final Admin admin)
     {
         final Set<String> existing = admin.listTopics();
-        for (final String topic : List.of(JOBS, ARTIFACTS, WORKERS, STATUS))
+        for (final String topic : List.of(JOBS, ARTIFACTS, CONTROL, WORKERS, STATUS))
         {
             if (existing.contains(topic))
             {
@@ -331,6 +369,11 @@ public final class JobStore implements AutoCloseable
                 }
             }
         }
+    }
+
+    private TopicView view(final String topic)
+    {
+        return new TopicView(cluster, credentials, admin, topic);
     }
 
     private JobRecord existing(final String name)

@@ -4,6 +4,7 @@ import io.tributary.log.Admin;
 import io.tributary.log.Consumer;
 import io.tributary.log.ConsumerConfig;
 import io.tributary.log.ConsumerRecord;
+import io.tributary.log.Credentials;
 import io.tributary.log.Deserializer;
 import io.tributary.log.ErrorCode;
 import io.tributary.log.TopicPartition;
@@ -29,12 +30,12 @@ final class TopicView implements AutoCloseable
     private final Consumer<byte[], byte[]> consumer;
     private final Map<String, byte[]> latest = new LinkedHashMap<>();
 
-    TopicView(final String cluster, final Admin admin, final String topic)
+    TopicView(final String cluster, final Credentials credentials, final Admin admin, final String topic)
     {
         this.admin = admin;
         this.partition = new TopicPartition(topic, 0);
-        this.consumer = Consumer.create(ConsumerConfig.builder().cluster(cluster).build(), Deserializer.bytes(),
-            Deserializer.bytes());
+        this.consumer = Consumer.create(ConsumerConfig.builder().cluster(cluster).credentials(credentials).build(),
+            Deserializer.bytes(), Deserializer.bytes());
         consumer.assign(List.of(partition));
         consumer.seekToBeginning(List.of(partition));
     }

@@ -12,9 +12,10 @@ import java.util.Objects;
 public record Acl(String principal, ResourceType resourceType, PatternType patternType, String resource,
     Operation operation)
 {
+    /** Jobs are pipelines and connectors deployed to the cluster ({@code tributary job deploy}). */
     public enum ResourceType
     {
-        TOPIC, GROUP, CLUSTER, JOB, CONNECTOR
+        TOPIC, GROUP, JOB
     }
 
     public enum PatternType
@@ -22,7 +23,10 @@ public record Acl(String principal, ResourceType resourceType, PatternType patte
         LITERAL, PREFIXED
     }
 
-    /** Topics: read, write, create, delete, alter; groups: read; jobs and connectors: deploy, stop. */
+    /**
+     * Topics: read, write, create, delete, alter; groups: read; jobs (pipelines and connectors alike): deploy (which
+     * covers redeploying and deleting) and stop (which covers starting again).
+     */
     public enum Operation
     {
         ALL, READ, WRITE, CREATE, DELETE, ALTER, DEPLOY, STOP;
@@ -58,6 +62,16 @@ public record Acl(String principal, ResourceType resourceType, PatternType patte
     public static Acl group(final String principal, final String group)
     {
         return new Acl(principal, ResourceType.GROUP, PatternType.LITERAL, group, Operation.READ);
+    }
+
+    public static Acl job(final String principal, final String job, final Operation operation)
+    {
+        return new Acl(principal, ResourceType.JOB, PatternType.LITERAL, job, operation);
+    }
+
+    public static Acl jobPrefix(final String principal, final String prefix, final Operation operation)
+    {
+        return new Acl(principal, ResourceType.JOB, PatternType.PREFIXED, prefix, operation);
     }
 
     public String toString()

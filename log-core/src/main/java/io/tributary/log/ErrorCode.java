@@ -29,6 +29,8 @@ public enum ErrorCode
     TOPIC_AUTHORIZATION_FAILED(false),
     /** The principal may not read the consumer group: no ACL allows it. */
     GROUP_AUTHORIZATION_FAILED(false),
+    /** The principal may not deploy or stop the job: no ACL allows it. */
+    JOB_AUTHORIZATION_FAILED(false),
     /** Only super users may do this (user and ACL administration). */
     CLUSTER_AUTHORIZATION_FAILED(false),
     /** The client did not authenticate, or its user name or password is wrong. */

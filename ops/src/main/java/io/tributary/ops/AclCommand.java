@@ -13,8 +13,8 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 /**
- * {@code tributary acl ...}: access rules (super users only). A rule allows a principal an operation on the topics
- * named, or starting with a prefix, or on a consumer group; what no rule allows is denied.
+ * {@code tributary acl ...}: access rules (super users only). A rule allows a principal an operation on the topics,
+ * consumer groups or jobs named, or starting with a prefix; what no rule allows is denied.
  */
 @Command(name = "acl", description = "Add, list and remove access rules (super users only).", subcommands = {
     AclCommand.Add.class,
@@ -34,8 +34,8 @@ final class AclCommand extends CommandGroup
         Resource resource;
 
         @Option(names = "--operation", paramLabel = "OP", required = true, split = ",",
-            description = "read, write, create, delete, alter (topics), read (groups), deploy, stop (jobs, " +
-                "connectors), or all; repeat or separate with commas")
+            description = "read, write, create, delete, alter (topics), read (groups), deploy, stop (jobs: " +
+                "pipelines and connectors), or all; repeat or separate with commas")
         List<String> operations = new ArrayList<>();
 
         List<Acl> acls(final CommandLine.Model.CommandSpec spec)
@@ -73,6 +73,13 @@ final class AclCommand extends CommandGroup
         @Option(names = "--group-prefix", paramLabel = "X", description = "every group whose id starts with X")
         String groupPrefix;
 
+        @Option(names = "--job", paramLabel = "J",
+            description = "a job (a pipeline or connector deployed to the cluster) by name; * for every job")
+        String job;
+
+        @Option(names = "--job-prefix", paramLabel = "X", description = "every job whose name starts with X")
+        String jobPrefix;
+
         Acl acl(final String principal, final Acl.Operation operation)
         {
             if (topic != null)
@@ -87,11 +94,19 @@ final class AclCommand extends CommandGroup
             {
                 return new Acl(principal, Acl.ResourceType.GROUP, Acl.PatternType.LITERAL, group, operation);
             }
-            return new Acl(principal, Acl.ResourceType.GROUP, Acl.PatternType.PREFIXED, groupPrefix, operation);
+            if (groupPrefix != null)
+            {
+                return new Acl(principal, Acl.ResourceType.GROUP, Acl.PatternType.PREFIXED, groupPrefix, operation);
+            }
+            if (job != null)
+            {
+                return Acl.job(principal, job, operation);
+            }
+            return Acl.jobPrefix(principal, jobPrefix, operation);
         }
     }
 
-    @Command(name = "add", description = "Allow a principal operations on a topic, topic prefix or group.")
+    @Command(name = "add", description = "Allow a principal operations on a topic, group or job, by name or prefix.")
     static final class Add implements Callable<Integer>
     {
         private final CliContext ctx;

@@ -80,7 +80,7 @@ final class JobCommand extends CommandGroup
                     "--jar applies to pipeline jobs; " + job.name() + " is a connector job");
             }
             final byte[] bytes = job.jar() == null ? null : Files.readAllBytes(Path.of(job.jar()));
-            try (JobStore store = JobStore.connect(cluster.cluster()))
+            try (JobStore store = JobStore.connect(cluster.cluster(), cluster.credentials(ctx)))
             {
                 final JobRecord record = store.deploy(job, bytes);
                 ctx.out().println("deployed " + job.name() + " version " + record.version() + " (" +
@@ -109,7 +109,7 @@ final class JobCommand extends CommandGroup
 
         public Integer call()
         {
-            try (JobStore store = JobStore.connect(cluster.cluster()))
+            try (JobStore store = JobStore.connect(cluster.cluster(), cluster.credentials(ctx)))
             {
                 final Map<String, JobRecord> jobs = store.jobs();
                 final Map<String, TaskStatus> statuses = store.statuses();
@@ -156,7 +156,7 @@ final class JobCommand extends CommandGroup
 
         public Integer call()
         {
-            try (JobStore store = JobStore.connect(cluster.cluster()))
+            try (JobStore store = JobStore.connect(cluster.cluster(), cluster.credentials(ctx)))
             {
                 final JobRecord job = store.job(name).orElseThrow(() -> noSuchJob(name));
                 final Map<String, TaskStatus> statuses = store.statuses();
@@ -207,7 +207,7 @@ final class JobCommand extends CommandGroup
 
         public Integer call()
         {
-            try (JobStore store = JobStore.connect(cluster.cluster()))
+            try (JobStore store = JobStore.connect(cluster.cluster(), cluster.credentials(ctx)))
             {
                 store.setDesired(name, JobRecord.DesiredState.STOPPED);
                 ctx.out().println("stopping " + name);
@@ -234,7 +234,7 @@ final class JobCommand extends CommandGroup
 
         public Integer call()
         {
-            try (JobStore store = JobStore.connect(cluster.cluster()))
+            try (JobStore store = JobStore.connect(cluster.cluster(), cluster.credentials(ctx)))
             {
                 store.setDesired(name, JobRecord.DesiredState.RUNNING);
                 ctx.out().println("starting " + name);
@@ -262,7 +262,7 @@ final class JobCommand extends CommandGroup
 
         public Integer call()
         {
-            try (JobStore store = JobStore.connect(cluster.cluster()))
+            try (JobStore store = JobStore.connect(cluster.cluster(), cluster.credentials(ctx)))
             {
                 store.delete(name);
                 ctx.out().println("deleted " + name);

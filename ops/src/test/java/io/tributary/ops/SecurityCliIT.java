@@ -137,6 +137,91 @@ class SecurityCliIT
         assertEquals(1, run(worker, "", "topic", "create", "other", "--partitions", "1").exitCode);
     }
 
+    @Test
+    void jobRulesDecideWhoDeploysAndWhoStops() throws IOException
+    {
+        final Path jobs = Files.createDirectory(dir.resolve("jobs"));
+        Files.writeString(jobs.resolve("gen.connector.yaml"),
+            "name: gen\nsource:\n  generator: { rate: 10, sensors: 2 }\nto: { topic: team-readings }\n");
+        final Path teamA = jobs.resolve("team-a-gen.yaml");
+        Files.writeString(teamA, "name: team-a-gen\nkind: connector\nconnector: { file: gen.connector.yaml }\n");
+        final Path teamB = jobs.resolve("team-b-gen.yaml");
+        Files.writeString(teamB, "name: team-b-gen\nkind: connector\nconnector: { file: gen.connector.yaml }\n");
+        assertOk(run(adminEnv, "", "job", "list"));   // creates the job topics
+        assertOk(run(adminEnv, "", "topic", "create", "team-readings", "--partitions", "1"));
+        final Map<String, String> dana = userWithJobTopicsRead("dana");
+        final Map<String, String> oscar = userWithJobTopicsRead("oscar");
+        assertOk(run(adminEnv, "", "acl", "add", "--principal", "dana", "--job-prefix", "team-a-", "--operation",
+            "deploy"));
+        assertOk(run(adminEnv, "", "acl", "add", "--principal", "oscar", "--job", "team-a-gen", "--operation",
+            "stop"));
+
+        assertOk(run(dana, "", "job", "deploy", teamA.toString()));
+        final Result otherTeam = run(dana, "", "job", "deploy", teamB.toString());
+        assertEquals(1, otherTeam.exitCode, otherTeam.err);
+        assertTrue(otherTeam.err.contains("principal 'dana' may not deploy job 'team-b-gen'"), otherTeam.err);
+        final Result stopByDeployer = run(dana, "", "job", "stop", "team-a-gen");
+        assertEquals(1, stopByDeployer.exitCode, stopByDeployer.err);
+        assertTrue(stopByDeployer.err.contains("may not stop job 'team-a-gen'"), stopByDeployer.err);
+        assertEquals(List.of("team-a-gen connector 1 RUNNING"), jobLines());
+
+        assertOk(run(oscar, "", "job", "stop", "team-a-gen"));
+        assertEquals(List.of("team-a-gen connector 1 STOPPED"), jobLines());
+        final Result deployByOperator = run(oscar, "", "job", "deploy", teamA.toString());
+        assertEquals(1, deployByOperator.exitCode, deployByOperator.err);
+        assertTrue(deployByOperator.err.contains("may not deploy job 'team-a-gen'"), deployByOperator.err);
+        // Deleting takes both rules, and is one atomic append: refused, it removes nothing (not even the stop).
+        final Result deleteByOperator = run(oscar, "", "job", "delete", "team-a-gen");
+        assertEquals(1, deleteByOperator.exitCode, deleteByOperator.err);
+        assertTrue(deleteByOperator.err.contains("may not deploy job 'team-a-gen'"), deleteByOperator.err);
+        final Result deleteByDeployer = run(dana, "", "job", "delete", "team-a-gen");
+        assertEquals(1, deleteByDeployer.exitCode, deleteByDeployer.err);
+        assertTrue(deleteByDeployer.err.contains("may not stop job 'team-a-gen'"), deleteByDeployer.err);
+        assertEquals(List.of("team-a-gen connector 1 STOPPED"), jobLines());
+
+        // A deploy runs the new version at once; the stop was the old version's.
+        assertOk(run(dana, "", "job", "deploy", teamA.toString()));
+        assertEquals(List.of("team-a-gen connector 2 RUNNING"), jobLines());
+
+        // Topic rules do not open the job topics: a raw write naming another job is refused, and appends nothing.
+        assertOk(run(adminEnv, "", "acl", "add", "--principal", "dana", "--topic-prefix", "__job", "--operation",
+            "write"));
+        final Result raw = run(dana, "team-b-gen:{}\n", "produce", "__jobs", "--key-separator", ":");
+        assertEquals(1, raw.exitCode, raw.err);
+        assertTrue(raw.err.contains("may not deploy job 'team-b-gen'"), raw.err);
+        final Result unkeyed = run(dana, "{}\n", "produce", "__job_control");
+        assertEquals(1, unkeyed.exitCode, unkeyed.err);
+        assertEquals(List.of("team-a-gen connector 2 RUNNING"), jobLines());
+
+        final Result misfit = run(adminEnv, "", "acl", "add", "--principal", "dana", "--job", "x", "--operation",
+            "read");
+        assertEquals(1, misfit.exitCode, misfit.err);
+        assertTrue(misfit.err.contains("operation read does not apply to a job"), misfit.err);
+        assertOk(run(adminEnv, "", "job", "delete", "team-a-gen"));
+        assertEquals(List.of(), jobLines());
+    }
+
+    private static Map<String, String> userWithJobTopicsRead(final String name)
+    {
+        assertOk(run(adminEnv, name + "-secret\n", "user", "add", name));
+        assertOk(run(adminEnv, "", "acl", "add", "--principal", name, "--topic-prefix", "__job", "--operation",
+            "read"));
+        return Map.of(CliContext.CLUSTER_ENV, cluster.members(), "TRIBUTARY_USERNAME", name, "TRIBUTARY_PASSWORD",
+            name + "-secret");
+    }
+
+    /**
+     * @return each job's name, kind, version and state, as {@code job list} prints them.
+     */
+    private static List<String> jobLines()
+    {
+        final Result list = run(adminEnv, "", "job", "list");
+        assertOk(list);
+        return list.out.lines().skip(1)
+            .map(line -> String.join(" ", List.of(line.trim().split("\\s+")).subList(0, 4)))
+            .toList();
+    }
+
     private static Path ownerOnly(final Path file, final String content) throws IOException
     {
         Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));

@@ -654,6 +654,7 @@ public final class ClusterRequests
             case TOPIC_AUTHORIZATION_FAILED -> ErrorCode.TOPIC_AUTHORIZATION_FAILED;
             case GROUP_AUTHORIZATION_FAILED -> ErrorCode.GROUP_AUTHORIZATION_FAILED;
             case CLUSTER_AUTHORIZATION_FAILED -> ErrorCode.CLUSTER_AUTHORIZATION_FAILED;
+            case JOB_AUTHORIZATION_FAILED -> ErrorCode.JOB_AUTHORIZATION_FAILED;
             case AUTHENTICATION_FAILED -> ErrorCode.AUTHENTICATION_FAILED;
             default -> ErrorCode.UNKNOWN_ERROR;
         };

@@ -27,7 +27,9 @@ import io.tributary.log.internal.codecs.OffsetFetchRequestDecoder;
 import io.tributary.log.internal.codecs.OffsetFetchResponseEncoder;
 import io.tributary.log.internal.codecs.ProduceRequestDecoder;
 import io.tributary.log.internal.codecs.ProduceResponseEncoder;
+import io.tributary.log.internal.record.RecordBatchReader;
 import io.tributary.log.internal.record.RecordBatches;
+import io.tributary.log.internal.security.JobResources;
 import io.tributary.log.internal.security.SecurityState;
 import io.tributary.log.internal.security.SecurityView;
 import io.tributary.log.internal.storage.LogCleaner;
@@ -118,7 +120,9 @@ public final class PartitionLogService implements ClusteredService
     private long malformedRequests;
     /** The principal of the request being applied. */
     private String principal = SecurityRequests.ANONYMOUS;
-    private int authorizationFailures;
+    /** The first batch of the request being applied that its principal may not write, or -1. */
+    private int authorizationRefusal;
+    private final RecordBatchReader jobRecords = new RecordBatchReader();
 
     /**
      * @param nodeId   this node's id, for logs.
@@ -368,7 +372,7 @@ public final class PartitionLogService implements ClusteredService
         entries.reset(count);
         pendingSequences.clear();
         int failures = 0;
-        authorizationFailures = 0;
+        authorizationRefusal = -1;
         for (int i = 0; i < count; i++)
         {
             partitions.next();
@@ -406,12 +410,11 @@ public final class PartitionLogService implements ClusteredService
         final boolean commitOffsets = !groupId.isEmpty() && !(count > 0 && entries.allDuplicates());
         ErrorCode refusal = ErrorCode.NONE;
         String refusalMessage = "";
-        if (authorizationFailures > 0)
+        if (authorizationRefusal >= 0)
         {
-            // A request naming a topic its principal may not write to appends nothing, atomic or not.
-            final int refusing = entries.firstWith(ErrorCode.TOPIC_AUTHORIZATION_FAILED);
-            refusal = ErrorCode.TOPIC_AUTHORIZATION_FAILED;
-            refusalMessage = entries.errorMessage[refusing];
+            // A request with a batch its principal may not write appends nothing, atomic or not.
+            refusal = entries.errorCode[authorizationRefusal];
+            refusalMessage = entries.errorMessage[authorizationRefusal];
         }
         else if (commitOffsets)
         {
@@ -571,9 +574,20 @@ public final class PartitionLogService implements ClusteredService
             }
         }
 
-        if (!security.state().authorize(principal, AclOperation.WRITE, AclResourceType.TOPIC, topic))
+        final AclOperation jobOperation = JobResources.writeOperation(topic);
+        if (jobOperation != null)
         {
-            authorizationFailures++;
+            final String job = unauthorizedJob(batch, jobOperation);
+            if (job != null)
+            {
+                authorizationRefusal = authorizationRefusal < 0 ? i : authorizationRefusal;
+                return entries.fail(i, ErrorCode.JOB_AUTHORIZATION_FAILED,
+                    SecurityRequests.denial(principal, jobOperation, AclResourceType.JOB, job));
+            }
+        }
+        else if (!security.state().authorize(principal, AclOperation.WRITE, AclResourceType.TOPIC, topic))
+        {
+            authorizationRefusal = authorizationRefusal < 0 ? i : authorizationRefusal;
             return entries.fail(i, ErrorCode.TOPIC_AUTHORIZATION_FAILED,
                 SecurityRequests.denial(principal, AclOperation.WRITE, AclResourceType.TOPIC, topic));
         }
@@ -595,6 +609,31 @@ public final class PartitionLogService implements ClusteredService
         }
         entries.log[i] = state.log(partition);
         return true;
+    }
+
+    /**
+     * A batch for one of the job topics ({@link JobResources}) is allowed when every record's job may be deployed
+     * (or stopped) by the principal; topic rules play no part.
+     *
+     * @return the first job the principal may not do {@code operation} on, or null when all are allowed.
+     */
+    private String unauthorizedJob(final UnsafeBuffer batch, final AclOperation operation)
+    {
+        if (!security.state().enabled())
+        {
+            return null;
+        }
+        jobRecords.wrap(batch, 0, batch.capacity());
+        while (jobRecords.next())
+        {
+            final String job = jobRecords.isKeyNull() ? "" :
+                JobResources.jobOf(batch, jobRecords.keyOffset(), jobRecords.keyLength());
+            if (!security.state().authorize(principal, operation, AclResourceType.JOB, job))
+            {
+                return job;
+            }
+        }
+        return null;
     }
 
     private void onInitProducerId(final ClientSession session, final long timestamp, final DirectBuffer buffer,
@@ -1016,18 +1055,6 @@ public final class PartitionLogService implements ClusteredService
             errorCode[i] = code;
             errorMessage[i] = message;
             return false;
-        }
-
-        int firstWith(final ErrorCode code)
-        {
-            for (int i = 0; i < count; i++)
-            {
-                if (errorCode[i] == code)
-                {
-                    return i;
-                }
-            }
-            return -1;
         }
 
         void failAll(final ErrorCode code, final String message)

@@ -130,6 +130,7 @@ final class SecurityRequests
         {
             case TOPIC -> ErrorCode.TOPIC_AUTHORIZATION_FAILED;
             case GROUP -> ErrorCode.GROUP_AUTHORIZATION_FAILED;
+            case JOB -> ErrorCode.JOB_AUTHORIZATION_FAILED;
             default -> ErrorCode.CLUSTER_AUTHORIZATION_FAILED;
         };
     }
@@ -316,6 +317,11 @@ final class SecurityRequests
         catch (final IllegalArgumentException ex)
         {
             sendAdminResponse(session, correlationId, ErrorCode.INVALID_REQUEST, ex.getMessage());
+            return;
+        }
+        if (!remove && acl.unsupported() != null)
+        {
+            sendAdminResponse(session, correlationId, ErrorCode.INVALID_REQUEST, acl.unsupported() + ": " + acl);
             return;
         }
         if (remove ? !state.removeAcl(acl) : !state.addAcl(acl))

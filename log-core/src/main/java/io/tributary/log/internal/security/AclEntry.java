@@ -35,6 +35,38 @@ public record AclEntry(
         }
     }
 
+    /**
+     * @return why no check ever consults this rule, or null when one does: topics take read, write, create, delete
+     *         and alter; groups read; jobs (pipelines and connectors run in the cluster) deploy and stop; every type
+     *         takes all. Cluster administration is for super users, not rules.
+     */
+    public String unsupported()
+    {
+        final boolean fits = operation == AclOperation.ALL || switch (resourceType)
+        {
+            case TOPIC -> operation == AclOperation.READ || operation == AclOperation.WRITE ||
+                operation == AclOperation.CREATE || operation == AclOperation.DELETE || operation == AclOperation.ALTER;
+            case GROUP -> operation == AclOperation.READ;
+            case JOB -> operation == AclOperation.DEPLOY || operation == AclOperation.STOP;
+            default -> false;
+        };
+        if (resourceType == AclResourceType.CONNECTOR)
+        {
+            return "a connector run in the cluster is a job: write a job rule for it";
+        }
+        if (resourceType == AclResourceType.CLUSTER)
+        {
+            return "cluster operations are for super users (--super-users), not rules";
+        }
+        return fits ? null : "operation " + operation.name().toLowerCase() + " does not apply to a " +
+            resourceType.name().toLowerCase() + " (" + switch (resourceType)
+            {
+                case TOPIC -> "read, write, create, delete, alter or all";
+                case GROUP -> "read or all";
+                default -> "deploy, stop or all";
+            } + ")";
+    }
+
     boolean matches(final String principal, final AclOperation operation, final AclResourceType type, final String name)
     {
         if (resourceType != type || (this.operation != AclOperation.ALL && this.operation != operation))
