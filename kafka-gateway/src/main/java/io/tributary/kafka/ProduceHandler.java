@@ -5,6 +5,7 @@ import io.tributary.log.TopicPartition;
 import io.tributary.log.internal.client.ClusterRequests;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.CorruptRecordException;
+import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.message.ProduceRequestData;
 import org.apache.kafka.common.message.ProduceResponseData;
 import org.apache.kafka.common.protocol.ApiMessage;
@@ -101,6 +102,10 @@ final class ProduceHandler
                             converted.buffer(), 0, converted.length()));
                     }
                 }
+                catch (final RecordTooLargeException ex)
+                {
+                    out.setErrorCode(Errors.MESSAGE_TOO_LARGE.code()).setErrorMessage(ex.getMessage());
+                }
                 catch (final CorruptRecordException ex)
                 {
                     out.setErrorCode(Errors.CORRUPT_MESSAGE.code()).setErrorMessage(ex.getMessage());
@@ -112,6 +117,10 @@ final class ProduceHandler
                 catch (final RuntimeException ex)
                 {
                     out.setErrorCode(Errors.CORRUPT_MESSAGE.code()).setErrorMessage(String.valueOf(ex.getMessage()));
+                }
+                if (out.errorCode() != Errors.NONE.code())
+                {
+                    batches.subList(first, batches.size()).clear();   // a refused partition sends none of its batches
                 }
                 batchRanges.add(new int[] {out.errorCode() == Errors.NONE.code() ? first : -1, batches.size()});
             }

@@ -7,6 +7,7 @@ import io.tributary.log.internal.record.RecordBatches;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.apache.kafka.common.compress.Compression;
+import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.header.internals.RecordHeader;
 import org.apache.kafka.common.record.TimestampType;
 import org.apache.kafka.common.record.internal.MemoryRecords;
@@ -83,9 +84,12 @@ final class RecordConversion
      * split the same way, so each part is answered as a duplicate.
      *
      * @param records       a produce request's records for one partition.
-     * @param maxBatchBytes the topic's {@code max.message.bytes}: a Tributary batch holds no more, except to hold a
-     *                      single record (which the cluster then refuses as too large).
+     * @param maxBatchBytes the topic's {@code max.message.bytes}: a Tributary batch holds no more.
      * @return Tributary batches, in order.
+     * @throws RecordTooLargeException when one record alone exceeds {@code maxBatchBytes}: nothing of the request's
+     *                                 records for the partition may be appended then, as a Kafka broker refuses the
+     *                                 whole batch, so that the producer can split it and resend the other records
+     *                                 under the same sequence numbers.
      * @throws org.apache.kafka.common.errors.CorruptRecordException when a batch fails its CRC.
      * @throws UnsupportedBatchException for an old message format or a transactional or control batch.
      */
@@ -128,6 +132,12 @@ final class RecordConversion
                         result.add(finish(builder, producerId, batch.baseSequence() + count - builder.recordCount()));
                         builder.reset(-1, 0);
                         builder.tryAppend(record.timestamp(), key, value, headers);
+                    }
+                    if (builder.recordCount() == 1 && builder.sizeInBytes() > maxBatchBytes)
+                    {
+                        throw new RecordTooLargeException("record " + (record.offset() - batch.baseOffset()) +
+                            " of the batch takes a batch of " + builder.sizeInBytes() + " bytes on its own, more " +
+                            "than the topic's max.message.bytes=" + maxBatchBytes + "; nothing of the batch was written");
                     }
                     count++;
                 }

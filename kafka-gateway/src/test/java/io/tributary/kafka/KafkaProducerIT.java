@@ -178,6 +178,61 @@ class KafkaProducerIT
     }
 
     @Test
+    void aRecordOverMaxMessageBytesFailsAloneAndTheOthersOfItsBatchArriveOnceInOrder() throws Exception
+    {
+        final String topic = "too-large";
+        try (Admin admin = Admin.create(cluster.members()))
+        {
+            admin.createTopic(new NewTopic(topic, 1, java.util.Map.of("max.message.bytes", "20000")));
+        }
+        final Properties props = new Properties();
+        props.put("bootstrap.servers", bootstrap);
+        props.put("key.serializer", ByteArraySerializer.class.getName());
+        props.put("value.serializer", ByteArraySerializer.class.getName());
+        props.put("enable.idempotence", "true");
+        props.put("acks", "all");
+        props.put("linger.ms", "50");
+        props.put("batch.size", "262144");
+        props.put("delivery.timeout.ms", "120000");
+        final List<String> sent = new ArrayList<>();
+        final List<Future<org.apache.kafka.clients.producer.RecordMetadata>> acks = new ArrayList<>();
+        Future<org.apache.kafka.clients.producer.RecordMetadata> oversized = null;
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props))
+        {
+            for (int i = 0; i < 101; i++)
+            {
+                final String value = i == 50 ? "x".repeat(50_000) : "small-" + i;
+                final Future<org.apache.kafka.clients.producer.RecordMetadata> ack = producer.send(
+                    new org.apache.kafka.clients.producer.ProducerRecord<>(topic, 0, 1_000L + i, bytes("k" + i),
+                    bytes(value)));
+                if (i == 50)
+                {
+                    oversized = ack;
+                }
+                else
+                {
+                    acks.add(ack);
+                    sent.add(value);
+                }
+            }
+            producer.flush();
+            final Future<org.apache.kafka.clients.producer.RecordMetadata> refused = oversized;
+            final java.util.concurrent.ExecutionException ex =
+                org.junit.jupiter.api.Assertions.assertThrows(java.util.concurrent.ExecutionException.class,
+                    refused::get);
+            org.junit.jupiter.api.Assertions.assertInstanceOf(
+                org.apache.kafka.common.errors.RecordTooLargeException.class, ex.getCause(), ex.toString());
+            for (int i = 0; i < acks.size(); i++)
+            {
+                assertEquals(i, acks.get(i).get().offset(), "the others are written once, densely, in send order");
+            }
+        }
+        final List<GatewayRecords> read = GatewayRecords.readWithKafka(bootstrap, topic, 0, sent.size());
+        assertEquals(sent, read.stream().map(GatewayRecords::value).toList());
+        assertEquals(read, GatewayRecords.readWithTributary(cluster.members(), topic, 0, sent.size()));
+    }
+
+    @Test
     void largeRecordsSpanManyReadsOfTheSocket() throws Exception
     {
         final String topic = "large";
