@@ -26,7 +26,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Replay on a real cluster: pipelines started at an offset, at a time and at the end of a preloaded topic output
@@ -92,7 +91,7 @@ class ReplayIT
                 for (final Replay replay : replays)
                 {
                     await(replay.name + " to hold its partitions", () -> replay.outputs() >= 0
-                        && replay.runner.partitions().size() == PARTITIONS);
+                        && replay.running.runner().partitions().size() == PARTITIONS);
                     await(replay.name + " to catch up", () -> replay.outputs() >= expected(replay, PRELOAD).size());
                 }
 
@@ -145,9 +144,7 @@ class ReplayIT
         final String output;
         final StartAt startAt;
         final int firstOffset;
-        PipelineRunner runner;
-        Thread thread;
-        volatile Throwable failure;
+        RunnerThread running;
 
         Replay(final String name, final StartAt startAt, final int firstOffset)
         {
@@ -162,21 +159,8 @@ class ReplayIT
             final Pipeline p = Pipeline.create(name);
             p.stream(INPUT, Consumed.with(Serdes.string(), Serdes.string()))
                 .to(output, Produced.with(Serdes.string(), Serdes.string()));
-            runner = PipelineRunner.create(p.build(), RunnerConfig.of(cluster.members()).withStartAt(startAt)
+            running = RunnerThread.start(p.build(), RunnerConfig.of(cluster.members()).withStartAt(startAt)
                 .withCommitInterval(Duration.ofMillis(50)));
-            final PipelineRunner started = runner;
-            thread = new Thread(() ->
-            {
-                try
-                {
-                    started.run();
-                }
-                catch (final Throwable ex)
-                {
-                    failure = ex;
-                }
-            }, name);
-            thread.start();
         }
 
         /**
@@ -184,30 +168,25 @@ class ReplayIT
          */
         long outputs()
         {
-            if (failure != null)
-            {
-                throw new AssertionError(name + " failed", failure);
-            }
+            running.running();
             return count(output);
         }
 
         void stop()
         {
-            if (runner == null)
+            if (running == null)
             {
                 return;
             }
-            runner.close();
             try
             {
-                thread.join(TimeUnit.SECONDS.toMillis(30));
+                running.stop();
             }
             catch (final InterruptedException ex)
             {
                 Thread.currentThread().interrupt();
             }
-            assertTrue(!thread.isAlive(), name + " did not stop");
-            runner = null;
+            running = null;
         }
     }
 
