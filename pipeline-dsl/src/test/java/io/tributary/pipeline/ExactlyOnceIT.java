@@ -37,11 +37,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * A pipeline process is SIGKILLed mid-stream and restarted: its output holds every expected result exactly once and
- * its state carries on, kept in memory or in RocksDB (the restarted process opens the killed one's files); then a replay of the input from the beginning, under another pipeline name into another
- * topic, gives the same output as the live run and leaves the live output as it was. Two runner processes of one
- * pipeline, the second joining mid-stream, share its partitions and still write every result exactly once; for a
- * stream-table join, each runner holds the table rows of exactly the partitions it was given, so every record finds
- * its row.
+ * its state carries on, kept in memory or in RocksDB (the restarted process opens the killed one's files); then a
+ * replay of the input from the beginning, under another pipeline name into another topic, gives the same output as
+ * the live run and leaves the live output as it was. Two runner processes of one pipeline, the second joining
+ * mid-stream, share its partitions and still write every result exactly once; for a stream-table join, each runner
+ * holds the table rows of exactly the partitions it was given, so every record finds its row.
  */
 @Tag("fault")
 @Timeout(300)

@@ -218,7 +218,8 @@ class ReplayIT
         {
             for (int offset = from; offset < to; offset++)
             {
-                final ProducerRecord<String, String> record = ProducerRecord.of(INPUT, p, "k" + offset, p + "-" + offset);
+                final ProducerRecord<String, String> record =
+                    ProducerRecord.of(INPUT, p, "k" + offset, p + "-" + offset);
                 producer.send(preload ? record.withTimestamp(T0.plusSeconds(offset).toEpochMilli()) : record);
             }
         }
