@@ -19,8 +19,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 
 /**
  * {@code tributary pipeline ...}: run a pipeline in the foreground against a cluster.
@@ -105,7 +103,7 @@ final class PipelineCommand extends CommandGroup
     }
 
     @Command(name = "run", description = {
-        "Run a pipeline in the foreground until interrupted (Ctrl-C checkpoints and stops).",
+        "Run a pipeline in the foreground until interrupted (Ctrl-C or SIGTERM checkpoints, stops and exits 0).",
         "The class implements io.tributary.pipeline.PipelineDefinition and has a public no-argument constructor.",
         "Runs with the same class name share the pipeline's input partitions through its consumer group." })
     static final class Run implements Callable<Integer>
@@ -152,28 +150,13 @@ final class PipelineCommand extends CommandGroup
                 ctx.out().flush();
                 final PipelineRunner runner = PipelineRunner.create(topology, RunnerConfig.of(cluster.cluster())
                     .withStartAt(startAt).withCommitInterval(commitInterval).withStateDirectory(stateDir));
-                final CountDownLatch stopped = new CountDownLatch(1);
-                final Thread hook = new Thread(() ->
+                if (ctx.handleSignals())
                 {
-                    runner.close();
-                    try
-                    {
-                        stopped.await(30, TimeUnit.SECONDS);
-                    }
-                    catch (final InterruptedException ex)
-                    {
-                        Thread.currentThread().interrupt();
-                    }
-                }, "pipeline-shutdown");
-                Runtime.getRuntime().addShutdownHook(hook);
-                try
-                {
-                    runner.run();
+                    // Not a shutdown hook: the final checkpoint needs the cluster clients, which the client
+                    // library's own hook closes as soon as the JVM starts shutting down.
+                    TerminationSignals.handle(runner::close);
                 }
-                finally
-                {
-                    stopped.countDown();
-                }
+                runner.run();
                 ctx.out().println("pipeline " + topology.name() + " stopped after " + runner.processedRecords()
                     + " records and " + runner.checkpoints() + " checkpoints");
             }

@@ -172,7 +172,8 @@ public final class PipelineRunner implements AutoCloseable
     }
 
     /**
-     * @return the input partition numbers (tasks) this runner holds now; empty between group sessions.
+     * @return the input partition numbers (tasks) this runner holds now, restored and positioned (a partition never
+     * committed at its {@link StartAt}); empty between group sessions.
      */
     public Set<Integer> partitions()
     {
@@ -429,8 +430,8 @@ public final class PipelineRunner implements AutoCloseable
                         backends(tp.partition())), checkpoint::output, now));
                 }
             }
-            heldPartitions = Set.copyOf(tasks.keySet());
             seekUncommitted(partitions);
+            heldPartitions = Set.copyOf(tasks.keySet());
         }
 
         public void onPartitionsRevoked(final Collection<TopicPartition> partitions)

@@ -1,6 +1,9 @@
 package io.tributary.pipeline;
 
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
@@ -13,7 +16,7 @@ import java.util.concurrent.TimeUnit;
  * With a table topic too, it is a stream-table join instead: each input record is written as
  * {@code "<sequence> by <the key's row in the table>"} ({@code null} when the row is missing).
  * <p>
- * Arguments: cluster pipelineName inputTopic outputTopic [tableTopic].
+ * Arguments: cluster pipelineName inputTopic outputTopic [tableTopic] [--state-dir DIR] (RocksDB state under DIR).
  */
 public final class ExactlyOncePipeline
 {
@@ -55,12 +58,20 @@ public final class ExactlyOncePipeline
         return p.build();
     }
 
-    public static void main(final String[] args) throws InterruptedException
+    public static void main(final String[] options) throws InterruptedException
     {
-        final Topology topology = args.length > 4 ? joinTopology(args[1], args[2], args[4], args[3]) :
-            topology(args[1], args[2], args[3]);
+        final List<String> args = new ArrayList<>(List.of(options));
+        Path stateDir = null;
+        final int stateDirAt = args.indexOf("--state-dir");
+        if (stateDirAt >= 0)
+        {
+            stateDir = Path.of(args.remove(stateDirAt + 1));
+            args.remove(stateDirAt);
+        }
+        final Topology topology = args.size() > 4 ? joinTopology(args.get(1), args.get(2), args.get(4), args.get(3)) :
+            topology(args.get(1), args.get(2), args.get(3));
         final PipelineRunner runner = PipelineRunner.create(topology,
-            RunnerConfig.of(args[0]).withCommitInterval(Duration.ofMillis(50)));
+            RunnerConfig.of(args.get(0)).withCommitInterval(Duration.ofMillis(50)).withStateDirectory(stateDir));
         final CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() ->
         {

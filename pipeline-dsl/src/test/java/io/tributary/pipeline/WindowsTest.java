@@ -131,6 +131,25 @@ class WindowsTest
     }
 
     @Test
+    void hoppingRecordWhoseWindowsAreAllClosedGoesToTheSideOutput()
+    {
+        try (PipelineTestDriver driver = new PipelineTestDriver(counting(Windows.hopping(Duration.ofSeconds(10),
+            Duration.ofSeconds(5)), Duration.ZERO)))
+        {
+            final TestInput<String, Long> in = driver.input("in", Serdes.string(), Serdes.longs());
+            in.pipe("a", 1L, 3_000);
+            in.pipe("a", 2L, 21_000);
+            assertEquals(List.of("a@-5000-5000=1", "a@0-10000=1"), results(driver));
+            in.pipe("a", 3L, 12_000);   // [5000, 15000) and [10000, 20000): both closed at watermark 21000
+            assertEquals(List.of(3L), late(driver));
+            in.pipe("a", 4L, 16_000);   // [10000, 20000) closed, [15000, 25000) open: counted, not late
+            assertEquals(List.of(), late(driver));
+            driver.advanceWatermark(40_000);
+            assertEquals(List.of("a@15000-25000=2", "a@20000-30000=1"), results(driver));
+        }
+    }
+
+    @Test
     void slidingEmitsTheWindowEndingAtEachRecordIncludingOutOfOrderOnes()
     {
         try (PipelineTestDriver driver = new PipelineTestDriver(counting(Windows.sliding(Duration.ofSeconds(10)),
@@ -188,6 +207,28 @@ class WindowsTest
             assertEquals(List.of(), late(driver));
         }
         assertThrows(IllegalArgumentException.class, () -> Windows.session(Duration.ofSeconds(1)).onProcessingTime());
+    }
+
+    @Test
+    void processingTimeHoppingWindowsFollowTheWallClock()
+    {
+        try (PipelineTestDriver driver = new PipelineTestDriver(counting(Windows.hopping(Duration.ofSeconds(10),
+            Duration.ofSeconds(5)).onProcessingTime(), Duration.ZERO)))
+        {
+            final TestInput<String, Long> in = driver.input("in", Serdes.string(), Serdes.longs());
+            in.pipe("a", 1L, 999_000);   // event times play no part: wall clock 0 puts it in [-5000, 5000), [0, 10000)
+            driver.advanceWallClock(Duration.ofSeconds(3));
+            in.pipe("a", 1L, 1);
+            assertEquals(List.of(), results(driver));
+            driver.advanceWallClock(Duration.ofSeconds(2));
+            assertEquals(List.of("a@-5000-5000=2"), results(driver));
+            in.pipe("a", 1L, 2);         // wall clock 5000: [0, 10000) and [5000, 15000)
+            driver.advanceWallClock(Duration.ofSeconds(5));
+            assertEquals(List.of("a@0-10000=3"), results(driver));
+            driver.advanceWallClock(Duration.ofSeconds(5));
+            assertEquals(List.of("a@5000-15000=1"), results(driver));
+            assertEquals(List.of(), late(driver));
+        }
     }
 
     @Test
