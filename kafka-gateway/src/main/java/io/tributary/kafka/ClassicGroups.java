@@ -460,9 +460,8 @@ final class ClassicGroups implements ClientRuntime.Duty
         member.inflight = true;
         final Set<TopicPartition> sentOwned = member.owned;
         final boolean sentAfterJoin = member.joined && member.pendingJoin != null;
-        // Epoch 0 joins the Tributary group; after that at least 1, as Tributary's own epoch stays 0 for a member
-        // given nothing (the cluster does not compare it).
-        final int epoch = member.inTributary ? Math.max(1, member.tributaryEpoch) : 0;
+        // Epoch 0 joins the Tributary group; after that the epoch the cluster answered (at least 1).
+        final int epoch = member.inTributary ? member.tributaryEpoch : 0;
         groups.tributaryHeartbeat(group.id, member.id, epoch, member.sessionTimeoutMs, member.topics, sentOwned)
             .whenComplete((answer, ex) ->
             {

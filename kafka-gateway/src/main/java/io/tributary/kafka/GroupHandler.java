@@ -200,9 +200,7 @@ final class GroupHandler
             {
                 owned = known != null ? known.owned() : Set.of();
             }
-            // Tributary's epoch stays 0 for a member given nothing, yet 0 would join it again: any later
-            // heartbeat of a member is sent with an epoch of at least 1 (the cluster does not compare it).
-            final int tributaryEpoch = epoch == 0 ? 0 : Math.max(1, known.tributaryEpoch());
+            final int tributaryEpoch = epoch == 0 ? 0 : known.tributaryEpoch();
             return tributaryHeartbeat(request.groupId(), memberId, tributaryEpoch, CONSUMER_SESSION_TIMEOUT_MS, topics,
                 owned)
                 .thenCompose(answer -> withTopicIds(answer.assigned()).thenApply(ignored2 -> answer))

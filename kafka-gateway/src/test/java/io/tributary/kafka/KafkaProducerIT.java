@@ -82,10 +82,7 @@ class KafkaProducerIT
         }
         final int count = 600;
         final long base = 1_700_000_000_000L;
-        final Properties props = new Properties();
-        props.put("bootstrap.servers", bootstrap);
-        props.put("key.serializer", ByteArraySerializer.class.getName());
-        props.put("value.serializer", ByteArraySerializer.class.getName());
+        final Properties props = producerProps();
         props.put("enable.idempotence", "true");
         props.put("acks", "all");
         props.put("compression.type", compression);
@@ -185,10 +182,7 @@ class KafkaProducerIT
         {
             admin.createTopic(new NewTopic(topic, 1, java.util.Map.of("max.message.bytes", "20000")));
         }
-        final Properties props = new Properties();
-        props.put("bootstrap.servers", bootstrap);
-        props.put("key.serializer", ByteArraySerializer.class.getName());
-        props.put("value.serializer", ByteArraySerializer.class.getName());
+        final Properties props = producerProps();
         props.put("enable.idempotence", "true");
         props.put("acks", "all");
         props.put("linger.ms", "50");
@@ -240,10 +234,7 @@ class KafkaProducerIT
         {
             admin.createTopic(new NewTopic(topic, 1));
         }
-        final Properties props = new Properties();
-        props.put("bootstrap.servers", bootstrap);
-        props.put("key.serializer", ByteArraySerializer.class.getName());
-        props.put("value.serializer", ByteArraySerializer.class.getName());
+        final Properties props = producerProps();
         final List<GatewayRecords> expected = new ArrayList<>();
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props))
         {
@@ -337,6 +328,18 @@ class KafkaProducerIT
             response.responses().iterator().next().partitionResponses().get(0);
         assertEquals(Errors.NONE.code(), partition.errorCode(), String.valueOf(partition.errorMessage()));
         return partition.baseOffset();
+    }
+
+    /**
+     * @return a byte-array producer's settings for the gateway, to add to.
+     */
+    private static Properties producerProps()
+    {
+        final Properties props = new Properties();
+        props.put("bootstrap.servers", bootstrap);
+        props.put("key.serializer", ByteArraySerializer.class.getName());
+        props.put("value.serializer", ByteArraySerializer.class.getName());
+        return props;
     }
 
     private static byte[] bytes(final String s)

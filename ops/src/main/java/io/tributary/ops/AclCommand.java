@@ -106,8 +106,8 @@ final class AclCommand extends CommandGroup
         }
     }
 
-    @Command(name = "add", description = "Allow a principal operations on a topic, group or job, by name or prefix.")
-    static final class Add implements Callable<Integer>
+    /** What add and remove share: the options naming rules, and applying each rule in turn. */
+    abstract static class AlterRules implements Callable<Integer>
     {
         private final CliContext ctx;
 
@@ -120,7 +120,7 @@ final class AclCommand extends CommandGroup
         @ArgGroup(exclusive = false, multiplicity = "1")
         RuleOptions rule;
 
-        Add(final CliContext ctx)
+        AlterRules(final CliContext ctx)
         {
             this.ctx = ctx;
         }
@@ -132,45 +132,45 @@ final class AclCommand extends CommandGroup
             {
                 for (final Acl acl : acls)
                 {
-                    admin.createAcl(acl);
-                    ctx.out().println("added " + acl);
+                    ctx.out().println(apply(admin, acl) + " " + acl);
                 }
             }
             return TributaryCli.OK;
+        }
+
+        /**
+         * @return what was done, for the line printed.
+         */
+        abstract String apply(Admin admin, Acl acl);
+    }
+
+    @Command(name = "add", description = "Allow a principal operations on a topic, group or job, by name or prefix.")
+    static final class Add extends AlterRules
+    {
+        Add(final CliContext ctx)
+        {
+            super(ctx);
+        }
+
+        String apply(final Admin admin, final Acl acl)
+        {
+            admin.createAcl(acl);
+            return "added";
         }
     }
 
     @Command(name = "remove", description = "Remove rules added with the same options.")
-    static final class Remove implements Callable<Integer>
+    static final class Remove extends AlterRules
     {
-        private final CliContext ctx;
-
-        @CommandLine.Spec
-        CommandLine.Model.CommandSpec spec;
-
-        @Mixin
-        ClusterOption cluster;
-
-        @ArgGroup(exclusive = false, multiplicity = "1")
-        RuleOptions rule;
-
         Remove(final CliContext ctx)
         {
-            this.ctx = ctx;
+            super(ctx);
         }
 
-        public Integer call()
+        String apply(final Admin admin, final Acl acl)
         {
-            final List<Acl> acls = rule.acls(spec);
-            try (Admin admin = cluster.admin(ctx))
-            {
-                for (final Acl acl : acls)
-                {
-                    admin.deleteAcl(acl);
-                    ctx.out().println("removed " + acl);
-                }
-            }
-            return TributaryCli.OK;
+            admin.deleteAcl(acl);
+            return "removed";
         }
     }
 

@@ -489,8 +489,10 @@ public final class FetchClient
         final Request request = inflight.remove(correlationId);
         if (request != null)
         {
-            final UnsafeBuffer response = new UnsafeBuffer(buffer, offset, length);
-            if (credentials != null && request.authRetries == 0 && isUnauthenticated(response))
+            final io.tributary.log.internal.codecs.ErrorCode code =
+                errorCode(new UnsafeBuffer(buffer, offset, length));
+            if (credentials != null && request.authRetries == 0 &&
+                code == io.tributary.log.internal.codecs.ErrorCode.AUTHENTICATION_FAILED)
             {
                 // That node forgot the session (it restarted, or the session expired): authenticate again.
                 request.authRetries++;
@@ -498,7 +500,7 @@ public final class FetchClient
                 waiting.add(request);
                 return;
             }
-            if (request.node < 0 && isRefusedByThatNode(request, response, 0) &&
+            if (request.node < 0 && isRefusedByThatNode(request, code) &&
                 ++request.redirects < publications.length)
             {
                 // That node's copy is damaged, or it has not applied the topic's creation yet: ask the next one.
@@ -512,75 +514,41 @@ public final class FetchClient
 
     /**
      * @param response the response alone: reads past it fail rather than read another message's bytes.
+     * @return the error code of a Fetch or ListOffsets response, or null when it is neither or cannot be read (the
+     *         request's handler is told so).
      */
-    private static boolean isUnauthenticated(final DirectBuffer response)
+    private static io.tributary.log.internal.codecs.ErrorCode errorCode(final DirectBuffer response)
     {
         try
         {
-            return isUnauthenticated0(response, 0);
+            final MessageHeaderDecoder header = new MessageHeaderDecoder().wrap(response, 0);
+            if (header.templateId() == FetchResponseDecoder.TEMPLATE_ID)
+            {
+                return new FetchResponseDecoder().wrapAndApplyHeader(response, 0, header).errorCode();
+            }
+            if (header.templateId() == ListOffsetsResponseDecoder.TEMPLATE_ID)
+            {
+                return new ListOffsetsResponseDecoder().wrapAndApplyHeader(response, 0, header).errorCode();
+            }
+            return null;
         }
         catch (final RuntimeException ex)
         {
-            return false;   // unreadable: the request's handler is told so
+            return null;
         }
-    }
-
-    private static boolean isUnauthenticated0(final DirectBuffer buffer, final int offset)
-    {
-        final MessageHeaderDecoder header = new MessageHeaderDecoder().wrap(buffer, offset);
-        final io.tributary.log.internal.codecs.ErrorCode code;
-        if (header.templateId() == FetchResponseDecoder.TEMPLATE_ID)
-        {
-            code = new FetchResponseDecoder().wrapAndApplyHeader(buffer, offset, header).errorCode();
-        }
-        else if (header.templateId() == ListOffsetsResponseDecoder.TEMPLATE_ID)
-        {
-            code = new ListOffsetsResponseDecoder().wrapAndApplyHeader(buffer, offset, header).errorCode();
-        }
-        else
-        {
-            return false;
-        }
-        return code == io.tributary.log.internal.codecs.ErrorCode.AUTHENTICATION_FAILED;
     }
 
     /**
-     * @return true when another node may answer better: this one's copy of the batch failed its checksum, or it
-     *         does not know the topic or partition yet (a follower behind the creation the caller saw acknowledged).
+     * @return true when another node may answer better: this one's copy of the batch failed its checksum (a read),
+     *         or it does not know the topic or partition yet (a follower behind the creation the caller saw
+     *         acknowledged).
      */
-    private static boolean isRefusedByThatNode(final Request request, final DirectBuffer buffer, final int offset)
+    private static boolean isRefusedByThatNode(
+        final Request request, final io.tributary.log.internal.codecs.ErrorCode code)
     {
-        try
+        if (code == io.tributary.log.internal.codecs.ErrorCode.CORRUPT_BATCH)
         {
-            return isRefusedByThatNode0(request, buffer, offset);
-        }
-        catch (final RuntimeException ex)
-        {
-            // Unreadable: the handler is told so.
-            return false;
-        }
-    }
-
-    private static boolean isRefusedByThatNode0(final Request request, final DirectBuffer buffer, final int offset)
-    {
-        final MessageHeaderDecoder header = new MessageHeaderDecoder().wrap(buffer, offset);
-        final io.tributary.log.internal.codecs.ErrorCode code;
-        if (request.type == RequestType.FETCH && header.templateId() == FetchResponseDecoder.TEMPLATE_ID)
-        {
-            code = new FetchResponseDecoder().wrapAndApplyHeader(buffer, offset, header).errorCode();
-            if (code == io.tributary.log.internal.codecs.ErrorCode.CORRUPT_BATCH)
-            {
-                return true;
-            }
-        }
-        else if (request.type == RequestType.LIST_OFFSETS &&
-            header.templateId() == ListOffsetsResponseDecoder.TEMPLATE_ID)
-        {
-            code = new ListOffsetsResponseDecoder().wrapAndApplyHeader(buffer, offset, header).errorCode();
-        }
-        else
-        {
-            return false;
+            return request.type == RequestType.FETCH;
         }
         return code == io.tributary.log.internal.codecs.ErrorCode.UNKNOWN_TOPIC ||
             code == io.tributary.log.internal.codecs.ErrorCode.PARTITION_OUT_OF_RANGE;

@@ -36,8 +36,9 @@ import java.util.TreeSet;
  * Consumer groups in the replicated state: members, their sessions, and which partitions each is assigned and
  * holds. Server-side assignment as Kafka's KIP-848, without a stop-the-world rebalance:
  * <ul>
- *   <li>a member joins by heartbeating with epoch 0 and its topics; every heartbeat lists the partitions it holds and
- *       is answered with the partitions it may hold now;</li>
+ *   <li>a member joins by heartbeating with epoch 0 and its topics, and is answered an epoch of at least 1 (even
+ *       when given nothing); every heartbeat lists the partitions it holds and is answered with the partitions it
+ *       may hold now;</li>
  *   <li>on a join, a leave, an expiry, a change of subscription or of topics, {@link GroupAssignor} computes each
  *       member's <em>target</em>; a member's epoch rises when its target changes;</li>
  *   <li>a partition moves revoke-first: it is granted to its new owner only once its old owner's heartbeat no
@@ -269,6 +270,9 @@ final class GroupCoordinator implements TopicStore.SnapshotSection
             groups.computeIfAbsent(groupId, g -> new Group()).members.put(memberId, member);
             membersByTimer.put(member.timerId, member);
             rebalance(groups.get(groupId));
+            // A joined member's epoch is at least 1 even when it was given nothing: 0 is what joining sends, so a
+            // member left at 0 would join again with every heartbeat.
+            member.epoch = Math.max(1, member.epoch);
         }
         else
         {

@@ -10,7 +10,6 @@ import io.aeron.logbuffer.Header;
 import io.tributary.log.TopicPartition;
 import io.tributary.log.internal.codecs.AclOperation;
 import io.tributary.log.internal.codecs.AclResourceType;
-import io.tributary.log.internal.codecs.AdminResponseEncoder;
 import io.tributary.log.internal.codecs.AlterTopicConfigsRequestDecoder;
 import io.tributary.log.internal.codecs.BooleanType;
 import io.tributary.log.internal.codecs.CreateTopicRequestDecoder;
@@ -97,7 +96,7 @@ public final class PartitionLogService implements ClusteredService
     private final DeleteTopicRequestDecoder deleteTopicDecoder = new DeleteTopicRequestDecoder();
     private final MetadataRequestDecoder metadataDecoder = new MetadataRequestDecoder();
     private final MetadataResponseEncoder metadataEncoder = new MetadataResponseEncoder();
-    private final AdminResponseEncoder adminEncoder = new AdminResponseEncoder();
+    private final AdminResponder adminResponder = new AdminResponder(this::offer);
     private final TreeMap<TopicPartition, Long> transactionOffsets = new TreeMap<>();
     private final OffsetCommitRequestDecoder offsetCommitDecoder = new OffsetCommitRequestDecoder();
     private final OffsetFetchRequestDecoder offsetFetchDecoder = new OffsetFetchRequestDecoder();
@@ -930,11 +929,7 @@ public final class PartitionLogService implements ClusteredService
     private void sendAdminResponse(
         final ClientSession session, final long correlationId, final ErrorCode errorCode, final String message)
     {
-        adminEncoder.wrapAndApplyHeader(responseBuffer, 0, headerEncoder)
-            .correlationId(correlationId)
-            .errorCode(errorCode)
-            .errorMessage(message);
-        offer(session, MessageHeaderEncoder.ENCODED_LENGTH + adminEncoder.encodedLength());
+        adminResponder.send(session, correlationId, errorCode, message);
     }
 
     /**

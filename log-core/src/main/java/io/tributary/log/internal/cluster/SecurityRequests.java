@@ -3,7 +3,6 @@ package io.tributary.log.internal.cluster;
 import io.aeron.cluster.service.ClientSession;
 import io.tributary.log.internal.codecs.AclOperation;
 import io.tributary.log.internal.codecs.AclResourceType;
-import io.tributary.log.internal.codecs.AdminResponseEncoder;
 import io.tributary.log.internal.codecs.AlterAclRequestDecoder;
 import io.tributary.log.internal.codecs.BooleanType;
 import io.tributary.log.internal.codecs.DescribeGroupRequestDecoder;
@@ -45,10 +44,10 @@ final class SecurityRequests
 
     private final SecurityState state;
     private final GroupCoordinator.Egress egress;
+    private final AdminResponder adminResponder;
     private final Long2ObjectHashMap<String> principals = new Long2ObjectHashMap<>();
     private final MessageHeaderDecoder headerDecoder = new MessageHeaderDecoder();
     private final MessageHeaderEncoder headerEncoder = new MessageHeaderEncoder();
-    private final AdminResponseEncoder adminEncoder = new AdminResponseEncoder();
     private final UserUpsertRequestDecoder upsertDecoder = new UserUpsertRequestDecoder();
     private final UserDeleteRequestDecoder deleteDecoder = new UserDeleteRequestDecoder();
     private final ListUsersRequestDecoder listUsersDecoder = new ListUsersRequestDecoder();
@@ -66,6 +65,7 @@ final class SecurityRequests
     {
         this.state = state;
         this.egress = egress;
+        this.adminResponder = new AdminResponder(egress);
     }
 
     static boolean isSecurityTemplate(final int templateId)
@@ -358,11 +358,7 @@ final class SecurityRequests
     void sendAdminResponse(
         final ClientSession session, final long correlationId, final ErrorCode errorCode, final String message)
     {
-        adminEncoder.wrapAndApplyHeader(responseBuffer, 0, headerEncoder)
-            .correlationId(correlationId)
-            .errorCode(errorCode)
-            .errorMessage(message);
-        egress.send(session, responseBuffer, MessageHeaderEncoder.ENCODED_LENGTH + adminEncoder.encodedLength());
+        adminResponder.send(session, correlationId, errorCode, message);
     }
 
     private static byte[] bytes(final int length)
