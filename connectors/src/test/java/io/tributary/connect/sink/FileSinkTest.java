@@ -12,7 +12,6 @@ import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -71,13 +70,5 @@ class FileSinkTest
         assertTrue(ex.getMessage().contains("not UTF-8"), ex.getMessage());
         assertEquals(0, Files.size(file), "the batch is checked before any of it is written");
         sink.close();
-    }
-
-    @Test
-    void retryAfterIsReadAsSecondsOrADate()
-    {
-        assertEquals(Duration.ofSeconds(7), HttpSink.retryAfter("7"));
-        assertEquals(null, HttpSink.retryAfter("soon"));
-        assertEquals(Duration.ZERO, HttpSink.retryAfter("Wed, 21 Oct 2015 07:28:00 GMT"));
     }
 }
