@@ -53,6 +53,9 @@ final class ConnectorCommand extends CommandGroup
         @Parameters(paramLabel = "FILE.yaml", arity = "1..*", description = "connector files")
         List<Path> files;
 
+        @Mixin
+        PluginPathOption plugins;
+
         Validate(final CliContext ctx)
         {
             this.ctx = ctx;
@@ -60,7 +63,7 @@ final class ConnectorCommand extends CommandGroup
 
         public Integer call()
         {
-            final ConnectorFileParser parser = new ConnectorFileParser(ConnectorTypes.load(), ctx.env());
+            final ConnectorFileParser parser = new ConnectorFileParser(plugins.types(), ctx.env());
             int exit = TributaryCli.OK;
             for (final Path file : files)
             {
@@ -98,6 +101,9 @@ final class ConnectorCommand extends CommandGroup
         @Parameters(paramLabel = "FILE.yaml", description = "connector file")
         Path file;
 
+        @Mixin
+        PluginPathOption plugins;
+
         @Option(names = "--status-interval", paramLabel = "DURATION", defaultValue = "5s",
             converter = DurationConverter.class, description = "time between status lines (default ${DEFAULT-VALUE})")
         Duration statusInterval;
@@ -114,7 +120,7 @@ final class ConnectorCommand extends CommandGroup
         public Integer call() throws InterruptedException
         {
             final List<ConnectorConfig> configs;
-            final ConnectorTypes types = ConnectorTypes.load();
+            final ConnectorTypes types = plugins.types();
             try
             {
                 configs = new ConnectorFileParser(types, ctx.env()).parse(file);
@@ -222,6 +228,9 @@ final class ConnectorCommand extends CommandGroup
         @Option(names = "--drop-slot", description = "also drop the connector's replication slot on its database")
         boolean dropSlot;
 
+        @Mixin
+        PluginPathOption plugins;
+
         Delete(final CliContext ctx)
         {
             this.ctx = ctx;
@@ -230,7 +239,7 @@ final class ConnectorCommand extends CommandGroup
         public Integer call() throws Exception
         {
             ConnectorConfig config = null;
-            final ConnectorTypes types = ConnectorTypes.load();
+            final ConnectorTypes types = plugins.types();
             if (file != null)
             {
                 try
@@ -285,6 +294,9 @@ final class ConnectorCommand extends CommandGroup
     {
         private final CliContext ctx;
 
+        @Mixin
+        PluginPathOption plugins;
+
         Types(final CliContext ctx)
         {
             this.ctx = ctx;
@@ -292,7 +304,7 @@ final class ConnectorCommand extends CommandGroup
 
         public Integer call()
         {
-            final ConnectorTypes types = ConnectorTypes.load();
+            final ConnectorTypes types = plugins.types();
             ctx.out().print(SpecDocs.renderAll("SOURCES (source: { TYPE: {...} })",
                 types.sources().values().stream().map(t -> t.spec()).toList(), "source "));
             ctx.out().println();

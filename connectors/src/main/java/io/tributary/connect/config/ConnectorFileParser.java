@@ -214,7 +214,8 @@ public final class ConnectorFileParser
         if (!known.contains(type))
         {
             binder.error(entry.getKey().at(), path + "." + type, "unknown " + kind.key() + " type" +
-                Suggestions.hint(type, known) + "; types: " + String.join(", ", known));
+                Suggestions.hint(type, known) + "; types: " + String.join(", ", known) +
+                " (a third-party type is found only in a jar of the directory given with --plugin-path)");
             return null;
         }
         final Settings settings = binder.bind(specs.apply(type), entry.getValue(), path + "." + type,

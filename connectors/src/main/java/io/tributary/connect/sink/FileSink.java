@@ -1,6 +1,7 @@
 package io.tributary.connect.sink;
 
 import io.tributary.connect.ConnectorContext;
+import io.tributary.connect.RecordConversionException;
 import io.tributary.connect.SinkConnector;
 import io.tributary.connect.SinkConnectorType;
 import io.tributary.connect.spec.ComponentSpec;
@@ -19,6 +20,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -75,12 +77,22 @@ public final class FileSink implements SinkConnector
         open();
     }
 
-    public void deliver(final List<ConsumerRecord<byte[], byte[]>> records) throws IOException
+    public void deliver(final List<ConsumerRecord<byte[], byte[]>> records)
+        throws IOException, RecordConversionException
     {
-        final ByteArrayOutputStream buffer = new ByteArrayOutputStream();
+        final List<byte[]> lines = new ArrayList<>(records.size());
         for (final ConsumerRecord<byte[], byte[]> record : records)
         {
-            final byte[] line = (Json.envelope(record).toString() + "\n").getBytes(StandardCharsets.UTF_8);
+            final String notText = Json.notText(record, true);
+            if (notText != null)
+            {
+                throw new RecordConversionException(record, notText);
+            }
+            lines.add((Json.envelope(record).toString() + "\n").getBytes(StandardCharsets.UTF_8));
+        }
+        final ByteArrayOutputStream buffer = new ByteArrayOutputStream();
+        for (final byte[] line : lines)
+        {
             if (channel.size() + buffer.size() + line.length > maxBytes && channel.size() + buffer.size() > 0)
             {
                 write(buffer);

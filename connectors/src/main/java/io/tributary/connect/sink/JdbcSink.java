@@ -29,8 +29,11 @@ import java.util.regex.Pattern;
  * Writes records to a PostgreSQL table: each value a JSON object whose fields are columns; with {@code key_column}
  * the record key (as text) fills that column, {@code upsert} replaces the row of the same key, and a tombstone
  * deletes it. A batch is one database transaction. Values are sent as text and cast by PostgreSQL to the column's
- * type. Data errors (SQLSTATE classes 22, 23 and 42) fail for good, so the batch is split and only the bad records
- * go to the dead-letter topic; other errors are retried. Not thread-safe: used by the runner thread.
+ * type. In upsert mode a batch's records are first folded into one change per key ({@link #fold}), because the
+ * driver rewrites a batched {@code INSERT ... ON CONFLICT DO UPDATE} into one multi-row statement, which PostgreSQL
+ * refuses (SQLSTATE 21000) when two of its rows share a key. Data errors (SQLSTATE classes 21, 22, 23 and 42) fail
+ * for good, so the batch is split and only the bad records go to the dead-letter topic; other errors are retried.
+ * Not thread-safe: used by the runner thread.
  */
 public final class JdbcSink implements SinkConnector
 {
@@ -118,14 +121,15 @@ public final class JdbcSink implements SinkConnector
         }
         try
         {
-            write(rows);
+            write(config.upsert ? fold(rows) : rows);
             connection.commit();
         }
         catch (final SQLException ex)
         {
             rollback();
             final String state = ex.getSQLState() == null ? "" : ex.getSQLState();
-            final boolean permanent = state.startsWith("22") || state.startsWith("23") || state.startsWith("42");
+            final boolean permanent = state.startsWith("21") || state.startsWith("22") || state.startsWith("23") ||
+                state.startsWith("42");
             if (permanent && records.size() == 1)
             {
                 throw new RecordConversionException(records.get(0), "SQLSTATE " + state + ": " + ex.getMessage(), ex);
@@ -202,6 +206,40 @@ public final class JdbcSink implements SinkConnector
                 statement.close();
             }
         }
+    }
+
+    /**
+     * Fold an upsert batch into at most one delete and one upsert per key with the outcome of applying the rows in
+     * order: a later upsert's columns override an earlier one's (columns it lacks keep the earlier values, as
+     * {@code DO UPDATE SET} would leave them), and a tombstone drops what came before it, so an upsert after a
+     * tombstone is written as a delete followed by an insert of only the later columns. Rows of different keys
+     * commute, so the deletes go first and the upserts after, grouped by column set to keep statements batched.
+     */
+    private static List<Row> fold(final List<Row> rows)
+    {
+        final Map<String, Row> deletes = new LinkedHashMap<>();
+        final Map<String, Map<String, String>> upserts = new LinkedHashMap<>();
+        for (final Row row : rows)
+        {
+            if (row.columns == null)
+            {
+                deletes.put(row.key, row);
+                upserts.remove(row.key);
+            }
+            else
+            {
+                upserts.computeIfAbsent(row.key, k -> new LinkedHashMap<>()).putAll(row.columns);
+            }
+        }
+        final Map<java.util.Set<String>, List<Row>> byColumns = new LinkedHashMap<>();
+        for (final Map.Entry<String, Map<String, String>> upsert : upserts.entrySet())
+        {
+            byColumns.computeIfAbsent(upsert.getValue().keySet(), k -> new ArrayList<>())
+                .add(new Row(upsert.getKey(), upsert.getValue()));
+        }
+        final List<Row> folded = new ArrayList<>(deletes.values());
+        byColumns.values().forEach(folded::addAll);
+        return folded;
     }
 
     private Row row(final ConsumerRecord<byte[], byte[]> record) throws RecordConversionException

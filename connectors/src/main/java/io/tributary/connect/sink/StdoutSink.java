@@ -1,6 +1,7 @@
 package io.tributary.connect.sink;
 
 import io.tributary.connect.ConnectorContext;
+import io.tributary.connect.RecordConversionException;
 import io.tributary.connect.SinkConnector;
 import io.tributary.connect.SinkConnectorType;
 import io.tributary.connect.spec.ComponentSpec;
@@ -10,11 +11,13 @@ import io.tributary.connect.support.Json;
 import io.tributary.log.ConsumerRecord;
 
 import java.io.PrintWriter;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Prints records, one per line: the value as text, or the whole record as JSON. Not thread-safe: used by the
- * runner thread.
+ * Prints records, one per line: the value as text, or the whole record as JSON. A record whose key or value is not
+ * UTF-8 text cannot be printed without loss: it goes to the dead-letter topic, and the batch is checked before any
+ * of it is printed. Not thread-safe: used by the runner thread.
  */
 public final class StdoutSink implements SinkConnector
 {
@@ -50,12 +53,19 @@ public final class StdoutSink implements SinkConnector
         out = context.stdout();
     }
 
-    public void deliver(final List<ConsumerRecord<byte[], byte[]>> records)
+    public void deliver(final List<ConsumerRecord<byte[], byte[]>> records) throws RecordConversionException
     {
+        final List<String> lines = new ArrayList<>(records.size());
         for (final ConsumerRecord<byte[], byte[]> record : records)
         {
-            out.println(json ? Json.envelope(record).toString() : Json.text(record.value()));
+            final String notText = Json.notText(record, json);
+            if (notText != null)
+            {
+                throw new RecordConversionException(record, notText);
+            }
+            lines.add(json ? Json.envelope(record).toString() : Json.text(record.value()));
         }
+        lines.forEach(out::println);
         out.flush();
     }
 

@@ -26,7 +26,10 @@ import java.util.Map;
  * Polls a REST API on an interval. Each response gives records (the array at {@code items_field}, or the body
  * itself when it is an array, else the body as one record) and, with {@code cursor_field}, the cursor for the next
  * request, passed as the query parameter {@code cursor_param}. The cursor is the position, appended with the
- * records, so a restart asks for what follows the last page appended. Not thread-safe: used by the runner thread.
+ * records, so a restart asks for what follows the last page appended. With {@code key_field} an item's field is its
+ * record key; an item without it cannot be converted and goes to the dead-letter topic. A page without an array at
+ * {@code items_field} goes to the dead-letter topic whole, with the page's cursor, rather than moving the cursor past
+ * items never read. Not thread-safe: used by the runner thread.
  */
 public final class HttpPollSource implements SourceConnector
 {
@@ -40,6 +43,9 @@ public final class HttpPollSource implements SourceConnector
             FieldSpec.optional("items_field", FieldType.STRING, null,
                 "field of the response holding the array of items; absent: an array body, else the whole body",
                 "items"),
+            FieldSpec.optional("key_field", FieldType.STRING, null,
+                "field of each item whose value is the record key; an item without it goes to the dead-letter topic",
+                "id"),
             FieldSpec.optional("cursor_field", FieldType.STRING, null,
                 "field of the response holding the next cursor", "next_cursor"),
             FieldSpec.optional("cursor_param", FieldType.STRING, "cursor", "query parameter that sends the cursor",
@@ -61,7 +67,8 @@ public final class HttpPollSource implements SourceConnector
                 throw new IllegalArgumentException("url must be http:// or https://");
             }
             return new HttpPollSource(new Config(uri, s.duration("interval"), s.string("items_field"),
-                s.string("cursor_field"), s.string("cursor_param"), s.map("headers"), s.duration("timeout")));
+                s.string("key_field"), s.string("cursor_field"), s.string("cursor_param"), s.map("headers"),
+                s.duration("timeout")));
         }
     }
 
@@ -69,12 +76,14 @@ public final class HttpPollSource implements SourceConnector
      * @param url         the URL.
      * @param interval    wait between polls.
      * @param itemsField  field with the items, or null.
+     * @param keyField    field of an item with its key, or null.
      * @param cursorField field with the next cursor, or null.
      * @param cursorParam query parameter for the cursor.
      * @param headers     request headers.
      * @param timeout     request timeout.
      */
-    public record Config(URI url, Duration interval, String itemsField, String cursorField, String cursorParam,
+    public record Config(URI url, Duration interval, String itemsField, String keyField, String cursorField,
+        String cursorParam,
         Map<String, String> headers, Duration timeout)
     {
     }
@@ -139,34 +148,57 @@ public final class HttpPollSource implements SourceConnector
                 "GET " + uri + " failed, retrying in " + config.interval.toMillis() + " ms: " + ex.getMessage());
             return List.of();
         }
-        final List<byte[]> items = new ArrayList<>();
-        final JsonNode array = config.itemsField != null ? body.get(config.itemsField) : body;
-        if (array != null && array.isArray())
-        {
-            array.forEach(item -> items.add(Json.bytes(item)));
-        }
-        else if (config.itemsField == null)
-        {
-            items.add(response.body());
-        }
         String next = cursor;
         if (config.cursorField != null && body.hasNonNull(config.cursorField))
         {
             next = body.get(config.cursorField).asText();
         }
         final Map<String, String> attributes = Map.of("http.url", uri.toString());
-        for (int i = 0; i < items.size(); i++)
+        final JsonNode array = config.itemsField != null ? body.get(config.itemsField) : body;
+        if (config.itemsField != null && (array == null || !array.isArray()))
         {
-            // Only the page's last record moves the position: a restart in the middle of a page asks for it again.
-            pending.add(SourceRecord.of(null, items.get(i), attributes, i == items.size() - 1 ? next : null, null));
+            // Not a page of items: keep it in the dead-letter topic rather than move the cursor past what it held.
+            pending.add(SourceRecord.invalid(response.body(), "response of GET " + uri + " has no array at '" +
+                config.itemsField + "'", attributes, next, null));
         }
-        if (items.isEmpty() && next != null && !next.equals(cursor))
+        else if (!array.isArray())
         {
-            pending.add(SourceRecord.positionOnly(next));
+            pending.add(record(body, response.body(), "the response", attributes, next));
+        }
+        else
+        {
+            for (int i = 0; i < array.size(); i++)
+            {
+                // Only the page's last record moves the position: a restart in the middle of a page asks for it again.
+                pending.add(record(array.get(i), null, "item " + i + " of GET " + uri, attributes,
+                    i == array.size() - 1 ? next : null));
+            }
+            if (array.isEmpty() && next != null && !next.equals(cursor))
+            {
+                pending.add(SourceRecord.positionOnly(next));
+            }
         }
         cursor = next;
         // One request per poll at most, even for an empty page: the runner must get control back to stop.
         return takePending(maxRecords);
+    }
+
+    private SourceRecord record(final JsonNode item, final byte[] raw, final String what,
+        final Map<String, String> attributes, final String position)
+    {
+        final byte[] value = raw != null ? raw : Json.bytes(item);
+        if (config.keyField == null)
+        {
+            return SourceRecord.of(null, value, attributes, position, null);
+        }
+        final JsonNode key = item.get(config.keyField);
+        if (key == null || key.isNull())
+        {
+            return SourceRecord.invalid(value, what + " has no field '" + config.keyField + "' for the key",
+                attributes, position, null);
+        }
+        final String text = key.isValueNode() ? key.asText() : key.toString();
+        return SourceRecord.of(text.getBytes(StandardCharsets.UTF_8), value, attributes, position, null);
     }
 
     private List<SourceRecord> takePending(final int maxRecords)

@@ -7,6 +7,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.tributary.log.ConsumerRecord;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -62,6 +65,44 @@ public final class Json
         {
             throw new IllegalStateException(ex);
         }
+    }
+
+    /**
+     * @return whether the bytes are well-formed UTF-8 (null is: it has no text to lose).
+     */
+    public static boolean isUtf8(final byte[] bytes)
+    {
+        if (bytes == null)
+        {
+            return true;
+        }
+        try
+        {
+            StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes));
+            return true;
+        }
+        catch (final CharacterCodingException ex)
+        {
+            return false;
+        }
+    }
+
+    /**
+     * @param withKey whether the key is written too.
+     * @return why the record's key or value cannot be written as text without loss, or null when both can.
+     */
+    public static String notText(final ConsumerRecord<byte[], byte[]> record, final boolean withKey)
+    {
+        if (withKey && !isUtf8(record.key()))
+        {
+            return "key is not UTF-8 text: it cannot be written as text without loss";
+        }
+        if (!isUtf8(record.value()))
+        {
+            return "value is not UTF-8 text: it cannot be written as text without loss";
+        }
+        return null;
     }
 
     public static String text(final byte[] bytes)

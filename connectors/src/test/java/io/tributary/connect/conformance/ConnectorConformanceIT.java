@@ -2,6 +2,7 @@ package io.tributary.connect.conformance;
 
 import io.tributary.connect.ConnectorContext;
 import io.tributary.connect.ConnectorTypes;
+import io.tributary.connect.RecordConversionException;
 import io.tributary.connect.config.ConfigException;
 import io.tributary.connect.config.ConnectorConfig;
 import io.tributary.connect.config.ConnectorFileParser;
@@ -40,6 +41,7 @@ import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -50,7 +52,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  * loopback:
  * start, deliver a batch and stop; resume after a restart without losing anything (and, where positions are exact,
  * without repeating anything); reject a bad config naming the key; send a poisoned record to the dead-letter topic
- * and move on.
+ * and move on, with headers saying why and where it came from (a type with no poisonable input says why instead).
  */
 @Timeout(120)
 class ConnectorConformanceIT
@@ -205,15 +207,16 @@ class ConnectorConformanceIT
     void poisonedRecordGoesToTheDeadLetterTopicAndTheConnectorMovesOn(final String which) throws Exception
     {
         final ConnectorHarness harness = harness(which);
+        final String unpoisonable = harness.unpoisonable();
+        if (unpoisonable != null)
+        {
+            Assumptions.abort(which + " has no poisoned input: " + unpoisonable);
+        }
         final ConnectorConfig config = config(harness);
-        final ConnectorHarness.Poison expected = harness.source() ? null : harness.poisonSink();
-        Assumptions.assumeTrue(expected != ConnectorHarness.Poison.NOT_POSSIBLE &&
-            !which.equals("source:generator") && !which.equals("source:http_poll"),
-            which + " accepts every input: nothing can be poisoned");
         final ConnectorRunner runner = start(config, harness);
         put(harness, config, 0, 5);
         long poisonOffset = -1;
-        ConnectorHarness.Poison outcome;
+        final ConnectorHarness.Poison outcome;
         if (harness.source())
         {
             awaitIds(harness, config, 0, 5);
@@ -229,19 +232,38 @@ class ConnectorConformanceIT
         if (outcome == ConnectorHarness.Poison.DEAD_LETTERED)
         {
             final List<ConsumerRecord<byte[], byte[]>> dead = awaitRecords(config.deadLetter().topic(), 1);
-            assertEquals(1, dead.size());
+            assertEquals(1, dead.size(), "one dead letter");
             final ConsumerRecord<byte[], byte[]> letter = dead.get(0);
-            assertTrue(DeadLetters.headerText(letter.headers(), DeadLetters.ERROR_CLASS) != null);
-            assertTrue(DeadLetters.headerText(letter.headers(), DeadLetters.ERROR_MESSAGE) != null);
+            final String errorClass = DeadLetters.headerText(letter.headers(), DeadLetters.ERROR_CLASS);
+            final String message = DeadLetters.headerText(letter.headers(), DeadLetters.ERROR_MESSAGE);
+            assertTrue(errorClass != null && !errorClass.isBlank(), "dlq.error.class");
+            assertTrue(message != null && message.contains(harness.poisonError()),
+                "dlq.error.message says why (" + harness.poisonError() + "): " + message);
             assertEquals(config.name(), DeadLetters.headerText(letter.headers(), DeadLetters.CONNECTOR));
-            if (!harness.source())
+            if (harness.source())
             {
-                assertEquals(Long.toString(poisonOffset), DeadLetters.headerText(letter.headers(),
-                    DeadLetters.OFFSET));
+                assertEquals(RecordConversionException.class.getName(), errorClass);
+                assertTrue(letter.value() != null && letter.value().length > 0, "the input is kept as the value");
+            }
+            else
+            {
                 assertEquals(config.from().topics().get(0), DeadLetters.headerText(letter.headers(),
                     DeadLetters.TOPIC));
+                final int partition = Integer.parseInt(DeadLetters.headerText(letter.headers(),
+                    DeadLetters.PARTITION));
+                assertTrue(partition == 0 || partition == 1, "dlq.original.partition " + partition);
+                assertEquals(Long.toString(poisonOffset), DeadLetters.headerText(letter.headers(),
+                    DeadLetters.OFFSET));
+                assertTrue(Integer.parseInt(DeadLetters.headerText(letter.headers(), DeadLetters.ATTEMPTS)) >= 1,
+                    "dlq.attempts");
+                assertEquals("poison", new String(letter.key(), StandardCharsets.UTF_8), "the key is kept");
+                assertArrayEquals(harness.poisonValue(), letter.value(), "the value is kept");
             }
             assertEquals(1, runner.status().deadLettered(), runner.status().line());
+        }
+        else
+        {
+            assertEquals(null, harness.poisonError(), which + " refuses bad input upstream");
         }
         runner.stop(Duration.ofSeconds(30));
         assertEquals(ConnectorStatus.State.STOPPED, runner.status().state(), runner.status().line());

@@ -19,9 +19,7 @@ interface ConnectorHarness extends AutoCloseable
         /** It went to the dead-letter topic. */
         DEAD_LETTERED,
         /** The source refused it upstream (an HTTP 400), which is its contract for bad input. */
-        REFUSED_UPSTREAM,
-        /** The type accepts every input, so none can be poisoned. */
-        NOT_POSSIBLE
+        REFUSED_UPSTREAM
     }
 
     String type();
@@ -71,28 +69,35 @@ interface ConnectorHarness extends AutoCloseable
     }
 
     /**
-     * For a source: put one unconvertible input upstream. For a sink: prepare the poisoned value.
+     * @return why no input of this type can ever be poisoned, or null when one can ({@link #poisonSource()} or
+     *         {@link #poisonValue()} makes it).
+     */
+    default String unpoisonable()
+    {
+        return null;
+    }
+
+    /**
+     * For a source: put one unconvertible input upstream.
      */
     default Poison poisonSource() throws Exception
     {
-        return Poison.NOT_POSSIBLE;
+        throw new UnsupportedOperationException(type() + ": " + unpoisonable());
     }
 
     /**
-     * @return for a sink, whether {@link #poisonValue()} can never be delivered (else the type accepts anything).
-     */
-    default Poison poisonSink()
-    {
-        return Poison.NOT_POSSIBLE;
-    }
-
-    /**
-     * @return for a sink, a value it cannot deliver; null is a tombstone.
+     * @return for a sink, a value it can never deliver; null is a tombstone.
      */
     default byte[] poisonValue()
     {
         return null;
     }
+
+    /**
+     * @return text the dead letter's {@code dlq.error.message} must contain, saying why; null when the poison makes
+     *         no dead letter (it is refused upstream, or none can exist).
+     */
+    String poisonError();
 
     /**
      * @return for a sink, the ids delivered downstream so far, duplicates included.

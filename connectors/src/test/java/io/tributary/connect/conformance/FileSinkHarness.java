@@ -42,6 +42,19 @@ final class FileSinkHarness implements ConnectorHarness
         return new String[] {"{ path: /tmp/x, max_bytes: lots }", "sink.file.max_bytes"};
     }
 
+    public String poisonError()
+    {
+        return "value is not UTF-8 text";
+    }
+
+    /**
+     * @return bytes that are not UTF-8 (a lone continuation byte), which cannot be written as text without loss.
+     */
+    public byte[] poisonValue()
+    {
+        return new byte[] {'{', (byte) 0x80, '}'};
+    }
+
     public List<Integer> delivered() throws IOException
     {
         final List<Integer> ids = new ArrayList<>();

@@ -52,6 +52,11 @@ final class FileSourceHarness implements ConnectorHarness
         Files.writeString(file, lines, StandardOpenOption.APPEND);
     }
 
+    public String poisonError()
+    {
+        return "is not JSON";
+    }
+
     public Poison poisonSource() throws IOException
     {
         Files.writeString(file, "not json\n", StandardOpenOption.APPEND);

@@ -30,6 +30,16 @@ final class GeneratorSourceHarness implements ConnectorHarness
         return new String[] {"{ rate: fast }", "source.generator.rate"};
     }
 
+    public String unpoisonable()
+    {
+        return "the generator makes its own readings: there is no upstream input to poison";
+    }
+
+    public String poisonError()
+    {
+        return null;
+    }
+
     public void feed(final int from, final int to)
     {
         // The generator makes its own readings; ids are their seq.

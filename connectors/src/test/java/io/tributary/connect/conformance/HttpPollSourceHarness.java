@@ -11,7 +11,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * The http_poll source against a REST endpoint of this harness that pages through its items by cursor (the index
- * of the last item served), 25 at a time.
+ * of the last item served), 25 at a time. Items are keyed by their {@code id}, so an item without one is poison.
  */
 final class HttpPollSourceHarness implements ConnectorHarness
 {
@@ -62,7 +62,7 @@ final class HttpPollSourceHarness implements ConnectorHarness
     public String block(final String name)
     {
         return "{ url: \"http://127.0.0.1:" + server.getAddress().getPort() + "/items\", interval: 50ms, " +
-            "items_field: items, cursor_field: next, cursor_param: after }";
+            "items_field: items, key_field: id, cursor_field: next, cursor_param: after }";
     }
 
     public String[] badBlock()
@@ -76,6 +76,17 @@ final class HttpPollSourceHarness implements ConnectorHarness
         {
             items.add(Ids.text(id));
         }
+    }
+
+    public Poison poisonSource()
+    {
+        items.add("{\"reading\":21.5}");
+        return Poison.DEAD_LETTERED;
+    }
+
+    public String poisonError()
+    {
+        return "has no field 'id' for the key";
     }
 
     public void close()

@@ -61,6 +61,11 @@ final class HttpServerSourceHarness implements ConnectorHarness
         }
     }
 
+    public String poisonError()
+    {
+        return null;
+    }
+
     public Poison poisonSource() throws Exception
     {
         final HttpResponse<String> unsigned = post("[" + Ids.text(1) + "]", false);

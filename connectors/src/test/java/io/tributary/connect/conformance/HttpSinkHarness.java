@@ -69,9 +69,9 @@ final class HttpSinkHarness implements ConnectorHarness
         return new String[] {"{ url: \"ftp://127.0.0.1/hook\" }", "sink.http"};
     }
 
-    public Poison poisonSink()
+    public String poisonError()
     {
-        return Poison.DEAD_LETTERED;
+        return "value is not JSON";
     }
 
     public byte[] poisonValue()

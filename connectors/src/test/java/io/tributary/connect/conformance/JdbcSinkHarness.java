@@ -44,9 +44,9 @@ final class JdbcSinkHarness implements ConnectorHarness
         return new String[] {"{ url: \"jdbc:postgresql://127.0.0.1/x\", table: t, mode: upsert }", "sink.jdbc"};
     }
 
-    public Poison poisonSink()
+    public String poisonError()
     {
-        return Poison.DEAD_LETTERED;
+        return "value is not a JSON object";
     }
 
     public byte[] poisonValue()

@@ -54,9 +54,9 @@ final class MqttSinkHarness implements ConnectorHarness
         return new String[] {"{ url: \"" + env.broker().url() + "\", topic: t, qos: 3 }", "sink.mqtt"};
     }
 
-    public Poison poisonSink()
+    public String poisonError()
     {
-        return Poison.DEAD_LETTERED;
+        return "a tombstone has no payload to publish";
     }
 
     public byte[] poisonValue()

@@ -51,6 +51,11 @@ final class MqttSourceHarness implements ConnectorHarness
         }
     }
 
+    public String poisonError()
+    {
+        return "is not JSON";
+    }
+
     public Poison poisonSource() throws Exception
     {
         publish("not json".getBytes(StandardCharsets.UTF_8));

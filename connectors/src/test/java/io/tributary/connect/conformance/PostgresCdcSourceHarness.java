@@ -48,6 +48,17 @@ final class PostgresCdcSourceHarness implements ConnectorHarness
         return config.name() + ".public." + table;
     }
 
+    public String unpoisonable()
+    {
+        return "changes are read from the database's own log, rows the database already accepted, and each " +
+            "converts to a record: there is no upstream input that cannot be converted";
+    }
+
+    public String poisonError()
+    {
+        return null;
+    }
+
     public String[] badBlock()
     {
         return new String[] {"{ host: 127.0.0.1, database: d, user: u, snapshot_mode: sometimes }",

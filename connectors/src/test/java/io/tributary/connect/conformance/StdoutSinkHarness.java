@@ -34,6 +34,19 @@ final class StdoutSinkHarness implements ConnectorHarness
         return new String[] {"{ format: yaml }", "sink.stdout.format"};
     }
 
+    public String poisonError()
+    {
+        return "value is not UTF-8 text";
+    }
+
+    /**
+     * @return bytes that are not UTF-8 (a lone continuation byte), which cannot be written as text without loss.
+     */
+    public byte[] poisonValue()
+    {
+        return new byte[] {'{', (byte) 0x80, '}'};
+    }
+
     public PrintWriter stdout()
     {
         return out;

@@ -48,9 +48,9 @@ final class TopicSinkHarness implements ConnectorHarness
         return new String[] {"{ topik: x }", "sink.topic.topik"};
     }
 
-    public Poison poisonSink()
+    public String poisonError()
     {
-        return Poison.DEAD_LETTERED;
+        return "exceeds max.message.bytes";
     }
 
     public byte[] poisonValue()

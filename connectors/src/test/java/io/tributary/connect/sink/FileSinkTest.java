@@ -1,6 +1,7 @@
 package io.tributary.connect.sink;
 
 import io.tributary.connect.ConnectorContext;
+import io.tributary.connect.RecordConversionException;
 import io.tributary.log.ConsumerRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -11,12 +12,13 @@ import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 @Timeout(10)
@@ -53,10 +55,20 @@ class FileSinkTest
     }
 
     @Test
-    void retryAfterIsReadAsSecondsOrADate()
+    void aValueThatIsNotUtf8IsNamedAndNothingOfTheBatchIsWritten() throws Exception
     {
-        assertEquals(Duration.ofSeconds(7), HttpSink.retryAfter("7"));
-        assertEquals(null, HttpSink.retryAfter("soon"));
-        assertEquals(Duration.ZERO, HttpSink.retryAfter("Wed, 21 Oct 2015 07:28:00 GMT"));
+        final Path file = dir.resolve("out.jsonl");
+        final FileSink sink = new FileSink(file, 1 << 20, 2);
+        sink.start(new ConnectorContext("f", "0=127.0.0.1:9100", new PrintWriter(new StringWriter())));
+        final ConsumerRecord<byte[], byte[]> bad = new ConsumerRecord<>("t", 0, 1, 0L, 0L, null,
+            new byte[] {'{', (byte) 0x80, '}'}, List.of());
+        final List<ConsumerRecord<byte[], byte[]>> batch = List.of(
+            new ConsumerRecord<>("t", 0, 0, 0L, 0L, null, "{\"n\":0}".getBytes(StandardCharsets.UTF_8), List.of()),
+            bad);
+        final RecordConversionException ex = assertThrows(RecordConversionException.class, () -> sink.deliver(batch));
+        assertSame(bad, ex.record());
+        assertTrue(ex.getMessage().contains("not UTF-8"), ex.getMessage());
+        assertEquals(0, Files.size(file), "the batch is checked before any of it is written");
+        sink.close();
     }
 }
