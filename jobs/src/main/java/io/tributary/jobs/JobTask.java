@@ -59,6 +59,7 @@ final class JobTask
     private final Map<String, String> env;
     private final Duration leaseSession;
     private final Object lock = new Object();
+    private final ConnectorTypes types;
     private volatile boolean running = true;
     private volatile TaskStatus.State state = TaskStatus.State.STARTING;
     private volatile String error;
@@ -72,13 +73,15 @@ final class JobTask
 
     /**
      * @param jar where the job's jar is on this machine, fetched on first use; null when the job has no jar.
+     * @param types        the connector types the worker knows.
      * @param env          the worker's environment, for connector files.
      * @param leaseSession the session of a source's lease: how long after its worker stops heartbeating another
      *                     worker's instance of the task may take the source over.
      */
     JobTask(final JobRecord record, final int index, final String cluster, final Supplier<Path> jar,
-        final Map<String, String> env, final Duration leaseSession)
+        final ConnectorTypes types, final Map<String, String> env, final Duration leaseSession)
     {
+        this.types = types;
         this.leaseSession = leaseSession;
         this.record = record;
         this.index = index;
@@ -327,7 +330,6 @@ final class JobTask
         final JobSpec spec = record.spec();
         final Map<String, String> variables = new HashMap<>(env);
         variables.putAll(spec.env());
-        final ConnectorTypes types = ConnectorTypes.load();
         final List<ConnectorConfig> configs = mine(new ConnectorFileParser(types, variables)
             .parse(spec.connectorFile(), spec.connectorYaml()));
         if (configs != null)

@@ -1,5 +1,6 @@
 package io.tributary.jobs;
 
+import io.tributary.connect.ConnectorTypes;
 import io.tributary.log.Consumer;
 import io.tributary.log.ConsumerConfig;
 import io.tributary.log.Deserializer;
@@ -57,6 +58,7 @@ public final class Worker implements AutoCloseable
     private final Map<String, Path> jars = new ConcurrentHashMap<>();
     private volatile boolean running = true;
     private volatile Map<TaskAssignor.TaskId, TaskStatus.State> view = Map.of();
+    private final ConnectorTypes connectorTypes;
     private JobStore store;
     private Path workDir;
 
@@ -69,9 +71,11 @@ public final class Worker implements AutoCloseable
      * @param interval       how often it looks for changes of jobs and workers.
      * @param sessionTimeout how long the cluster waits for its heartbeat before its tasks move to other workers.
      * @param env            the environment for {@code ${NAME}} in connector files.
+     * @param pluginPath     a directory whose jars hold more connector types ({@link ConnectorTypes#load(Path)}),
+     *                       or null for the built-in ones only.
      */
     public record Config(String cluster, String id, int slots, Duration interval, Duration sessionTimeout,
-        Map<String, String> env)
+        Map<String, String> env, Path pluginPath)
     {
         public Config
         {
@@ -91,27 +95,32 @@ public final class Worker implements AutoCloseable
          */
         public static Config of(final String cluster)
         {
-            return new Config(cluster, defaultId(), 8, Duration.ofSeconds(1), Duration.ofSeconds(10), Map.of());
+            return new Config(cluster, defaultId(), 8, Duration.ofSeconds(1), Duration.ofSeconds(10), Map.of(), null);
         }
 
         public Config withId(final String id)
         {
-            return new Config(cluster, id, slots, interval, sessionTimeout, env);
+            return new Config(cluster, id, slots, interval, sessionTimeout, env, pluginPath);
         }
 
         public Config withSlots(final int slots)
         {
-            return new Config(cluster, id, slots, interval, sessionTimeout, env);
+            return new Config(cluster, id, slots, interval, sessionTimeout, env, pluginPath);
         }
 
         public Config withSessionTimeout(final Duration sessionTimeout)
         {
-            return new Config(cluster, id, slots, interval, sessionTimeout, env);
+            return new Config(cluster, id, slots, interval, sessionTimeout, env, pluginPath);
         }
 
         public Config withEnv(final Map<String, String> env)
         {
-            return new Config(cluster, id, slots, interval, sessionTimeout, env);
+            return new Config(cluster, id, slots, interval, sessionTimeout, env, pluginPath);
+        }
+
+        public Config withPluginPath(final Path pluginPath)
+        {
+            return new Config(cluster, id, slots, interval, sessionTimeout, env, pluginPath);
         }
 
         static String defaultId()
@@ -132,6 +141,7 @@ public final class Worker implements AutoCloseable
     private Worker(final Config config)
     {
         this.config = config;
+        this.connectorTypes = ConnectorTypes.load(config.pluginPath());
     }
 
     public static Worker create(final Config config)
@@ -312,7 +322,8 @@ public final class Worker implements AutoCloseable
                 LOGGER.log(System.Logger.Level.INFO, "worker " + config.id() + " starts " + entry.getKey() +
                     " version " + record.version());
                 final JobTask task = new JobTask(record, entry.getKey().index(), config.cluster(),
-                    record.artifact() == null ? null : () -> jar(record), config.env(), config.sessionTimeout())
+                    record.artifact() == null ? null : () -> jar(record), connectorTypes, config.env(),
+                    config.sessionTimeout())
                     .start();
                 tasks.put(entry.getKey(), task);
                 store.publish(status(task));

@@ -1,6 +1,5 @@
 package io.tributary.ops;
 
-import io.tributary.connect.ConnectorTypes;
 import io.tributary.connect.config.ConfigException;
 import io.tributary.jobs.JobRecord;
 import io.tributary.jobs.JobSpec;
@@ -57,6 +56,9 @@ final class JobCommand extends CommandGroup
         @Option(names = "--jar", paramLabel = "JAR", description = "the pipeline's jar (overrides pipeline.jar)")
         Path jar;
 
+        @Mixin
+        PluginPathOption plugins;
+
         Deploy(final CliContext ctx)
         {
             this.ctx = ctx;
@@ -67,7 +69,7 @@ final class JobCommand extends CommandGroup
             final JobSpec job;
             try
             {
-                job = new JobSpecParser(ConnectorTypes.load(), ctx.env()).parse(file, jar);
+                job = new JobSpecParser(plugins.types(), ctx.env()).parse(file, jar);
             }
             catch (final ConfigException ex)
             {

@@ -6,6 +6,7 @@ import io.tributary.log.internal.cluster.ClusterMembers;
 import io.tributary.log.internal.cluster.TributaryNode;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -63,6 +64,9 @@ final class ServerCommand implements Callable<Integer>
         description = "where topics with remote.storage.enable=true copy closed segments before retention deletes " +
             "them, and are read back from (another disk or a mounted share); without it they keep local data only")
     Path archiveDir;
+
+    @Mixin
+    PluginPathOption plugins;
 
     @Option(names = "--worker-slots", paramLabel = "N", defaultValue = "8",
         description = "slots of the embedded job worker of a single-node server; 0 runs none; a server of a "
@@ -159,7 +163,7 @@ final class ServerCommand implements Callable<Integer>
         // while the node and the cluster clients still work, then the node stops.
         final Worker worker = Worker.create(Worker.Config.of(parsed.toString())
             .withId("node-" + nodeId + "-" + ProcessHandle.current().pid()).withSlots(workerSlots)
-            .withEnv(ctx.env()));
+            .withEnv(ctx.env()).withPluginPath(plugins.pluginPath()));
         final CountDownLatch signalled = new CountDownLatch(1);
         TerminationSignals.handle(signalled::countDown);
         try (TributaryNode ignored = TributaryNode.launch(node))

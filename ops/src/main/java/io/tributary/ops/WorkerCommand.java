@@ -36,6 +36,9 @@ final class WorkerCommand implements Callable<Integer>
             + "(default: ${DEFAULT-VALUE})")
     Duration sessionTimeout;
 
+    @Mixin
+    PluginPathOption plugins;
+
     WorkerCommand(final CliContext ctx)
     {
         this.ctx = ctx;
@@ -44,7 +47,7 @@ final class WorkerCommand implements Callable<Integer>
     public Integer call()
     {
         Worker.Config config = Worker.Config.of(cluster.cluster()).withSlots(slots)
-            .withSessionTimeout(sessionTimeout).withEnv(ctx.env());
+            .withSessionTimeout(sessionTimeout).withEnv(ctx.env()).withPluginPath(plugins.pluginPath());
         if (id != null)
         {
             config = config.withId(id);

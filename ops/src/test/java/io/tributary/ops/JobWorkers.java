@@ -87,21 +87,23 @@ final class JobWorkers implements AutoCloseable
     }
 
     /**
-     * Start {@code tributary worker --id ID --slots 4 --session-timeout 5s}, whose class path lacks the test classes:
-     * it loads the example pipelines from the job's jar.
+     * Start {@code tributary worker --id ID --slots 4 --session-timeout 5s [EXTRA...]}, whose class path lacks the
+     * test classes: it loads the example pipelines from the job's jar, and third-party types from a plugin path.
      */
-    Process startWorker(final String id) throws IOException
+    Process startWorker(final String id, final String... extra) throws IOException
     {
         final String classPath = Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
             .filter(entry -> !entry.endsWith("test-classes")).collect(Collectors.joining(File.pathSeparator));
         final Path tmp = Files.createDirectories(dir.resolve("tmp-" + id));
-        final Process worker = new ProcessBuilder(
+        final List<String> command = new ArrayList<>(List.of(
             Path.of(System.getProperty("java.home"), "bin", "java").toString(),
             "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED",
             "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED",
             "-Xmx384m", "-XX:+UseSerialGC", "-Djava.io.tmpdir=" + tmp,
             "-cp", classPath, TributaryCli.class.getName(), "worker", "--id", id, "--slots", "4",
-            "--session-timeout", "5s", "--cluster", cluster.members())
+            "--session-timeout", "5s", "--cluster", cluster.members()));
+        command.addAll(Arrays.asList(extra));
+        final Process worker = new ProcessBuilder(command)
             .redirectErrorStream(true).redirectOutput(dir.resolve(id + ".log").toFile()).start();
         workers.add(worker);
         return worker;

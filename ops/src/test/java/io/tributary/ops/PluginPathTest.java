@@ -77,13 +77,18 @@ class PluginPathTest
         assertTrue(err.toString().contains("plugin path " + missing + " is not a directory"), err.toString());
     }
 
-    /**
-     * @return a directory with one jar: the compiled {@link CounterSourceType} (and its inner classes) and a
-     *         services file naming it.
-     */
     private Path pluginDir() throws Exception
     {
-        final Path plugins = Files.createDirectories(dir.resolve("plugins"));
+        return pluginDir(dir);
+    }
+
+    /**
+     * @return {@code parent/plugins}, holding one jar: the compiled {@link CounterSourceType} (and its inner
+     *         classes) and a services file naming it.
+     */
+    static Path pluginDir(final Path parent) throws Exception
+    {
+        final Path plugins = Files.createDirectories(parent.resolve("plugins"));
         final Path classes = Path.of(CounterSourceType.class.getProtectionDomain().getCodeSource().getLocation()
             .toURI());
         final Path pkg = classes.resolve("com/example/connect");
