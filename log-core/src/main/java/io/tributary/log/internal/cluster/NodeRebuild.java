@@ -100,11 +100,7 @@ final class NodeRebuild
         {
             return false;
         }
-        final long logEnd;
-        try (AeronArchive archive = AeronArchive.connect(localArchive.clone().aeron(aeron).ownsAeronClient(false)))
-        {
-            logEnd = archive.getMaxRecordedPosition(recordingId);
-        }
+        final long logEnd = maxRecordedPosition(ctx, aeron, localArchive, recordingId);
         final List<PeerCopy.PeerStatus> statuses;
         try (PeerCopy peers = new PeerCopy(aeron, ctx.members(), ctx.nodeId(), ctx.security().nodeCredentials()))
         {
@@ -124,6 +120,34 @@ final class NodeRebuild
             return true;
         }
         return false;
+    }
+
+    /**
+     * Ask this node's own archive, just started, where its recording of the cluster log ends. On a loaded machine the
+     * archive may take longer than a client's message timeout to answer its first connect: a node restarting must
+     * not die of that, so the connect is tried a few times.
+     */
+    private static long maxRecordedPosition(
+        final TributaryNode.Context ctx, final Aeron aeron, final AeronArchive.Context localArchive,
+        final long recordingId)
+    {
+        final int attempts = 3;
+        for (int attempt = 1; ; attempt++)
+        {
+            try (AeronArchive archive = AeronArchive.connect(localArchive.clone().aeron(aeron).ownsAeronClient(false)))
+            {
+                return archive.getMaxRecordedPosition(recordingId);
+            }
+            catch (final io.aeron.exceptions.TimeoutException ex)
+            {
+                if (attempt == attempts)
+                {
+                    throw ex;
+                }
+                LOG.log(System.Logger.Level.WARNING, "node {0}: its archive did not answer in time ({1}); trying " +
+                    "again", ctx.nodeId(), ex.getMessage());
+            }
+        }
     }
 
     /**
