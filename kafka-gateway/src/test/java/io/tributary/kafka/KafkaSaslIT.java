@@ -24,6 +24,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -211,6 +213,10 @@ class KafkaSaslIT
                 List.of(new org.apache.kafka.clients.admin.NewTopic("alice-new", 1, (short)1))).all()
                 .get(60, TimeUnit.SECONDS));
             assertInstanceOf(TopicAuthorizationException.class, refused.getCause());
+            final ExecutionException notDeleted = assertThrows(ExecutionException.class,
+                () -> alice.deleteTopics(List.of(TOPIC)).all().get(60, TimeUnit.SECONDS));
+            assertInstanceOf(TopicAuthorizationException.class, notDeleted.getCause());
+            assertTrue(alice.listTopics().names().get(60, TimeUnit.SECONDS).contains(TOPIC));
         }
         try (AdminClient superUser = AdminClient.create(sasl("admin", "admin-secret")))
         {
@@ -276,14 +282,22 @@ class KafkaSaslIT
         assertEquals(before, endOffset(TOPIC), "the refused partition's end offset did not move");
     }
 
-    @Test
-    void aConsumerWithoutReadIsRefused()
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void aConsumerWithoutReadIsRefused(final boolean seekToOffset)
     {
         try (KafkaConsumer<String, String> consumer = consumer("bob", "bob-secret", null))
         {
             final TopicPartition tp = new TopicPartition(TOPIC, 0);
             consumer.assign(List.of(tp));
-            consumer.seekToBeginning(List.of(tp));
+            if (seekToOffset)
+            {
+                consumer.seek(tp, 0);   // straight to Fetch
+            }
+            else
+            {
+                consumer.seekToBeginning(List.of(tp));   // ListOffsets first
+            }
             assertThrows(TopicAuthorizationException.class, () ->
             {
                 final long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
@@ -295,10 +309,16 @@ class KafkaSaslIT
         }
     }
 
-    @Test
-    void aGroupConsumerWithoutGroupReadIsRefused()
+    @ParameterizedTest
+    @ValueSource(strings = {"classic", "consumer"})
+    void aGroupConsumerWithoutGroupReadIsRefused(final String protocol)
     {
-        try (KafkaConsumer<String, String> consumer = consumer("carol", "carol-secret", "carols-group"))
+        final Map<String, Object> props = sasl("carol", "carol-secret");
+        props.put("key.deserializer", StringDeserializer.class.getName());
+        props.put("value.deserializer", StringDeserializer.class.getName());
+        props.put("group.id", "carols-group");
+        props.put("group.protocol", protocol);
+        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(props))
         {
             consumer.subscribe(List.of(TOPIC));
             assertThrows(GroupAuthorizationException.class, () ->
@@ -309,6 +329,18 @@ class KafkaSaslIT
                     consumer.poll(Duration.ofMillis(500));
                 }
             });
+        }
+    }
+
+    @Test
+    void aCommitWithoutGroupReadIsRefused()
+    {
+        try (KafkaConsumer<String, String> consumer = consumer("carol", "carol-secret", "carols-group"))
+        {
+            final TopicPartition tp = new TopicPartition(TOPIC, 0);
+            consumer.assign(List.of(tp));
+            assertThrows(GroupAuthorizationException.class, () -> consumer.commitSync(
+                Map.of(tp, new org.apache.kafka.clients.consumer.OffsetAndMetadata(0))));
         }
     }
 
