@@ -32,19 +32,25 @@ final class FetchHandler
 {
     private final ClientRuntime runtime;
     private final TopicNames topicNames;
+    private final GatewayAuthorizer authorizer;
 
-    FetchHandler(final ClientRuntime runtime, final TopicNames topicNames)
+    FetchHandler(final ClientRuntime runtime, final TopicNames topicNames, final GatewayAuthorizer authorizer)
     {
         this.runtime = runtime;
         this.topicNames = topicNames;
+        this.authorizer = authorizer;
     }
 
-    CompletableFuture<ApiMessage> handle(final FetchRequestData request)
+    /**
+     * @param principal who the connection authenticated as: partitions of topics it may not read are answered
+     *                  TOPIC_AUTHORIZATION_FAILED, without records.
+     */
+    CompletableFuture<ApiMessage> handle(final FetchRequestData request, final String principal)
     {
-        return topicNames.resolve(topicIds(request)).thenCompose(ignored -> fetch(request));
+        return topicNames.resolve(topicIds(request)).thenCompose(ignored -> fetch(request, principal));
     }
 
-    private CompletableFuture<ApiMessage> fetch(final FetchRequestData request)
+    private CompletableFuture<ApiMessage> fetch(final FetchRequestData request, final String principal)
     {
         final List<FetchRequestData.FetchTopic> topics = request.topics();
         final List<PartitionFetch> fetches = new ArrayList<>();
@@ -53,6 +59,7 @@ final class FetchHandler
         {
             final boolean byId = topic.topicId() != null && !Uuid.ZERO_UUID.equals(topic.topicId());
             final String name = byId ? topicNames.name(topic.topicId()) : topic.topic();
+            final boolean readable = name == null || authorizer.mayReadTopic(principal, name);
             for (final FetchRequestData.FetchPartition p : topic.partitions())
             {
                 final int maxBytes = Math.max(1, Math.min(p.partitionMaxBytes(), budget));
@@ -63,6 +70,13 @@ final class FetchHandler
                 {
                     fetch.answer = new FetchResponseData.PartitionData()
                         .setPartitionIndex(p.partition()).setErrorCode(Errors.UNKNOWN_TOPIC_ID.code())
+                        .setHighWatermark(-1).setLastStableOffset(-1).setLogStartOffset(-1)
+                        .setPreferredReadReplica(-1).setRecords(MemoryRecords.EMPTY);
+                }
+                else if (!readable)
+                {
+                    fetch.answer = new FetchResponseData.PartitionData()
+                        .setPartitionIndex(p.partition()).setErrorCode(Errors.TOPIC_AUTHORIZATION_FAILED.code())
                         .setHighWatermark(-1).setLastStableOffset(-1).setLogStartOffset(-1)
                         .setPreferredReadReplica(-1).setRecords(MemoryRecords.EMPTY);
                 }

@@ -8,6 +8,8 @@ import io.tributary.log.TributaryException;
 import io.tributary.log.internal.client.ClientRuntime;
 import io.tributary.log.internal.client.ClusterRequests;
 import io.tributary.log.internal.client.ResponseHandler;
+import io.tributary.log.internal.codecs.AclOperation;
+import io.tributary.log.internal.codecs.AclResourceType;
 import io.tributary.log.internal.codecs.ListOffsetsResponseDecoder;
 import io.tributary.log.internal.codecs.MessageHeaderDecoder;
 import io.tributary.log.internal.codecs.OffsetSpec;
@@ -103,6 +105,10 @@ final class KafkaApis
         VERSIONS.put(ApiKeys.LIST_GROUPS, new short[] {0, 5});
         VERSIONS.put(ApiKeys.DESCRIBE_GROUPS, new short[] {0, 5});
         VERSIONS.put(ApiKeys.CONSUMER_GROUP_DESCRIBE, new short[] {0, 1});
+        // SASL (SaslAuthentication, answered by SocketServer): handshake v1 frames the mechanism's messages in
+        // SaslAuthenticate requests (v0 would send them raw, outside Kafka's framing).
+        VERSIONS.put(ApiKeys.SASL_HANDSHAKE, new short[] {1, 1});
+        VERSIONS.put(ApiKeys.SASL_AUTHENTICATE, new short[] {0, 2});
     }
 
     private static final String CLUSTER_ID = "tributary-kafka-gateway";
@@ -118,6 +124,7 @@ final class KafkaApis
     private final FetchHandler fetch;
     private final GroupHandler groups;
     private final ClassicGroups classicGroups;
+    private final GatewayAuthorizer authorizer;
 
     KafkaApis(
         final ClientRuntime runtime, final ClusterRequests requests, final KafkaGateway.Context ctx, final IntSupplier port)
@@ -127,8 +134,9 @@ final class KafkaApis
         this.ctx = ctx;
         this.port = port;
         this.topicNames = new TopicNames(requests);
-        this.produce = new ProduceHandler(requests, topicNames);
-        this.fetch = new FetchHandler(runtime, topicNames);
+        this.authorizer = new GatewayAuthorizer(ctx.security());
+        this.produce = new ProduceHandler(requests, topicNames, authorizer);
+        this.fetch = new FetchHandler(runtime, topicNames, authorizer);
         this.groups = new GroupHandler(runtime, requests, topicNames, ctx.requestTimeout().toNanos());
         this.classicGroups = new ClassicGroups(runtime, groups);
     }
@@ -150,23 +158,33 @@ final class KafkaApis
         return data;
     }
 
-    CompletableFuture<ApiMessage> handle(final RequestHeader header, final AbstractRequest request)
+    /**
+     * @param principal who the connection authenticated as; null without security. Requests are checked against
+     *                  the node's ACLs with it before anything is forwarded (see {@link GatewayAuthorizer}).
+     */
+    CompletableFuture<ApiMessage> handle(
+        final RequestHeader header, final AbstractRequest request, final String principal)
     {
         final short version = header.apiVersion();
+        final CompletableFuture<ApiMessage> groupRefusal = groupRefusal(request, principal);
+        if (groupRefusal != null)
+        {
+            return groupRefusal;
+        }
         return switch (header.apiKey())
         {
             case API_VERSIONS -> CompletableFuture.completedFuture(apiVersions());
             case METADATA -> metadata((MetadataRequestData)request.data(), version);
-            case CREATE_TOPICS -> createTopics((CreateTopicsRequestData)request.data());
-            case DELETE_TOPICS -> deleteTopics((DeleteTopicsRequestData)request.data(), version);
+            case CREATE_TOPICS -> createTopics((CreateTopicsRequestData)request.data(), principal);
+            case DELETE_TOPICS -> deleteTopics((DeleteTopicsRequestData)request.data(), version, principal);
             case DESCRIBE_CONFIGS -> describeConfigs((DescribeConfigsRequestData)request.data());
-            case LIST_OFFSETS -> listOffsets((ListOffsetsRequestData)request.data());
+            case LIST_OFFSETS -> listOffsets((ListOffsetsRequestData)request.data(), principal);
             case INIT_PRODUCER_ID -> initProducerId((InitProducerIdRequestData)request.data());
-            case PRODUCE -> produce.handle((ProduceRequestData)request.data());
-            case FETCH -> fetch.handle((FetchRequestData)request.data());
+            case PRODUCE -> produce.handle((ProduceRequestData)request.data(), principal);
+            case FETCH -> fetch.handle((FetchRequestData)request.data(), principal);
             case FIND_COORDINATOR -> findCoordinator((FindCoordinatorRequestData)request.data(), version);
-            case OFFSET_COMMIT -> offsetCommit((OffsetCommitRequestData)request.data());
-            case OFFSET_FETCH -> offsetFetch((OffsetFetchRequestData)request.data(), version);
+            case OFFSET_COMMIT -> offsetCommit((OffsetCommitRequestData)request.data(), principal);
+            case OFFSET_FETCH -> offsetFetch((OffsetFetchRequestData)request.data(), version, principal);
             case CONSUMER_GROUP_HEARTBEAT -> groups.consumerGroupHeartbeat(
                 (ConsumerGroupHeartbeatRequestData)request.data(), header.clientId());
             case JOIN_GROUP -> classicGroups.joinGroup((JoinGroupRequestData)request.data(), version,
@@ -181,6 +199,54 @@ final class KafkaApis
             default -> CompletableFuture.completedFuture(request.getErrorResponse(0,
                 Errors.UNSUPPORTED_VERSION.exception()).data());
         };
+    }
+
+    /**
+     * Group membership and group descriptions need {@code read} on the group, as in the cluster; a consumer-protocol
+     * heartbeat also {@code read} on the topics it subscribes to. A request naming several groups is refused whole
+     * when any of them is refused.
+     *
+     * @return the refusal, or null when the request may go on.
+     */
+    private CompletableFuture<ApiMessage> groupRefusal(final AbstractRequest request, final String principal)
+    {
+        if (!authorizer.enabled())
+        {
+            return null;
+        }
+        final List<String> groupIds = switch (request.apiKey())
+        {
+            case CONSUMER_GROUP_HEARTBEAT -> List.of(((ConsumerGroupHeartbeatRequestData)request.data()).groupId());
+            case JOIN_GROUP -> List.of(((JoinGroupRequestData)request.data()).groupId());
+            case SYNC_GROUP -> List.of(((SyncGroupRequestData)request.data()).groupId());
+            case HEARTBEAT -> List.of(((HeartbeatRequestData)request.data()).groupId());
+            case LEAVE_GROUP -> List.of(((LeaveGroupRequestData)request.data()).groupId());
+            case DESCRIBE_GROUPS -> ((DescribeGroupsRequestData)request.data()).groups();
+            case CONSUMER_GROUP_DESCRIBE -> ((ConsumerGroupDescribeRequestData)request.data()).groupIds();
+            default -> List.<String>of();
+        };
+        for (final String group : groupIds)
+        {
+            if (!authorizer.mayReadGroup(principal, group))
+            {
+                return CompletableFuture.completedFuture(request.getErrorResponse(0,
+                    Errors.GROUP_AUTHORIZATION_FAILED.exception(GatewayAuthorizer.denial(
+                        principal, AclOperation.READ, AclResourceType.GROUP, group))).data());
+            }
+        }
+        if (request.data() instanceof ConsumerGroupHeartbeatRequestData d && d.subscribedTopicNames() != null)
+        {
+            for (final String topic : d.subscribedTopicNames())
+            {
+                if (!authorizer.mayReadTopic(principal, topic))
+                {
+                    return CompletableFuture.completedFuture(request.getErrorResponse(0,
+                        Errors.TOPIC_AUTHORIZATION_FAILED.exception(GatewayAuthorizer.denial(
+                            principal, AclOperation.READ, AclResourceType.TOPIC, topic))).data());
+                }
+            }
+        }
+        return null;
     }
 
     // ---------------------------------------------------------------------------------------------------------------
@@ -251,7 +317,7 @@ final class KafkaApis
         return result;
     }
 
-    private CompletableFuture<ApiMessage> createTopics(final CreateTopicsRequestData request)
+    private CompletableFuture<ApiMessage> createTopics(final CreateTopicsRequestData request, final String principal)
     {
         final List<CompletableFuture<CreateTopicsResponseData.CreatableTopicResult>> results = new ArrayList<>();
         for (final CreateTopicsRequestData.CreatableTopic topic : request.topics())
@@ -263,6 +329,13 @@ final class KafkaApis
                 results.add(CompletableFuture.completedFuture(result.setErrorCode(Errors.INVALID_REQUEST.code())
                     .setErrorMessage("replica assignments are not supported: Tributary replicates every partition " +
                         "to every node")));
+                continue;
+            }
+            if (!authorizer.may(principal, AclOperation.CREATE, AclResourceType.TOPIC, topic.name()))
+            {
+                results.add(CompletableFuture.completedFuture(result
+                    .setErrorCode(Errors.TOPIC_AUTHORIZATION_FAILED.code()).setErrorMessage(
+                        GatewayAuthorizer.denial(principal, AclOperation.CREATE, AclResourceType.TOPIC, topic.name()))));
                 continue;
             }
             final Map<String, String> configs = new LinkedHashMap<>();
@@ -301,7 +374,8 @@ final class KafkaApis
         });
     }
 
-    private CompletableFuture<ApiMessage> deleteTopics(final DeleteTopicsRequestData request, final short version)
+    private CompletableFuture<ApiMessage> deleteTopics(
+        final DeleteTopicsRequestData request, final short version, final String principal)
     {
         final List<Uuid> ids = new ArrayList<>();
         if (version >= 6)
@@ -336,6 +410,13 @@ final class KafkaApis
                 {
                     results.add(CompletableFuture.completedFuture(
                         result.setErrorCode(Errors.UNKNOWN_TOPIC_ID.code())));
+                    continue;
+                }
+                if (!authorizer.may(principal, AclOperation.DELETE, AclResourceType.TOPIC, name))
+                {
+                    results.add(CompletableFuture.completedFuture(result
+                        .setErrorCode(Errors.TOPIC_AUTHORIZATION_FAILED.code()).setErrorMessage(
+                            GatewayAuthorizer.denial(principal, AclOperation.DELETE, AclResourceType.TOPIC, name))));
                     continue;
                 }
                 results.add(requests.deleteTopic(name).handle((deleted, ex) -> ex == null ?
@@ -406,16 +487,20 @@ final class KafkaApis
     // ---------------------------------------------------------------------------------------------------------------
     // Offsets
 
-    private CompletableFuture<ApiMessage> listOffsets(final ListOffsetsRequestData request)
+    private CompletableFuture<ApiMessage> listOffsets(final ListOffsetsRequestData request, final String principal)
     {
         final List<CompletableFuture<ListOffsetsResponseData.ListOffsetsTopicResponse>> topics = new ArrayList<>();
         for (final ListOffsetsRequestData.ListOffsetsTopic topic : request.topics())
         {
             final List<CompletableFuture<ListOffsetsResponseData.ListOffsetsPartitionResponse>> partitions =
                 new ArrayList<>();
+            final boolean readable = authorizer.mayReadTopic(principal, topic.name());
             for (final ListOffsetsRequestData.ListOffsetsPartition p : topic.partitions())
             {
-                partitions.add(listOffset(topic.name(), p.partitionIndex(), p.timestamp()));
+                partitions.add(readable ? listOffset(topic.name(), p.partitionIndex(), p.timestamp()) :
+                    CompletableFuture.completedFuture(new ListOffsetsResponseData.ListOffsetsPartitionResponse()
+                        .setPartitionIndex(p.partitionIndex()).setErrorCode(Errors.TOPIC_AUTHORIZATION_FAILED.code())
+                        .setOffset(-1).setTimestamp(-1)));
             }
             topics.add(Futures.allOf(partitions).thenApply(list ->
                 new ListOffsetsResponseData.ListOffsetsTopicResponse().setName(topic.name()).setPartitions(list)));
@@ -475,14 +560,39 @@ final class KafkaApis
         return future;
     }
 
-    private CompletableFuture<ApiMessage> offsetCommit(final OffsetCommitRequestData request)
+    /**
+     * Commits need {@code read} on the group (else every partition is answered GROUP_AUTHORIZATION_FAILED) and on
+     * each topic (else that topic's partitions are answered TOPIC_AUTHORIZATION_FAILED and the rest committed).
+     */
+    private CompletableFuture<ApiMessage> offsetCommit(final OffsetCommitRequestData request, final String principal)
     {
         final OffsetCommitResponseData response = new OffsetCommitResponseData();
         final Map<TopicPartition, Long> offsets = new LinkedHashMap<>();
-        request.topics().forEach(t -> t.partitions().forEach(p ->
-            offsets.put(new TopicPartition(t.name(), p.partitionIndex()), p.committedOffset())));
+        final Set<String> refusedTopics = new java.util.HashSet<>();
+        final boolean groupAllowed = authorizer.mayReadGroup(principal, request.groupId());
+        request.topics().forEach(t ->
+        {
+            if (groupAllowed && !authorizer.mayReadTopic(principal, t.name()))
+            {
+                refusedTopics.add(t.name());
+            }
+            else
+            {
+                t.partitions().forEach(p ->
+                    offsets.put(new TopicPartition(t.name(), p.partitionIndex()), p.committedOffset()));
+            }
+        });
         final CompletableFuture<Void> committed;
-        if (request.generationIdOrMemberEpoch() >= 0 || !request.memberId().isEmpty())
+        if (!groupAllowed)
+        {
+            committed = CompletableFuture.failedFuture(Errors.GROUP_AUTHORIZATION_FAILED.exception(
+                GatewayAuthorizer.denial(principal, AclOperation.READ, AclResourceType.GROUP, request.groupId())));
+        }
+        else if (offsets.isEmpty())
+        {
+            committed = CompletableFuture.completedFuture(null);
+        }
+        else if (request.generationIdOrMemberEpoch() >= 0 || !request.memberId().isEmpty())
         {
             // A member's commit: refused for partitions it no longer holds.
             committed = groups.commit(request.groupId(), request.memberId(), offsets);
@@ -498,9 +608,10 @@ final class KafkaApis
             {
                 final OffsetCommitResponseData.OffsetCommitResponseTopic topic =
                     new OffsetCommitResponseData.OffsetCommitResponseTopic().setName(t.name());
+                final Errors topicError = refusedTopics.contains(t.name()) ? Errors.TOPIC_AUTHORIZATION_FAILED : error;
                 t.partitions().forEach(p -> topic.partitions().add(
                     new OffsetCommitResponseData.OffsetCommitResponsePartition()
-                        .setPartitionIndex(p.partitionIndex()).setErrorCode(error.code())));
+                        .setPartitionIndex(p.partitionIndex()).setErrorCode(topicError.code())));
                 response.topics().add(topic);
             }
             return response;
@@ -514,7 +625,11 @@ final class KafkaApis
             code == ErrorCode.FENCED_MEMBER ? Errors.ILLEGAL_GENERATION : error(ex);
     }
 
-    private CompletableFuture<ApiMessage> offsetFetch(final OffsetFetchRequestData request, final short version)
+    /**
+     * Needs {@code read} on the group (GROUP_AUTHORIZATION_FAILED, per group from v8).
+     */
+    private CompletableFuture<ApiMessage> offsetFetch(
+        final OffsetFetchRequestData request, final short version, final String principal)
     {
         if (version >= 8)
         {
@@ -525,6 +640,12 @@ final class KafkaApis
                 if (group.topics() != null)
                 {
                     group.topics().forEach(t -> wanted.put(t.name(), t.partitionIndexes()));
+                }
+                if (!authorizer.mayReadGroup(principal, group.groupId()))
+                {
+                    groups.add(CompletableFuture.completedFuture(new OffsetFetchResponseData.OffsetFetchResponseGroup()
+                        .setGroupId(group.groupId()).setErrorCode(Errors.GROUP_AUTHORIZATION_FAILED.code())));
+                    continue;
                 }
                 groups.add(committed(group.groupId(), wanted).handle((offsets, ex) ->
                 {
@@ -553,6 +674,11 @@ final class KafkaApis
         if (request.topics() != null)
         {
             request.topics().forEach(t -> wanted.put(t.name(), t.partitionIndexes()));
+        }
+        if (!authorizer.mayReadGroup(principal, request.groupId()))
+        {
+            return CompletableFuture.completedFuture(new OffsetFetchResponseData()
+                .setErrorCode(Errors.GROUP_AUTHORIZATION_FAILED.code()));
         }
         return committed(request.groupId(), wanted).handle((offsets, ex) ->
         {

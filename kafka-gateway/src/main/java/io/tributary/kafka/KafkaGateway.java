@@ -1,7 +1,9 @@
 package io.tributary.kafka;
 
+import io.tributary.log.Credentials;
 import io.tributary.log.internal.client.ClientRuntime;
 import io.tributary.log.internal.client.ClusterRequests;
+import io.tributary.log.internal.security.SecurityView;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -15,6 +17,11 @@ import java.util.Objects;
  * server's JVM) or anywhere that reaches the cluster.
  * <p>
  * Usage: {@code KafkaGateway.launch(new KafkaGateway.Context().cluster(...).port(9092))}, then {@link #close()}.
+ * <p>
+ * Security: given the {@link SecurityView} of the node it runs beside ({@code TributaryNode.security()}) with
+ * security on, Kafka clients must authenticate with SASL/SCRAM-SHA-256 as one of the node's users, and each request
+ * is checked against the node's ACLs with that user as principal ({@link GatewayAuthorizer}); the gateway's own
+ * cluster session ({@link Context#credentials}) is then a super user's.
  * <p>
  * Threading: one selector thread does all socket I/O; requests are answered on the Tributary client's conductor
  * thread. {@link #close()} from any thread.
@@ -35,6 +42,8 @@ public final class KafkaGateway implements AutoCloseable
         private int maxInflightRequests = 32;
         private int maxUnsentBytes = 16 * 1024 * 1024;
         private Duration requestTimeout = Duration.ofSeconds(30);
+        private SecurityView security;
+        private Credentials credentials;
 
         /**
          * @param cluster members list of the Tributary cluster, e.g. {@code 0=127.0.0.1:9100}.
@@ -120,6 +129,38 @@ public final class KafkaGateway implements AutoCloseable
             return this;
         }
 
+        /**
+         * @param security users and ACLs of the node this gateway runs beside; with security on, Kafka clients
+         *                 must authenticate (SASL/SCRAM-SHA-256) and are checked against the ACLs. Null (the
+         *                 default) or off: no authentication, as a cluster without security.
+         */
+        public Context security(final SecurityView security)
+        {
+            this.security = security;
+            return this;
+        }
+
+        /**
+         * @param credentials who the gateway's own cluster session authenticates as: on a cluster with security on,
+         *                    a super user's (the node's bootstrap admin), since the gateway checks its clients
+         *                    itself; null (the default) for the process's default credentials.
+         */
+        public Context credentials(final Credentials credentials)
+        {
+            this.credentials = credentials;
+            return this;
+        }
+
+        public SecurityView security()
+        {
+            return security;
+        }
+
+        public Credentials credentials()
+        {
+            return credentials;
+        }
+
         public String cluster()
         {
             return cluster;
@@ -172,6 +213,16 @@ public final class KafkaGateway implements AutoCloseable
                 throw new IllegalArgumentException("maxFrameBytes, maxInflightRequests and maxUnsentBytes must be " +
                     "positive (frames and unsent bytes at least 1 KiB)");
             }
+            if (security != null && security.enabled())
+            {
+                final Credentials session = credentials != null ? credentials : Credentials.processDefault();
+                if (session == null || !security.superUser(session.username()))
+                {
+                    throw new IllegalArgumentException("a Kafka gateway on a node with authentication on needs a " +
+                        "super user's credentials for its cluster session (the bootstrap admin's): it checks its " +
+                        "Kafka clients against the ACLs itself");
+                }
+            }
             if (advertisedHost == null)
             {
                 advertisedHost = bindHost;
@@ -198,7 +249,7 @@ public final class KafkaGateway implements AutoCloseable
     private KafkaGateway(final Context ctx)
     {
         this.ctx = ctx;
-        this.runtime = ClientRuntime.acquire(ctx.cluster);
+        this.runtime = ClientRuntime.acquire(ctx.cluster, ctx.credentials);
         try
         {
             final ClusterRequests requests = new ClusterRequests(runtime, ctx.requestTimeout);

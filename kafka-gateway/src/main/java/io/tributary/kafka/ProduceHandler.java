@@ -3,6 +3,8 @@ package io.tributary.kafka;
 import io.tributary.log.ErrorCode;
 import io.tributary.log.TopicPartition;
 import io.tributary.log.internal.client.ClusterRequests;
+import io.tributary.log.internal.codecs.AclOperation;
+import io.tributary.log.internal.codecs.AclResourceType;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.CorruptRecordException;
 import org.apache.kafka.common.errors.RecordTooLargeException;
@@ -33,32 +35,37 @@ final class ProduceHandler
 
     private final ClusterRequests requests;
     private final TopicNames topicNames;
+    private final GatewayAuthorizer authorizer;
     /** Completed once the last produce request handed its batches to the cluster client. */
     private CompletableFuture<Void> lastProduceDispatched = CompletableFuture.completedFuture(null);
 
-    ProduceHandler(final ClusterRequests requests, final TopicNames topicNames)
+    ProduceHandler(final ClusterRequests requests, final TopicNames topicNames, final GatewayAuthorizer authorizer)
     {
         this.requests = requests;
         this.topicNames = topicNames;
+        this.authorizer = authorizer;
     }
 
     /**
      * Produce requests reach the cluster in the order they arrived, even when one waits for a topic id to be
      * resolved: an idempotent producer's batches of a partition must arrive in sequence order.
+     *
+     * @param principal who the connection authenticated as: partitions of topics it may not write are refused
+     *                  TOPIC_AUTHORIZATION_FAILED and none of their batches reaches the cluster.
      */
-    CompletableFuture<ApiMessage> handle(final ProduceRequestData request)
+    CompletableFuture<ApiMessage> handle(final ProduceRequestData request, final String principal)
     {
         final CompletableFuture<Void> names = topicNames.resolve(topicIds(request));
         synchronized (this)
         {
             final CompletableFuture<CompletableFuture<ApiMessage>> dispatched =
-                lastProduceDispatched.thenCombine(names, (a, b) -> produce(request));
+                lastProduceDispatched.thenCombine(names, (a, b) -> produce(request, principal));
             lastProduceDispatched = dispatched.handle((ignored, ex) -> null);
             return dispatched.thenCompose(answer -> answer);
         }
     }
 
-    private CompletableFuture<ApiMessage> produce(final ProduceRequestData request)
+    private CompletableFuture<ApiMessage> produce(final ProduceRequestData request, final String principal)
     {
         final ProduceResponseData response = new ProduceResponseData();
         final List<ClusterRequests.PartitionBatch> batches = new ArrayList<>();
@@ -77,6 +84,7 @@ final class ProduceHandler
             final ProduceResponseData.TopicProduceResponse topicResponse =
                 new ProduceResponseData.TopicProduceResponse().setName(topic.name()).setTopicId(topic.topicId());
             response.responses().add(topicResponse);
+            final boolean writable = name == null || authorizer.mayWriteTopic(principal, name);
             for (final ProduceRequestData.PartitionProduceData p : topic.partitionData())
             {
                 final ProduceResponseData.PartitionProduceResponse out =
@@ -89,6 +97,13 @@ final class ProduceHandler
                 if (name == null)
                 {
                     out.setErrorCode(Errors.UNKNOWN_TOPIC_ID.code());
+                    batchRanges.add(new int[] {-1, first});
+                    continue;
+                }
+                if (!writable)
+                {
+                    out.setErrorCode(Errors.TOPIC_AUTHORIZATION_FAILED.code()).setErrorMessage(GatewayAuthorizer.denial(
+                        principal, AclOperation.WRITE, AclResourceType.TOPIC, name));
                     batchRanges.add(new int[] {-1, first});
                     continue;
                 }

@@ -2,6 +2,8 @@ package io.tributary.kafka;
 
 import org.apache.kafka.common.errors.UnsupportedVersionException;
 import org.apache.kafka.common.message.ApiVersionsResponseData;
+import org.apache.kafka.common.message.SaslAuthenticateRequestData;
+import org.apache.kafka.common.message.SaslHandshakeRequestData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.ByteBufferAccessor;
@@ -35,6 +37,9 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  * answers the client has not read, and reads on once it drains. A frame whose size prefix is negative or above
  * {@code maxFrameBytes}, or that does not parse as a Kafka request, closes that connection and nothing else.
  * <p>
+ * With security on, each connection authenticates first ({@link SaslAuthentication}): until then any request but
+ * ApiVersions, SaslHandshake and SaslAuthenticate closes it, and every later request carries its principal.
+ * <p>
  * Threading: the selector thread owns sockets and reading; slots are filled from whichever thread completes a
  * request (the cluster client's conductor), which then wakes the selector to write.
  */
@@ -45,6 +50,7 @@ final class SocketServer implements AutoCloseable
 
     private final KafkaGateway.Context ctx;
     private final KafkaApis apis;
+    private final io.tributary.log.internal.security.SecurityView security;
     private final Selector selector;
     private final ServerSocketChannel serverChannel;
     private final ConcurrentLinkedQueue<Connection> writable = new ConcurrentLinkedQueue<>();
@@ -56,6 +62,7 @@ final class SocketServer implements AutoCloseable
     {
         this.ctx = ctx;
         this.apis = apis;
+        this.security = ctx.security();
         selector = Selector.open();
         serverChannel = ServerSocketChannel.open();
         try
@@ -211,6 +218,8 @@ final class SocketServer implements AutoCloseable
         ByteBuffer bytes;
         boolean done;
         boolean failed;
+        /** Close the connection once this answer is sent (a failed authentication). */
+        boolean closeAfter;
     }
 
     private final class Connection
@@ -218,11 +227,14 @@ final class SocketServer implements AutoCloseable
         private final SocketChannel channel;
         private final ByteBuffer sizeBuffer = ByteBuffer.allocate(4);
         private final ArrayDeque<Slot> slots = new ArrayDeque<>();
+        private final SaslAuthentication authentication = new SaslAuthentication(security);
         private SelectionKey key;
         private ByteBuffer frame;
         private int frameSize;
         private long unsentBytes;
         private boolean closed;
+        /** An answer that ends the connection is queued: nothing more is read. */
+        private boolean closing;
 
         Connection(final SocketChannel channel)
         {
@@ -290,7 +302,7 @@ final class SocketServer implements AutoCloseable
         {
             synchronized (this)
             {
-                return slots.size() < ctx.maxInflightRequests() && unsentBytes <= ctx.maxUnsentBytes();
+                return !closing && slots.size() < ctx.maxInflightRequests() && unsentBytes <= ctx.maxUnsentBytes();
             }
         }
 
@@ -307,7 +319,7 @@ final class SocketServer implements AutoCloseable
                     // A client newer than the gateway: answer at version 0 with what is supported, as brokers do.
                     final ApiVersionsResponseData data = apis.apiVersions()
                         .setErrorCode(Errors.UNSUPPORTED_VERSION.code());
-                    enqueue(header, CompletableFuture.completedFuture(data), (short)0);
+                    enqueue(header, CompletableFuture.completedFuture(data), (short)0, false);
                     return;
                 }
                 request = AbstractRequest.parseRequest(
@@ -320,6 +332,16 @@ final class SocketServer implements AutoCloseable
                 return;
             }
 
+            final ApiKeys apiKey = header.apiKey();
+            final boolean sasl = apiKey == ApiKeys.SASL_HANDSHAKE || apiKey == ApiKeys.SASL_AUTHENTICATE;
+            if (authentication.required() && !sasl && apiKey != ApiKeys.API_VERSIONS)
+            {
+                LOG.log(System.Logger.Level.INFO, "closing Kafka connection " + remote() + ": " + apiKey +
+                    " before SASL authentication");
+                close();
+                return;
+            }
+
             CompletableFuture<ApiMessage> response;
             if (!apis.isSupported(header.apiKey(), header.apiVersion()))
             {
@@ -327,11 +349,30 @@ final class SocketServer implements AutoCloseable
                     new UnsupportedVersionException(header.apiKey() + " v" + header.apiVersion() +
                     " is not supported by the Tributary gateway")).data());
             }
+            else if (sasl)
+            {
+                final SaslAuthentication.Answer answer = apiKey == ApiKeys.SASL_HANDSHAKE ?
+                    authentication.handshake((SaslHandshakeRequestData)request.data()) :
+                    authentication.authenticate((SaslAuthenticateRequestData)request.data());
+                if (answer.body() == null)
+                {
+                    close();
+                    return;
+                }
+                if (answer.close())
+                {
+                    LOG.log(System.Logger.Level.INFO, "closing Kafka connection " + remote() +
+                        ": SASL authentication failed");
+                    closing = true;
+                }
+                enqueue(header, CompletableFuture.completedFuture(answer.body()), header.apiVersion(), answer.close());
+                return;
+            }
             else
             {
                 try
                 {
-                    response = apis.handle(header, request);
+                    response = apis.handle(header, request, authentication.principal());
                 }
                 catch (final RuntimeException ex)
                 {
@@ -344,13 +385,14 @@ final class SocketServer implements AutoCloseable
                 LOG.log(System.Logger.Level.DEBUG, "Kafka request " + header + " failed", ex);
                 return request.getErrorResponse(0, KafkaErrors.kafkaException(ex)).data();
             });
-            enqueue(header, answer, header.apiVersion());
+            enqueue(header, answer, header.apiVersion(), false);
         }
 
-        private void enqueue(
-            final RequestHeader header, final CompletableFuture<ApiMessage> response, final short version)
+        private void enqueue(final RequestHeader header, final CompletableFuture<ApiMessage> response,
+            final short version, final boolean closeAfter)
         {
             final Slot slot = new Slot();
+            slot.closeAfter = closeAfter;
             synchronized (this)
             {
                 slots.add(slot);
@@ -416,6 +458,11 @@ final class SocketServer implements AutoCloseable
                             }
                         }
                         slots.poll();
+                        if (head.closeAfter)
+                        {
+                            close();
+                            return;
+                        }
                     }
                 }
                 updateInterest();

@@ -44,10 +44,12 @@ public final class TestCluster implements AutoCloseable
     private final Process[] processes;
     /** When each node was last SIGKILLed, System.nanoTime(); 0 when never. */
     private final List<String> extraArgs = new ArrayList<>();
+    private final String mainClass;
 
-    private TestCluster(final int size, final List<String> nodeArgs) throws IOException
+    private TestCluster(final int size, final List<String> nodeArgs, final String mainClass) throws IOException
     {
         this.extraArgs.addAll(nodeArgs);
+        this.mainClass = mainClass;
         this.size = size;
         this.root = Files.createTempDirectory("tributary-test-");
         this.processes = new Process[size];
@@ -77,10 +79,20 @@ public final class TestCluster implements AutoCloseable
      */
     public static TestCluster start(final int size, final List<String> nodeArgs)
     {
+        return start(size, nodeArgs, "io.tributary.log.internal.cluster.TributaryNode");
+    }
+
+    /**
+     * Start {@code size} nodes, each with {@code mainClass}: a program on the test class path that takes
+     * {@code TributaryNode}'s arguments (see {@code TributaryNode.contextFromArgs}) and runs a node beside whatever
+     * else the test needs in the node's JVM.
+     */
+    public static TestCluster start(final int size, final List<String> nodeArgs, final String mainClass)
+    {
         TestCluster cluster = null;
         try
         {
-            cluster = new TestCluster(size, nodeArgs);
+            cluster = new TestCluster(size, nodeArgs, mainClass);
             for (int i = 0; i < size; i++)
             {
                 cluster.startNode(i);
@@ -141,7 +153,7 @@ public final class TestCluster implements AutoCloseable
             command.add("-XX:+UseSerialGC");
             command.add("-cp");
             command.add(System.getProperty("java.class.path"));
-            command.add("io.tributary.log.internal.cluster.TributaryNode");
+            command.add(mainClass);
             command.addAll(List.of("--node-id", Integer.toString(node), "--members", members,
                 "--data-dir", dataDir(node).toString(), "--aeron-dir", aeronDir(node)));
             command.addAll(extraArgs);

@@ -32,11 +32,23 @@ final class KafkaGatewayLauncher
         final String members, final int nodeId, final String bindHost, final String advertisedHost, final int port,
         final PrintWriter out)
     {
-        final KafkaGateway gateway = KafkaGateway.launch(new KafkaGateway.Context()
-            .cluster(members).nodeId(nodeId).bindHost(bindHost).advertisedHost(advertisedHost).port(port));
+        return start(new KafkaGateway.Context()
+            .cluster(members).nodeId(nodeId).bindHost(bindHost).advertisedHost(advertisedHost).port(port), out);
+    }
+
+    /**
+     * @param gatewayCtx the gateway's settings.
+     * @param out        where to say how to connect.
+     * @return the running gateway.
+     */
+    static KafkaGateway start(final KafkaGateway.Context gatewayCtx, final PrintWriter out)
+    {
+        final KafkaGateway gateway = KafkaGateway.launch(gatewayCtx);
+        final boolean sasl = gatewayCtx.security() != null && gatewayCtx.security().enabled();
         out.println("Kafka clients and tools can connect with bootstrap.servers=" + gateway.advertisedHost() + ":" +
-            gateway.port() + " (e.g. kafka-console-consumer.sh --bootstrap-server " + gateway.advertisedHost() + ":" +
-            gateway.port() + " --topic T --from-beginning)");
+            gateway.port() + (sasl ? ", security.protocol=SASL_PLAINTEXT and sasl.mechanism=SCRAM-SHA-256 as a " +
+            "Tributary user" : " (e.g. kafka-console-consumer.sh --bootstrap-server " + gateway.advertisedHost() +
+            ":" + gateway.port() + " --topic T --from-beginning)"));
         out.flush();
         return gateway;
     }

@@ -22,7 +22,8 @@ import java.util.concurrent.CountDownLatch;
     "Prints one line to stderr when the node is up.",
     "A single-node server also runs a job worker in the same process (see --worker-slots), so that",
     "'tributary job deploy' works on it without a separate 'tributary worker'.",
-    "With --kafka-port, Kafka clients and tools connect to the node on that port (see the README, 'Kafka clients')." })
+    "With --kafka-port, Kafka clients and tools connect to the node on that port (see the README, 'Kafka clients');",
+    "with authentication on they use SASL/SCRAM-SHA-256 as Tributary users, and the ACLs apply to them." })
 final class ServerCommand implements Callable<Integer>
 {
     private final CliContext ctx;
@@ -115,13 +116,6 @@ final class ServerCommand implements Callable<Integer>
                 "--node-id " + nodeId + " is not in --members " + parsed);
         }
         final boolean secured = auth != null ? auth : parsed.members().size() > 1;
-        if (secured && kafkaPort >= 0)
-        {
-            // The gateway does not authenticate Kafka clients (no SASL yet): it would let anyone act as itself.
-            throw new CommandLine.ParameterException(spec.commandLine(), "--kafka-port with authentication on: " +
-                "the Kafka gateway does not authenticate Kafka clients yet, so it would bypass the ACLs; serve " +
-                "Kafka only from a cluster run with --no-auth on a trusted network");
-        }
         final TributaryNode.Context node = new TributaryNode.Context()
             .nodeId(nodeId)
             .members(parsed)
@@ -132,26 +126,49 @@ final class ServerCommand implements Callable<Integer>
             .segmentArchiveDir(archiveDir)
             .security(TributaryNode.securityConfig(secured, java.util.Set.copyOf(superUsers), adminCredentialsFile,
                 ctx.env()));
-        // The gateway is a client of the cluster: started before the node, it connects once the node is up, and
-        // it stops after the node (its requests in flight then fail, and Kafka clients retry elsewhere or later).
-        final String host = parsed.members().stream().filter(m -> m.id() == nodeId).findFirst().orElseThrow().host();
-        try (KafkaGateway gateway = kafkaPort < 0 ? null : KafkaGatewayLauncher.start(parsed.toString(), nodeId,
-            kafkaHost != null ? kafkaHost : host, kafkaAdvertisedHost, kafkaPort, ctx.err()))
+        if (secured && kafkaPort >= 0 && node.security().nodeCredentials() == null)
         {
-            return run(parsed, node);
+            // The gateway checks its Kafka clients itself, over a cluster session of a super user.
+            throw new CommandLine.ParameterException(spec.commandLine(), "--kafka-port with authentication on " +
+                "needs the bootstrap admin (--admin-credentials-file, or $TRIBUTARY_ADMIN_USERNAME and " +
+                "$TRIBUTARY_ADMIN_PASSWORD): the Kafka gateway's cluster session is the admin's");
         }
+        return run(parsed, node);
+    }
+
+    /**
+     * The Kafka gateway runs beside the node, once it is up: it authenticates Kafka clients against the node's users
+     * and checks them against its ACLs, and its own cluster session is the bootstrap admin's. It stops before the
+     * node (Kafka clients see their connections close and retry elsewhere or later).
+     */
+    private KafkaGateway startGateway(final ClusterMembers parsed, final TributaryNode running)
+    {
+        if (kafkaPort < 0)
+        {
+            return null;
+        }
+        final String host = parsed.members().stream().filter(m -> m.id() == nodeId).findFirst().orElseThrow().host();
+        return KafkaGatewayLauncher.start(new KafkaGateway.Context().cluster(parsed.toString()).nodeId(nodeId)
+            .bindHost(kafkaHost != null ? kafkaHost : host).advertisedHost(kafkaAdvertisedHost).port(kafkaPort)
+            .security(running.security()).credentials(running.context().security().nodeCredentials()), ctx.err());
     }
 
     private Integer run(final ClusterMembers parsed, final TributaryNode.Context node) throws InterruptedException
     {
         if (workerSlots <= 0 || parsed.members().size() > 1)
         {
-            TributaryNode.runUntilSignalled(node, () ->
+            try (org.agrona.concurrent.ShutdownSignalBarrier barrier = new org.agrona.concurrent.ShutdownSignalBarrier();
+                TributaryNode running = TributaryNode.launch(node);
+                KafkaGateway gateway = startGateway(parsed, running))
             {
                 ctx.err().println("tributary node " + nodeId + " is up: members " + parsed + ", data dir " +
                     dataDir.toAbsolutePath().normalize() + "; stop with Ctrl-C or SIGTERM");
                 ctx.err().flush();
-            });
+                barrier.await();
+                // java.util.logging is already shut down by now: speak directly.
+                System.err.println("node " + nodeId + " stopping");
+            }
+            System.err.println("node " + nodeId + " stopped");
             return TributaryCli.OK;
         }
         // The embedded worker's clients authenticate as the bootstrap admin when there is one.
@@ -166,7 +183,7 @@ final class ServerCommand implements Callable<Integer>
             .withEnv(ctx.env()).withPluginPath(plugins.pluginPath()));
         final CountDownLatch signalled = new CountDownLatch(1);
         TerminationSignals.handle(signalled::countDown);
-        try (TributaryNode ignored = TributaryNode.launch(node))
+        try (TributaryNode running = TributaryNode.launch(node); KafkaGateway gateway = startGateway(parsed, running))
         {
             ctx.err().println("tributary node " + nodeId + " is up: members " + parsed + ", data dir " +
                 dataDir.toAbsolutePath().normalize() + ", job worker with " + workerSlots +

@@ -22,6 +22,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -30,7 +31,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * {@code tributary server --kafka-port} in its own JVM: Kafka's producer and consumer use the node through the port,
- * and SIGTERM stops the server and closes the port.
+ * and SIGTERM stops the server and closes the port; with {@code --auth}, Kafka clients authenticate with
+ * SASL/SCRAM-SHA-256 as the node's users.
  */
 @Timeout(300)
 class ServerKafkaPortIT
@@ -107,6 +109,79 @@ class ServerKafkaPortIT
             assertTrue(output.contains("node 0 stopping"), output);
             assertThrows(IOException.class, () -> new Socket("127.0.0.1", kafkaPort).close(),
                 "the Kafka port is closed with the server");
+        }
+        finally
+        {
+            if (server.isAlive())
+            {
+                server.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+            }
+            TestCluster.deleteRecursively(dir);
+        }
+    }
+
+    @Test
+    void withAuthenticationOnKafkaClientsAuthenticateAsTheNodesUsers() throws Exception
+    {
+        final Path dir = Files.createTempDirectory("tributary-kafka-port-auth-");
+        final int kafkaPort;
+        try (ServerSocket probe = new ServerSocket(0))
+        {
+            kafkaPort = probe.getLocalPort();
+        }
+        final Path adminFile = dir.resolve("admin.properties");
+        Files.createFile(adminFile, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+            java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+        Files.writeString(adminFile, "username=admin\npassword=admin-secret\n");
+        final String members = "0=127.0.0.1:" + TestCluster.freeBasePorts(1).get(0);
+        // The default worker slots: the single-node server's embedded worker runs beside the gateway.
+        final List<String> command = new ArrayList<>(List.of(
+            Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+            "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED",
+            "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED",
+            "-Xmx512m", "-XX:+UseSerialGC",
+            "-cp", System.getProperty("java.class.path"),
+            "io.tributary.ops.TributaryCli", "server", "--members", members,
+            "--data-dir", dir.resolve("data").toString(), "--auth", "--admin-credentials-file", adminFile.toString(),
+            "--kafka-port", Integer.toString(kafkaPort)));
+        final File log = dir.resolve("server.log").toFile();
+        final Process server = new ProcessBuilder(command).redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(log)).start();
+        try
+        {
+            final String bootstrap = "127.0.0.1:" + kafkaPort;
+            try (io.tributary.log.Admin admin = io.tributary.log.Admin.create(members, java.time.Duration.ofSeconds(120),
+                io.tributary.log.Credentials.fromFile(adminFile)))
+            {
+                admin.createTopic(new io.tributary.log.NewTopic("secured-through-server", 1));
+                admin.upsertUser("alice", "alice-secret".toCharArray());
+                admin.createAcl(io.tributary.log.Acl.topic("alice", "secured-through-server",
+                    io.tributary.log.Acl.Operation.WRITE));
+            }
+            final Properties producerProps = new Properties();
+            producerProps.put("bootstrap.servers", bootstrap);
+            producerProps.put("security.protocol", "SASL_PLAINTEXT");
+            producerProps.put("sasl.mechanism", "SCRAM-SHA-256");
+            producerProps.put("sasl.jaas.config", "org.apache.kafka.common.security.scram.ScramLoginModule " +
+                "required username=\"alice\" password=\"alice-secret\";");
+            producerProps.put("key.serializer", StringSerializer.class.getName());
+            producerProps.put("value.serializer", StringSerializer.class.getName());
+            try (KafkaProducer<String, String> producer = new KafkaProducer<>(producerProps))
+            {
+                for (int i = 0; i < 10; i++)
+                {
+                    assertEquals(i, producer.send(new ProducerRecord<>("secured-through-server", "k" + i, "v" + i))
+                        .get().offset());
+                }
+            }
+            try (org.apache.kafka.clients.admin.AdminClient plain = org.apache.kafka.clients.admin.AdminClient.create(
+                Map.of("bootstrap.servers", bootstrap, "default.api.timeout.ms", "5000", "request.timeout.ms", "3000")))
+            {
+                assertThrows(ExecutionException.class, () -> plain.listTopics().names().get(30, TimeUnit.SECONDS),
+                    "a Kafka client without SASL gets nothing");
+            }
+            server.destroy();
+            assertTrue(server.waitFor(60, TimeUnit.SECONDS), "the server stops on SIGTERM");
         }
         finally
         {

@@ -634,6 +634,16 @@ public final class TributaryNode implements AutoCloseable
      */
     public static void main(final String[] args)
     {
+        runUntilSignalled(contextFromArgs(args), () -> { });
+    }
+
+    /**
+     * @param args {@link #main}'s command line.
+     * @return the settings it names, for programs that run a node beside something else in one JVM.
+     * @throws IllegalArgumentException for an unknown argument.
+     */
+    public static Context contextFromArgs(final String[] args)
+    {
         final Context ctx = new Context();
         boolean auth = false;
         Set<String> superUsers = Set.of();
@@ -656,8 +666,7 @@ public final class TributaryNode implements AutoCloseable
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]);
             }
         }
-        ctx.security(securityConfig(auth, superUsers, adminCredentialsFile, System.getenv()));
-        runUntilSignalled(ctx, () -> { });
+        return ctx.security(securityConfig(auth, superUsers, adminCredentialsFile, System.getenv()));
     }
 
     /**

@@ -90,7 +90,7 @@ public final class SecurityView
     public boolean allowed(final String principal, final AclOperation operation, final AclResourceType type,
         final String name)
     {
-        if (!config.enabled() || config.superUsers().contains(principal))
+        if (superUser(principal))
         {
             return true;
         }
@@ -102,6 +102,14 @@ public final class SecurityView
             }
         }
         return false;
+    }
+
+    /**
+     * @return true when the principal is allowed everything: security off, or one of the super users.
+     */
+    public boolean superUser(final String principal)
+    {
+        return !config.enabled() || config.superUsers().contains(principal);
     }
 
     public void authenticationFailed()
