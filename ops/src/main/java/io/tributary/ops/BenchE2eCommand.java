@@ -19,8 +19,10 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
+import java.io.PrintWriter;
 import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -69,6 +71,12 @@ final class BenchE2eCommand implements Callable<Integer>
         description = "partitions of the topic (default: ${DEFAULT-VALUE})")
     int partitions;
 
+    @Option(names = "--print-slow", paramLabel = "MS", defaultValue = "0",
+        description = {"print the wall-clock time of every end-to-end or ack latency of at least MS ms (at most one",
+            "line per 10 ms of each), to line stalls up with the node's logs and JFR recordings; 0: off",
+            "(default: ${DEFAULT-VALUE})"})
+    int printSlowMs;
+
     BenchE2eCommand(final CliContext ctx)
     {
         this.ctx = ctx;
@@ -76,10 +84,10 @@ final class BenchE2eCommand implements Callable<Integer>
 
     public Integer call() throws InterruptedException
     {
-        if (rate < 1 || seconds < 1 || partitions < 1 || recordSize < TIME_BYTES)
+        if (rate < 1 || seconds < 1 || partitions < 1 || recordSize < TIME_BYTES || printSlowMs < 0)
         {
             throw new CommandLine.ParameterException(spec.commandLine(), "--rate, --seconds and --partitions must be " +
-                ">= 1 and --record-size >= " + TIME_BYTES);
+                ">= 1, --record-size >= " + TIME_BYTES + " and --print-slow >= 0");
         }
         final long total = (long)rate * seconds;
         BenchCommand.println(ctx.out(), BenchCommand.machine());
@@ -94,7 +102,8 @@ final class BenchE2eCommand implements Callable<Integer>
 
             final Histogram e2eMicros = new SynchronizedHistogram(3);
             final Histogram ackMicros = new SynchronizedHistogram(3);
-            final Reader reader = new Reader(topic.name(), e2eMicros);
+            final SlowLog slowAcks = new SlowLog("ack", printSlowMs, ctx.out());
+            final Reader reader = new Reader(topic.name(), e2eMicros, new SlowLog("end-to-end", printSlowMs, ctx.out()));
             final Thread readerThread = new Thread(reader, "bench-e2e-consumer");
             readerThread.start();
             try
@@ -120,7 +129,9 @@ final class BenchE2eCommand implements Callable<Integer>
                         {
                             if (exception == null)
                             {
-                                ackMicros.recordValue(Math.max(0, (System.nanoTime() - intendedNs) / 1000));
+                                final long micros = Math.max(0, (System.nanoTime() - intendedNs) / 1000);
+                                ackMicros.recordValue(micros);
+                                slowAcks.record(micros);
                             }
                             outcomes.completed(exception);
                         });
@@ -163,20 +174,58 @@ final class BenchE2eCommand implements Callable<Integer>
         }
     }
 
+    /**
+     * Prints when latencies of at least a threshold occur, with the wall-clock time, so that a stall can be found in
+     * the node's logs, JFR recordings or scheduler statistics of the same moment. At most one line per 10 ms keeps
+     * a stall of a few hundred ms, which delays thousands of records, to a few dozen lines. Threading: any thread.
+     */
+    private static final class SlowLog
+    {
+        private static final long LINE_INTERVAL_MS = 10;
+        private final String kind;
+        private final long thresholdMicros;
+        private final PrintWriter out;
+        private final AtomicLong lastLineMs = new AtomicLong();
+
+        SlowLog(final String kind, final int thresholdMs, final PrintWriter out)
+        {
+            this.kind = kind;
+            this.thresholdMicros = thresholdMs > 0 ? TimeUnit.MILLISECONDS.toMicros(thresholdMs) : Long.MAX_VALUE;
+            this.out = out;
+        }
+
+        void record(final long micros)
+        {
+            if (micros < thresholdMicros)
+            {
+                return;
+            }
+            final long nowMs = System.currentTimeMillis();
+            final long last = lastLineMs.get();
+            if (nowMs - last >= LINE_INTERVAL_MS && lastLineMs.compareAndSet(last, nowMs))
+            {
+                BenchCommand.println(out, String.format(Locale.ROOT, "slow %s at %s: %.1f ms",
+                    kind, Instant.ofEpochMilli(nowMs), micros / 1000.0));
+            }
+        }
+    }
+
     /** Reads the topic from its beginning on its own thread, recording each record's latency as it arrives. */
     private final class Reader implements Runnable
     {
         private final String topic;
         private final Histogram e2eMicros;
+        private final SlowLog slow;
         private final CountDownLatch ready = new CountDownLatch(1);
         private final AtomicLong received = new AtomicLong();
         private final AtomicReference<RuntimeException> failure = new AtomicReference<>();
         private volatile boolean running = true;
 
-        Reader(final String topic, final Histogram e2eMicros)
+        Reader(final String topic, final Histogram e2eMicros, final SlowLog slow)
         {
             this.topic = topic;
             this.e2eMicros = e2eMicros;
+            this.slow = slow;
         }
 
         public void run()
@@ -196,7 +245,9 @@ final class BenchE2eCommand implements Callable<Integer>
                     {
                         final long nowNs = System.nanoTime();
                         final long intendedNs = ByteBuffer.wrap(record.value()).getLong(0);
-                        e2eMicros.recordValue(Math.max(0, (nowNs - intendedNs) / 1000));
+                        final long micros = Math.max(0, (nowNs - intendedNs) / 1000);
+                        e2eMicros.recordValue(micros);
+                        slow.record(micros);
                         received.incrementAndGet();
                     }
                 }
