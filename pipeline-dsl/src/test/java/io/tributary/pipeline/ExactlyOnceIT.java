@@ -1,10 +1,6 @@
 package io.tributary.pipeline;
 
 import io.tributary.log.Admin;
-import io.tributary.log.Consumer;
-import io.tributary.log.ConsumerConfig;
-import io.tributary.log.ConsumerRecord;
-import io.tributary.log.Deserializer;
 import io.tributary.log.NewTopic;
 import io.tributary.log.Producer;
 import io.tributary.log.ProducerConfig;
@@ -23,12 +19,10 @@ import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
@@ -273,32 +267,17 @@ class ExactlyOnceIT
 
     private static Map<String, List<String>> readAll(final String topic)
     {
-        final Map<String, List<String>> byKey = new TreeMap<>();
-        try (Consumer<String, String> consumer = Consumer.create(ConsumerConfig.builder().cluster(cluster.members())
-            .build(), Deserializer.string(), Deserializer.string()))
-        {
-            consumer.assignAll(topic);
-            consumer.seekToBeginning(consumer.assignment());
-            final Map<TopicPartition, Long> ends = ends(topic);
-            while (consumer.assignment().stream().anyMatch(tp -> consumer.position(tp) < ends.get(tp)))
-            {
-                for (final ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(200)))
-                {
-                    byKey.computeIfAbsent(r.key(), k -> new ArrayList<>()).add(r.value());
-                }
-            }
-        }
-        return byKey;
+        return TopicReads.byKey(cluster.members(), admin, topic);
     }
 
     private static long count(final String topic)
     {
-        return ends(topic).values().stream().mapToLong(Long::longValue).sum();
+        return TopicReads.count(admin, topic);
     }
 
     private static Map<TopicPartition, Long> ends(final String topic)
     {
-        return admin.endOffsets(List.of(new TopicPartition(topic, 0), new TopicPartition(topic, 1)));
+        return TopicReads.ends(admin, topic);
     }
 
     private static void await(final String what, final BooleanSupplier condition, final Process process)

@@ -1,10 +1,6 @@
 package io.tributary.pipeline;
 
 import io.tributary.log.Admin;
-import io.tributary.log.Consumer;
-import io.tributary.log.ConsumerConfig;
-import io.tributary.log.ConsumerRecord;
-import io.tributary.log.Deserializer;
 import io.tributary.log.NewTopic;
 import io.tributary.log.Producer;
 import io.tributary.log.ProducerConfig;
@@ -21,8 +17,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
-import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.stream.LongStream;
 
@@ -158,49 +152,21 @@ class RedeployIT
 
     private static Map<String, List<String>> readAll(final String topic)
     {
-        final Map<String, List<String>> byKey = new TreeMap<>();
-        try (Consumer<String, String> consumer = Consumer.create(ConsumerConfig.builder().cluster(cluster.members())
-            .build(), Deserializer.string(), Deserializer.string()))
-        {
-            consumer.assignAll(topic);
-            consumer.seekToBeginning(consumer.assignment());
-            final Map<TopicPartition, Long> ends = ends(topic);
-            while (consumer.assignment().stream().anyMatch(tp -> consumer.position(tp) < ends.get(tp)))
-            {
-                for (final ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(200)))
-                {
-                    byKey.computeIfAbsent(r.key(), k -> new ArrayList<>()).add(r.value());
-                }
-            }
-        }
-        return byKey;
+        return TopicReads.byKey(cluster.members(), admin, topic);
     }
 
     private static long count(final String topic)
     {
-        return ends(topic).values().stream().mapToLong(Long::longValue).sum();
+        return TopicReads.count(admin, topic);
     }
 
     private static Map<TopicPartition, Long> ends(final String topic)
     {
-        final List<TopicPartition> partitions = new ArrayList<>();
-        for (int p = 0; p < PARTITIONS; p++)
-        {
-            partitions.add(new TopicPartition(topic, p));
-        }
-        return admin.endOffsets(partitions);
+        return TopicReads.ends(admin, topic);
     }
 
     private static void await(final String what, final BooleanSupplier condition) throws InterruptedException
     {
-        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-        while (!condition.getAsBoolean())
-        {
-            if (System.nanoTime() > deadline)
-            {
-                throw new AssertionError("timed out waiting for " + what);
-            }
-            Thread.sleep(100);
-        }
+        TopicReads.await(what, condition);
     }
 }
