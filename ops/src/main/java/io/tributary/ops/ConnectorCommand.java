@@ -132,22 +132,11 @@ final class ConnectorCommand extends CommandGroup
             }
             final List<ConnectorRunner> runners = new ArrayList<>();
             final CountDownLatch stopped = new CountDownLatch(1);
-            final CountDownLatch closed = new CountDownLatch(1);
-            final Thread hook = new Thread(() ->
-            {
-                stopped.countDown();
-                try
-                {
-                    closed.await(30, TimeUnit.SECONDS);
-                }
-                catch (final InterruptedException ex)
-                {
-                    Thread.currentThread().interrupt();
-                }
-            }, "tributary-connector-shutdown");
             if (ctx.handleSignals())
             {
-                Runtime.getRuntime().addShutdownHook(hook);
+                // Not a shutdown hook: the connectors' last appends and commits need the cluster clients, which the
+                // client library's own hook closes as soon as the JVM starts shutting down.
+                TerminationSignals.handle(stopped::countDown);
             }
             try
             {
@@ -191,18 +180,6 @@ final class ConnectorCommand extends CommandGroup
             finally
             {
                 runners.forEach(r -> r.stop(Duration.ofSeconds(5)));
-                closed.countDown();
-                if (ctx.handleSignals())
-                {
-                    try
-                    {
-                        Runtime.getRuntime().removeShutdownHook(hook);
-                    }
-                    catch (final IllegalStateException shuttingDown)
-                    {
-                        // the hook is running: it waits for closed
-                    }
-                }
             }
         }
     }

@@ -169,8 +169,9 @@ class ConnectorKillIT
         connector.destroy();
         assertTrue(connector.waitFor(30, java.util.concurrent.TimeUnit.SECONDS), "exits after SIGTERM");
         final String out = Files.readString(dir.resolve("term.yaml-only.log"));
-        // The JVM reports a SIGTERM as 143 even when its shutdown hook let the command finish.
-        assertTrue(connector.exitValue() == 0 || connector.exitValue() == 143, out);
+        // The signal is handled before the JVM shuts down: the connectors stop with their clients still open and the
+        // command returns normally.
+        assertEquals(0, connector.exitValue(), out);
         assertTrue(out.contains("term-file: RUNNING records=3"), out);
         assertTrue(out.contains("term-file: STOPPED records=3"), out);
     }
