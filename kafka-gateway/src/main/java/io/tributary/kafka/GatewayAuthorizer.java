@@ -5,8 +5,6 @@ import io.tributary.log.internal.codecs.AclResourceType;
 import io.tributary.log.internal.security.JobResources;
 import io.tributary.log.internal.security.SecurityView;
 
-import java.util.Locale;
-
 /**
  * The ACL checks the gateway makes for its Kafka clients, with the principal each connection authenticated as, before
  * it forwards a request: the gateway's own cluster session is a super user's, so the cluster would allow anything it
@@ -71,15 +69,5 @@ final class GatewayAuthorizer
             view.authorizationFailed();
         }
         return allowed;
-    }
-
-    /**
-     * @return why a request was refused, as the cluster words it.
-     */
-    static String denial(final String principal, final AclOperation operation, final AclResourceType type,
-        final String name)
-    {
-        return "principal '" + principal + "' may not " + operation.name().toLowerCase(Locale.ROOT) + " " +
-            type.name().toLowerCase(Locale.ROOT) + " '" + name + "'";
     }
 }

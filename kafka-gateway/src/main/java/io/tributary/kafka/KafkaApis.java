@@ -13,6 +13,7 @@ import io.tributary.log.internal.codecs.AclResourceType;
 import io.tributary.log.internal.codecs.ListOffsetsResponseDecoder;
 import io.tributary.log.internal.codecs.MessageHeaderDecoder;
 import io.tributary.log.internal.codecs.OffsetSpec;
+import io.tributary.log.internal.security.SecurityView;
 import org.agrona.DirectBuffer;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.message.ApiVersionsResponseData;
@@ -230,7 +231,7 @@ final class KafkaApis
             if (!authorizer.mayReadGroup(principal, group))
             {
                 return CompletableFuture.completedFuture(request.getErrorResponse(0,
-                    Errors.GROUP_AUTHORIZATION_FAILED.exception(GatewayAuthorizer.denial(
+                    Errors.GROUP_AUTHORIZATION_FAILED.exception(SecurityView.denial(
                         principal, AclOperation.READ, AclResourceType.GROUP, group))).data());
             }
         }
@@ -241,7 +242,7 @@ final class KafkaApis
                 if (!authorizer.mayReadTopic(principal, topic))
                 {
                     return CompletableFuture.completedFuture(request.getErrorResponse(0,
-                        Errors.TOPIC_AUTHORIZATION_FAILED.exception(GatewayAuthorizer.denial(
+                        Errors.TOPIC_AUTHORIZATION_FAILED.exception(SecurityView.denial(
                             principal, AclOperation.READ, AclResourceType.TOPIC, topic))).data());
                 }
             }
@@ -335,7 +336,7 @@ final class KafkaApis
             {
                 results.add(CompletableFuture.completedFuture(result
                     .setErrorCode(Errors.TOPIC_AUTHORIZATION_FAILED.code()).setErrorMessage(
-                        GatewayAuthorizer.denial(principal, AclOperation.CREATE, AclResourceType.TOPIC, topic.name()))));
+                        SecurityView.denial(principal, AclOperation.CREATE, AclResourceType.TOPIC, topic.name()))));
                 continue;
             }
             final Map<String, String> configs = new LinkedHashMap<>();
@@ -416,7 +417,7 @@ final class KafkaApis
                 {
                     results.add(CompletableFuture.completedFuture(result
                         .setErrorCode(Errors.TOPIC_AUTHORIZATION_FAILED.code()).setErrorMessage(
-                            GatewayAuthorizer.denial(principal, AclOperation.DELETE, AclResourceType.TOPIC, name))));
+                            SecurityView.denial(principal, AclOperation.DELETE, AclResourceType.TOPIC, name))));
                     continue;
                 }
                 results.add(requests.deleteTopic(name).handle((deleted, ex) -> ex == null ?
@@ -586,7 +587,7 @@ final class KafkaApis
         if (!groupAllowed)
         {
             committed = CompletableFuture.failedFuture(Errors.GROUP_AUTHORIZATION_FAILED.exception(
-                GatewayAuthorizer.denial(principal, AclOperation.READ, AclResourceType.GROUP, request.groupId())));
+                SecurityView.denial(principal, AclOperation.READ, AclResourceType.GROUP, request.groupId())));
         }
         else if (offsets.isEmpty())
         {

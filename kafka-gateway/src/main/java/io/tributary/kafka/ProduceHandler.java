@@ -5,6 +5,7 @@ import io.tributary.log.TopicPartition;
 import io.tributary.log.internal.client.ClusterRequests;
 import io.tributary.log.internal.codecs.AclOperation;
 import io.tributary.log.internal.codecs.AclResourceType;
+import io.tributary.log.internal.security.SecurityView;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.CorruptRecordException;
 import org.apache.kafka.common.errors.RecordTooLargeException;
@@ -102,7 +103,7 @@ final class ProduceHandler
                 }
                 if (!writable)
                 {
-                    out.setErrorCode(Errors.TOPIC_AUTHORIZATION_FAILED.code()).setErrorMessage(GatewayAuthorizer.denial(
+                    out.setErrorCode(Errors.TOPIC_AUTHORIZATION_FAILED.code()).setErrorMessage(SecurityView.denial(
                         principal, AclOperation.WRITE, AclResourceType.TOPIC, name));
                     batchRanges.add(new int[] {-1, first});
                     continue;

@@ -581,14 +581,14 @@ public final class PartitionLogService implements ClusteredService
             {
                 authorizationRefusal = authorizationRefusal < 0 ? i : authorizationRefusal;
                 return entries.fail(i, ErrorCode.JOB_AUTHORIZATION_FAILED,
-                    SecurityRequests.denial(principal, jobOperation, AclResourceType.JOB, job));
+                    SecurityView.denial(principal, jobOperation, AclResourceType.JOB, job));
             }
         }
         else if (!security.state().authorize(principal, AclOperation.WRITE, AclResourceType.TOPIC, topic))
         {
             authorizationRefusal = authorizationRefusal < 0 ? i : authorizationRefusal;
             return entries.fail(i, ErrorCode.TOPIC_AUTHORIZATION_FAILED,
-                SecurityRequests.denial(principal, AclOperation.WRITE, AclResourceType.TOPIC, topic));
+                SecurityView.denial(principal, AclOperation.WRITE, AclResourceType.TOPIC, topic));
         }
         final TopicStore.Topic state = store.topic(topic);
         if (state == null)

@@ -22,6 +22,7 @@ import io.tributary.log.internal.security.AclEntry;
 import io.tributary.log.internal.security.Scram;
 import io.tributary.log.internal.security.ScramCredential;
 import io.tributary.log.internal.security.SecurityState;
+import io.tributary.log.internal.security.SecurityView;
 import org.agrona.DirectBuffer;
 import org.agrona.ExpandableArrayBuffer;
 import org.agrona.collections.Long2ObjectHashMap;
@@ -114,14 +115,7 @@ final class SecurityRequests
         {
             return null;
         }
-        return new GroupCoordinator.Refusal(refusalCode(type), denial(principal, operation, type, name));
-    }
-
-    static String denial(
-        final String principal, final AclOperation operation, final AclResourceType type, final String name)
-    {
-        return "principal '" + principal + "' may not " + operation.name().toLowerCase() + " " +
-            type.name().toLowerCase() + " '" + name + "'";
+        return new GroupCoordinator.Refusal(refusalCode(type), SecurityView.denial(principal, operation, type, name));
     }
 
     private static ErrorCode refusalCode(final AclResourceType type)

@@ -180,7 +180,7 @@ final class FetchSessions
         if (!allowed)
         {
             view.authorizationFailed();
-            denial = "principal '" + session.principal + "' may not read topic '" + topic + "'";
+            denial = SecurityView.denial(session.principal, AclOperation.READ, AclResourceType.TOPIC, topic);
             return ErrorCode.TOPIC_AUTHORIZATION_FAILED;
         }
         return ErrorCode.NONE;

@@ -105,6 +105,17 @@ public final class SecurityView
     }
 
     /**
+     * @return why a request was refused, in the words every entry point uses (the cluster, the fetch server, the
+     *         Kafka gateway).
+     */
+    public static String denial(
+        final String principal, final AclOperation operation, final AclResourceType type, final String name)
+    {
+        return "principal '" + principal + "' may not " + operation.name().toLowerCase(java.util.Locale.ROOT) + " " +
+            type.name().toLowerCase(java.util.Locale.ROOT) + " '" + name + "'";
+    }
+
+    /**
      * @return true when the principal is allowed everything: security off, or one of the super users.
      */
     public boolean superUser(final String principal)
