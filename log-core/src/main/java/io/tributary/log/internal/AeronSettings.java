@@ -2,7 +2,6 @@ package io.tributary.log.internal;
 
 import io.aeron.driver.MediaDriver;
 import io.aeron.driver.ThreadingMode;
-import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.IdleStrategy;
 
 import java.net.InetAddress;
@@ -37,11 +36,13 @@ public final class AeronSettings
     }
 
     /**
-     * @return a back-off idle strategy: a few spins and yields, then parks growing from 1 µs to 1 ms.
+     * @return a back-off idle strategy: a few spins and yields, then parks growing from 1 µs to 100 µs while the
+     *         thread worked in the last 10 ms, else on to 1 ms ({@link WarmBackoffIdleStrategy}: a request that comes
+     *         a few milliseconds after the last must not wait for a 1 ms park at every thread it crosses).
      */
     public static IdleStrategy idle()
     {
-        return new BackoffIdleStrategy(10, 20, 1_000, 1_000_000);
+        return new WarmBackoffIdleStrategy(10, 20, 1_000, 100_000, 1_000_000, 10_000_000);
     }
 
     /**
