@@ -10,6 +10,7 @@ import io.tributary.log.ErrorCode;
 import io.tributary.log.Producer;
 import io.tributary.log.ProducerConfig;
 import io.tributary.log.ProducerRecord;
+import io.tributary.log.RecordMetadata;
 import io.tributary.log.Serializer;
 import io.tributary.log.TopicPartition;
 import io.tributary.log.Transaction;
@@ -36,6 +37,7 @@ import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -49,8 +51,10 @@ import java.util.function.Function;
  * from partition {@code p} of the changelog topics first. Every {@code commitInterval}, or sooner when
  * {@code maxCheckpointBytes} of outputs and state changes are pending, it appends one checkpoint as a single
  * {@link Transaction}: the tasks' outputs, their state changes and the next input offsets, fenced by the group
- * member's generation. A crash loses at most the uncommitted checkpoint, and a restarted runner resumes exactly from
- * the last one, so outputs are neither lost nor duplicated. When the group takes partitions away the runner
+ * member's generation. A crash loses at most the uncommitted checkpoints, and a restarted runner resumes exactly from
+ * the last one, so outputs are neither lost nor duplicated. The runner goes on processing while a checkpoint is on
+ * its way, but appends the next only once that one is acknowledged: at most one is in flight, so they commit in
+ * order, and a refused one stops everything after it. When the group takes partitions away the runner
  * checkpoints first; when it loses them (a missed session) or a checkpoint is refused, the runner drops its
  * uncommitted work and state and rejoins, restoring from the changelogs.
  * <p>
@@ -77,6 +81,8 @@ public final class PipelineRunner implements AutoCloseable
     /** Records polled and not processed yet, per input partition: a task takes them in timestamp order. */
     private final Map<TopicPartition, ArrayDeque<ConsumerRecord<byte[], byte[]>>> buffered = new HashMap<>();
     private final Checkpoint checkpoint = new Checkpoint();
+    /** The checkpoint appended and not acknowledged yet, or null. */
+    private CompletableFuture<List<RecordMetadata>> inFlight;
     private volatile boolean running = true;
     private volatile long processed;
     private volatile long checkpoints;
@@ -222,7 +228,7 @@ public final class PipelineRunner implements AutoCloseable
             }
             if (!lost)
             {
-                commit();
+                commitAndWait();
             }
         }
         catch (final RuntimeException ex)
@@ -238,6 +244,9 @@ public final class PipelineRunner implements AutoCloseable
             }
             try
             {
+                // The next session reads the committed offsets: a checkpoint still on its way must have landed
+                // or failed by then.
+                awaitInFlightQuietly();
                 consumer.close();
             }
             finally
@@ -332,6 +341,7 @@ public final class PipelineRunner implements AutoCloseable
         {
             return;
         }
+        awaitInFlight();
         final Transaction<byte[], byte[]> tx = producer.beginTransaction();
         for (final ProducerRecord<byte[], byte[]> record : checkpoint.records())
         {
@@ -341,9 +351,32 @@ public final class PipelineRunner implements AutoCloseable
         {
             tx.sendOffsets(new HashMap<>(checkpoint.offsets()), consumer.groupMetadata());
         }
+        inFlight = tx.commit();
+        checkpoint.clear();
+    }
+
+    private void commitAndWait()
+    {
+        commit();
+        awaitInFlight();
+    }
+
+    /**
+     * Wait for the checkpoint in flight, if any.
+     *
+     * @throws TributaryException when it was refused or not acknowledged in time.
+     */
+    private void awaitInFlight()
+    {
+        if (inFlight == null)
+        {
+            return;
+        }
+        final CompletableFuture<List<RecordMetadata>> commit = inFlight;
+        inFlight = null;
         try
         {
-            tx.commit().get(COMMIT_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            commit.get(COMMIT_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
         }
         catch (final ExecutionException ex)
         {
@@ -362,8 +395,20 @@ public final class PipelineRunner implements AutoCloseable
             Thread.currentThread().interrupt();
             throw new TributaryException(ErrorCode.TIMEOUT, "interrupted while checkpointing");
         }
-        checkpoint.clear();
         checkpoints++;
+    }
+
+    private void awaitInFlightQuietly()
+    {
+        try
+        {
+            awaitInFlight();
+        }
+        catch (final RuntimeException ex)
+        {
+            LOGGER.log(System.Logger.Level.WARNING, "pipeline " + topology.name()
+                + ": the last checkpoint was not committed: " + ex.getMessage());
+        }
     }
 
     private Function<String, StoreBackend> backends(final int partition)
@@ -438,7 +483,7 @@ public final class PipelineRunner implements AutoCloseable
         {
             if (!failed && !lost)
             {
-                commit();
+                commitAndWait();
             }
             final Set<Integer> held = new HashSet<>();
             for (final TopicPartition tp : consumer.assignment())
