@@ -184,8 +184,10 @@ start_tributary() {
         dir="$work/tributary-$n-$i"
         mkdir -p "$dir"
         # shellcheck disable=SC2046
+        # Authentication off, as on the Kafka brokers' PLAINTEXT listeners (a multi-node server turns it on by
+        # default); its cost is measured on its own by ops/bench/auth-cost.sh.
         "$java" "${jvm_flags[@]}" $(jfr "tributary-node-$i") -jar "$tributary_jar" server --node-id "$i" --members "$members" \
-            --data-dir "$dir/data" "${tributary_extra[@]}" >"$dir/stdout" 2>&1 &
+            --data-dir "$dir/data" --no-auth "${tributary_extra[@]}" >"$dir/stdout" 2>&1 &
         pids+=($!)
     done
     tributary_cluster="$members"
@@ -279,7 +281,7 @@ else
 Command: \`ops/bench/compare-kafka.sh${quick:+ $quick}$( (( three_nodes )) || echo " --no-three-nodes")\` ($(( $(date +%s) - started )) s for both systems, build excluded).
 
 - **Kafka $kafka_version**, KRaft, each broker also a controller, started as \`java ${kafka_jvm[*]} kafka.Kafka server.properties\` (the heap and JVM options of \`kafka-server-start.sh\`). Broker settings are the defaults (flushing left to the page cache, as Kafka recommends) apart from listeners and \`log.dirs\`, and the replication of internal topics set to the broker count, with \`min.insync.replicas=2\` on three brokers. Producers \`acks=all\` with idempotence; consumers assigned every partition (no group), otherwise defaults. Pipelines are Kafka Streams applications with \`processing.guarantee=exactly_once_v2\` (commits every 100 ms) and the default RocksDB stores.
-- **Tributary** started as \`java -jar ops/target/tributary.jar server --node-id N --members ...\` with its defaults (JVM defaults, as \`ops/bin/tributary server\`; Aeron agents idle with back-off). Producers are acknowledged after the cluster committed the record. Pipelines run with \`PipelineRunner\` defaults: exactly-once checkpoints every 100 ms, in-memory state with a changelog.
+- **Tributary** started as \`java -jar ops/target/tributary.jar server --node-id N --members ... --no-auth\` with its defaults otherwise (JVM defaults, as \`ops/bin/tributary server\`; Aeron agents idle with back-off); authentication off, as on Kafka's PLAINTEXT listeners (its cost: "Security" below). Producers are acknowledged after the cluster committed the record. Pipelines run with \`PipelineRunner\` defaults: exactly-once checkpoints every 100 ms, in-memory state with a changelog.
 - Both: the same batching per workload (produce, catch-up preload, fan-out and pipeline preload: batch 64 KiB, linger 5 ms; latency: linger 0), the workload client in its own JVM (\`-Xmx4g\`).
 EOF
 fi
