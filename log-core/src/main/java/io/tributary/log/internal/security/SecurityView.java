@@ -4,6 +4,7 @@ import io.tributary.log.internal.codecs.AclOperation;
 import io.tributary.log.internal.codecs.AclResourceType;
 
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -111,8 +112,8 @@ public final class SecurityView
     public static String denial(
         final String principal, final AclOperation operation, final AclResourceType type, final String name)
     {
-        return "principal '" + principal + "' may not " + operation.name().toLowerCase(java.util.Locale.ROOT) + " " +
-            type.name().toLowerCase(java.util.Locale.ROOT) + " '" + name + "'";
+        return "principal '" + principal + "' may not " + operation.name().toLowerCase(Locale.ROOT) + " " +
+            type.name().toLowerCase(Locale.ROOT) + " '" + name + "'";
     }
 
     /**
